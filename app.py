@@ -1,0 +1,22 @@
+"""Matryoshka Graph Explorer: the entry point declares the pages and the shared sidebar."""
+
+import streamlit as st
+
+from pages import common
+
+st.set_page_config(
+    page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"
+)
+common.init_state()
+
+navigation = st.navigation(
+    [
+        st.Page("pages/explore.py", title="Explore", icon=":material/explore:", default=True),
+        st.Page("pages/data.py", title="Corpus & model", icon=":material/description:"),
+        st.Page("pages/lineage.py", title="Cluster lineage", icon=":material/account_tree:"),
+        st.Page("pages/fidelity.py", title="Fidelity & size", icon=":material/straighten:"),
+        st.Page("pages/pinned.py", title="Pinned documents", icon=":material/push_pin:"),
+    ]
+)
+common.sidebar_settings()
+navigation.run()

@@ -1,0 +1,1 @@
+"""Matryoshka Graph Explorer core: plain Python, no Streamlit."""

@@ -1,0 +1,114 @@
+"""Export figures (PNG/SVG/PDF through kaleido) and graphs (GraphML, GEXF, JSON, CSV)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.errors import ExplorerError
+from core.graph import Graph
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+GRAPH_FORMATS = ("graphml", "gexf", "json", "csv")
+NODE_TEXT_CHARS = 500
+
+
+def export_name(*parts: object, ext: str) -> str:
+    """A safe file name from parts: ("demo", "wordllama", "64d") -> "demo_wordllama_64d.png"."""
+    cleaned = [re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-.") for p in parts]
+    return "_".join(p for p in cleaned if p)[:120] + f".{ext}"
+
+
+def figure_bytes(fig: go.Figure, fmt: str, *, width: int = 1200, height: int = 800) -> bytes:
+    """Render a plotly figure with kaleido (system Chromium); a clear error when none is found."""
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}")
+    try:
+        return fig.to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png" else 1)
+    except Exception as exc:  # kaleido raises its own types when no browser can be started
+        raise ExplorerError(
+            f"Could not render the {fmt.upper()} image: {type(exc).__name__}: {str(exc)[:200]}. "
+            "Image export needs Chromium or Chrome (on Debian: apt-get install chromium)."
+        ) from exc
+
+
+def to_networkx(
+    graph: Graph,
+    labels: np.ndarray,
+    ids: Sequence[str],
+    texts: Sequence[str],
+    coords: np.ndarray | None = None,
+    doc_labels: Sequence[str] | None = None,
+):
+    """A networkx Graph with node attributes (id, community, text, position, label) and weights."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for i in range(graph.n):
+        attrs = {
+            "doc_id": str(ids[i]),
+            "community": int(labels[i]),
+            "text": texts[i][:NODE_TEXT_CHARS],
+        }
+        if coords is not None:
+            attrs["x"], attrs["y"] = float(coords[i, 0]), float(coords[i, 1])
+        if doc_labels is not None:
+            attrs["label"] = str(doc_labels[i])
+        g.add_node(i, **attrs)
+    for s, d, w in zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True):
+        g.add_edge(s, d, weight=float(w))
+    return g
+
+
+def graph_bytes(nx_graph, fmt: str) -> bytes:
+    """Serialise a networkx graph: GraphML, GEXF, node-link JSON, or a CSV edge list."""
+    import networkx as nx
+
+    if fmt == "graphml":
+        buffer = io.BytesIO()
+        nx.write_graphml(nx_graph, buffer)
+        return buffer.getvalue()
+    if fmt == "gexf":
+        buffer = io.BytesIO()
+        nx.write_gexf(nx_graph, buffer)
+        return buffer.getvalue()
+    if fmt == "json":
+        return json.dumps(nx.node_link_data(nx_graph, edges="edges"), ensure_ascii=False).encode()
+    if fmt == "csv":
+        return edge_csv(nx_graph).encode("utf-8")
+    raise ValueError(f"unknown graph format {fmt!r}")
+
+
+def edge_csv(nx_graph) -> str:
+    """Edge list with document ids: source,target,source_id,target_id,weight."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["source", "target", "source_id", "target_id", "weight"])
+    for s, d, data in nx_graph.edges(data=True):
+        writer.writerow(
+            [
+                s,
+                d,
+                nx_graph.nodes[s]["doc_id"],
+                nx_graph.nodes[d]["doc_id"],
+                f"{data['weight']:.6f}",
+            ]
+        )
+    return out.getvalue()
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip archive of name -> content."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

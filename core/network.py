@@ -1,0 +1,72 @@
+"""The interactive pyvis network: nodes fixed at the map's positions, physics off, JS inlined."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.figures import community_colour, excerpt
+from core.graph import Graph
+
+MAX_NETWORK_NODES = 1_500
+SCALE = 320.0
+
+
+def sample_nodes(n: int, limit: int = MAX_NETWORK_NODES, seed: int = 0) -> np.ndarray:
+    """Which rows to draw: all of them, or a fixed random sample when there are too many."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def build_network_html(
+    coords: np.ndarray,
+    graph: Graph,
+    labels: np.ndarray,
+    names: dict[int, str],
+    texts: Sequence[str],
+    ids: Sequence[str],
+    *,
+    height: str = "620px",
+    limit: int = MAX_NETWORK_NODES,
+) -> str:
+    """A self-contained HTML page (vis.js inlined, works offline) of the graph; titles escaped."""
+    from pyvis.network import Network
+
+    keep = sample_nodes(graph.n, limit)
+    kept = np.zeros(graph.n, dtype=bool)
+    kept[keep] = True
+    net = Network(height=height, width="100%", cdn_resources="in_line", bgcolor="#ffffff")
+    for i in keep.tolist():
+        community = int(labels[i])
+        title = (
+            f"{html.escape(ids[i])} · community {html.escape(names.get(community, str(community)))}"
+            f"\n{excerpt(texts[i], 240)}"
+        )
+        net.add_node(
+            i,
+            label=" ",
+            title=title,
+            x=float(coords[i, 0] * SCALE),
+            y=float(-coords[i, 1] * SCALE),
+            color=community_colour(community),
+            size=6,
+            physics=False,
+        )
+    both = kept[graph.src] & kept[graph.dst]
+    for s, d, w in zip(graph.src[both], graph.dst[both], graph.weight[both], strict=True):
+        net.add_edge(int(s), int(d), value=float(w), color="rgba(120,120,120,0.35)")
+    net.set_options(
+        json.dumps(
+            {
+                "physics": {"enabled": False},
+                "edges": {"smooth": False, "scaling": {"min": 0.3, "max": 1.5}},
+                "nodes": {"borderWidth": 0, "font": {"size": 0}},
+                "interaction": {"hover": True, "tooltipDelay": 80, "hideEdgesOnDrag": True},
+            }
+        )
+    )
+    return net.generate_html()

@@ -1,0 +1,220 @@
+"""Streamlit glue shared by the pages: session state, in-memory result cache, progress."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core.corpus import Corpus, load_demo_corpus
+from core.errors import ExplorerError
+from core.figures import hover_texts
+from core.graph import truncate
+from core.keywords import TermCounts, community_names
+from core.ladder import DimensionView, GraphSettings, compute_views
+from core.layout import iter_layouts, pca_layout
+from core.models import PRESETS, WORDLLAMA, ModelSpec, embed, resolve_model
+from core.ordering import Ordered, order_dimensions
+from core.pipeline import Choice, default_ordering, ladder_for
+
+MAX_RESULTS = 256
+
+
+class _Results:
+    """A bounded, thread-safe LRU of results keyed by content fingerprints (not by session)."""
+
+    def __init__(self, limit: int = MAX_RESULTS):
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: tuple, value: Any) -> Any:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+@st.cache_resource
+def results() -> _Results:
+    """The process-wide result store (per-dimension results survive reruns and page switches)."""
+    return _Results()
+
+
+def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """The stored result for key, computing and storing it when missing."""
+    found = results().get(key)
+    return found if found is not None else results().put(key, compute())
+
+
+def init_state() -> None:
+    """Defaults for a new session: the demo corpus with the offline Matryoshka model."""
+    if "corpus" not in st.session_state:
+        st.session_state.corpus = load_demo_corpus()
+    st.session_state.setdefault("model_key", WORDLLAMA.key)
+    st.session_state.setdefault("ordering_mode", "auto")
+
+
+def current_spec() -> ModelSpec:
+    return PRESETS.get(st.session_state.model_key) or resolve_model(st.session_state.model_key)
+
+
+def current_choice() -> Choice:
+    spec = current_spec()
+    mode = st.session_state.ordering_mode
+    ordering = default_ordering(spec) if mode == "auto" else mode
+    return Choice(st.session_state.corpus, spec, ordering)
+
+
+def ordering_note(choice: Choice) -> str:
+    """One sentence on how dimensions are ordered, so the picture is honest about it."""
+    if choice.ordering == "pca":
+        why = (
+            "it is not Matryoshka-trained, so plain truncation would scramble it"
+            if not choice.spec.is_matryoshka
+            else "you chose PCA ordering"
+        )
+        return (
+            f"Dimensions are ordered by PCA fitted on this corpus for **{choice.spec.key}** "
+            f"({why}); the first d principal axes keep the most of all pairwise similarities."
+        )
+    return f"Dimensions are in **{choice.spec.key}**'s native order" + (
+        " (Matryoshka-trained: prefixes are usable embeddings)."
+        if choice.spec.is_matryoshka
+        else "; this model is not Matryoshka-trained, so prefixes may lose structure."
+    )
+
+
+def ordered_vectors(choice: Choice) -> Ordered:
+    """Embeddings (disk-cached) in the chosen ordering, with a progress bar the first time."""
+    key = ("ordered", choice.fingerprint)
+    found = results().get(key)
+    if found is not None:
+        return found
+    texts = choice.corpus.texts
+    bar = st.progress(0.0, text=f"Embedding {len(texts)} documents with {choice.spec.key}…")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Embedding with {choice.spec.key}: {done}/{total}")
+
+    vectors = embed(texts, choice.spec, progress=report)
+    bar.empty()
+    return results().put(key, order_dimensions(vectors, choice.ordering))
+
+
+def term_counts(corpus: Corpus) -> TermCounts:
+    return memo(("terms", hash(corpus.texts)), lambda: TermCounts(corpus.texts))
+
+
+def ladder(choice: Choice, ordered: Ordered) -> list[int]:
+    """The dims to explore: the user's edited ladder if any, else the model's default."""
+    full = ordered.vectors.shape[1]
+    custom = st.session_state.get("custom_dims")
+    return custom if custom and max(custom) == full else ladder_for(choice.spec, full)
+
+
+def graph_settings() -> GraphSettings:
+    s = st.session_state
+    return GraphSettings(
+        k=int(s.get("k", 10)),
+        kind=s.get("graph_kind", "knn"),
+        resolution=float(s.get("resolution", 1.0)),
+    )
+
+
+def dimension_views(
+    choice: Choice, ordered: Ordered, dims: list[int], settings: GraphSettings
+) -> dict[int, DimensionView]:
+    """Graph, communities, keywords and recall per dim (fast; cached per settings)."""
+    key = ("views", choice.fingerprint, tuple(dims), settings)
+    return memo(
+        key, lambda: compute_views(ordered.vectors, dims, term_counts(choice.corpus), settings)
+    )
+
+
+def stored_layouts(choice: Choice, dims: list[int]) -> dict[int, np.ndarray]:
+    """UMAP layouts already computed for this choice."""
+    found = {d: results().get(("layout", choice.fingerprint, d)) for d in dims}
+    return {d: v for d, v in found.items() if v is not None}
+
+
+def compute_missing_layouts(choice: Choice, ordered: Ordered, dims: list[int]) -> int:
+    """Compute and store the missing UMAP layouts with a progress bar; returns how many it made."""
+    existing = stored_layouts(choice, dims)
+    missing = len(set(dims) - set(existing))
+    if not missing:
+        return 0
+    bar = st.progress(0.0, text=f"Computing UMAP maps for {missing} sizes (cached once done)…")
+    for step, (dim, coords) in enumerate(iter_layouts(ordered.vectors, dims, existing), start=1):
+        results().put(("layout", choice.fingerprint, dim), coords)
+        bar.progress(step / missing, text=f"UMAP map {step}/{missing} done ({dim} dims)")
+    bar.empty()
+    return missing
+
+
+def layout_or_preview(choice: Choice, ordered: Ordered, dim: int) -> tuple[np.ndarray, bool]:
+    """The UMAP layout for dim if ready, else an instant PCA preview (and False)."""
+    coords = results().get(("layout", choice.fingerprint, dim))
+    if coords is not None:
+        return coords, True
+    preview = memo(
+        ("pca-map", choice.fingerprint, dim), lambda: pca_layout(truncate(ordered.vectors, dim))
+    )
+    return preview, False
+
+
+def hovers(corpus: Corpus) -> list[str]:
+    return memo(
+        ("hover", hash(corpus)), lambda: hover_texts(corpus.texts, corpus.ids, corpus.labels)
+    )
+
+
+def names_for(view: DimensionView) -> dict[int, str]:
+    return community_names(view.keywords)
+
+
+def show_error(error: ExplorerError) -> None:
+    st.error(str(error), icon="⚠️")
+
+
+def sidebar_settings() -> None:
+    """Graph settings shared by every page."""
+    with st.sidebar:
+        st.caption(
+            f"Corpus: **{st.session_state.corpus.name}** · {len(st.session_state.corpus)} docs"
+        )
+        st.caption(f"Model: **{current_spec().key}**")
+        st.subheader("Graph")
+        st.slider("k nearest neighbours", 2, 50, 10, key="k")
+        st.radio(
+            "Graph",
+            ["knn", "mutual"],
+            format_func={"knn": "kNN (either is a neighbour)", "mutual": "mutual kNN (both)"}.get,
+            key="graph_kind",
+        )
+        st.slider(
+            "Community resolution",
+            0.2,
+            3.0,
+            1.0,
+            0.1,
+            key="resolution",
+            help="Leiden modularity resolution: higher gives more, smaller communities.",
+        )

@@ -1,0 +1,96 @@
+"""Corpus & model: start from the demo or upload documents, pick the model and ordering."""
+
+import streamlit as st
+
+from core.corpus import (
+    SUPPORTED_EXTENSIONS,
+    build_corpus,
+    corpus_name,
+    label_columns,
+    load_demo_corpus,
+    read_files,
+    text_columns,
+)
+from core.errors import ExplorerError
+from core.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
+from pages import common
+
+NONE = "(none)"
+OTHER = "other"
+
+st.title("Corpus & model")
+current = st.session_state.corpus
+st.write(f"Current corpus: **{current.name}** · {len(current):,} documents")
+
+st.subheader("Documents")
+if st.button("Use the built-in demo corpus", help="360 short documents: 4 themes × 3 topics"):
+    st.session_state.corpus = load_demo_corpus()
+    st.rerun()
+
+uploads = st.file_uploader(
+    "Or upload documents (several files or a .zip at once)",
+    type=[ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS],
+    accept_multiple_files=True,
+    help=".txt: one document per line (one per file when several are uploaded) · .md: one per "
+    "file · .csv/.tsv: pick the text column · .jsonl/.json: records or strings · .zip of these",
+)
+if uploads:
+    try:
+        table = read_files([(f.name, f.getvalue()) for f in uploads])
+        texts = text_columns(table)
+        if not texts:
+            raise ExplorerError("No column in these files holds text. Check the files' format.")
+        text_column = st.selectbox("Text column", texts)
+        label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
+        st.dataframe(table.head(20), hide_index=True)
+        if st.button("Use these documents", type="primary"):
+            st.session_state.corpus = build_corpus(
+                table,
+                text_column,
+                None if label_column == NONE else label_column,
+                name=corpus_name([f.name for f in uploads]),
+            )
+            st.success(f"Loaded {len(st.session_state.corpus):,} documents.")
+            st.rerun()
+    except ExplorerError as error:
+        common.show_error(error)
+        st.caption(f"Still using **{current.name}** ({len(current):,} documents).")
+
+st.subheader("Model")
+offline = [WORDLLAMA, MINILM]
+options = [s.key for s in (*offline, *HUB_PRESETS)] + [OTHER]
+labels = {s.key: s.label for s in (*offline, *HUB_PRESETS)} | {
+    OTHER: "Other hub id or local folder…"
+}
+chosen = st.session_state.model_key
+choice = st.selectbox(
+    "Embedding model",
+    options,
+    index=options.index(chosen) if chosen in options else options.index(OTHER),
+    format_func=labels.get,
+)
+if choice == OTHER:
+    typed = st.text_input("Model id or local path", value="" if chosen in options else chosen)
+    if typed.strip():
+        st.session_state.model_key = resolve_model(typed).key
+elif choice != chosen:
+    st.session_state.model_key = choice
+    st.rerun()
+
+st.radio(
+    "Dimension ordering",
+    ["auto", "native", "pca"],
+    key="ordering_mode",
+    format_func={
+        "auto": "Auto: native for Matryoshka models, PCA for others",
+        "native": "Native (plain truncation)",
+        "pca": "PCA-rotated (variance first, fitted on this corpus)",
+    }.get,
+)
+st.caption(common.ordering_note(common.current_choice()))
+spec = common.current_spec()
+if not spec.offline:
+    st.info(
+        f"{spec.key} is downloaded from the model hub on first use, which needs a network. "
+        f"Offline: {WORDLLAMA.key} or {MINILM.key}."
+    )

@@ -1,0 +1,125 @@
+"""Explore: drag the dimension slider and watch the graph, communities and map change."""
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import ExplorerError
+from core.export import export_name, figure_bytes, graph_bytes, to_networkx
+from core.figures import map_figure, network_figure
+from core.network import MAX_NETWORK_NODES, build_network_html
+from pages import common
+
+choice = common.current_choice()
+corpus = choice.corpus
+st.title("Matryoshka Graph Explorer")
+try:
+    ordered = common.ordered_vectors(choice)
+except ExplorerError as error:
+    common.show_error(error)
+    st.stop()
+dims = common.ladder(choice, ordered)
+settings = common.graph_settings()
+views = common.dimension_views(choice, ordered, dims, settings)
+full = max(dims)
+st.caption(common.ordering_note(choice))
+if st.session_state.get("dim") not in dims:
+    st.session_state.dim = full
+
+
+def community_table(view, labels) -> pd.DataFrame:
+    """Size, keywords and (when labelled) the dominant label of each community."""
+    rows = []
+    for community, words in sorted(view.keywords.items()):
+        members = view.communities == community
+        row = {
+            "community": community,
+            "documents": int(members.sum()),
+            "keywords": ", ".join(words),
+        }
+        if labels is not None:
+            counts = pd.Series([labels[i] for i in members.nonzero()[0]]).value_counts()
+            row["main label"] = counts.index[0]
+            row["label share"] = round(float(counts.iloc[0] / members.sum()), 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@st.fragment
+def explorer() -> None:
+    dim = st.select_slider(
+        "Embedding dimension (the first d dimensions, renormalised)",
+        options=sorted(dims),
+        key="dim",
+        help="Drag to truncate the embedding; everything below is rebuilt for that size.",
+    )
+    view = views[dim]
+    coords, is_umap = common.layout_or_preview(choice, ordered, dim)
+    names = common.names_for(view)
+    hover = common.hovers(corpus)
+
+    cols = st.columns(5)
+    cols[0].metric("Documents", f"{len(corpus):,}")
+    cols[1].metric("Edges", f"{view.graph.edge_count:,}")
+    cols[2].metric("Communities", view.community_count)
+    cols[3].metric(f"Mean kNN recall@{settings.k} vs {full}d", f"{view.mean_recall:.1%}")
+    cols[4].metric("Bytes per vector (float32)", f"{dim * 4:,}")
+
+    title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
+    map_fig = map_figure(coords, view.communities, names, hover, title=title)
+    net_fig = network_figure(coords, view.graph, view.communities, names, hover, title=title)
+    tab_map, tab_net, tab_comm = st.tabs(["Map", "Network", "Communities"])
+    with tab_map:
+        if not is_umap:
+            st.info("Showing an instant PCA map while the UMAP maps are computed below.")
+        st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
+    with tab_net:
+        if view.graph.n > MAX_NETWORK_NODES:
+            st.caption(
+                f"Drawing a fixed sample of {MAX_NETWORK_NODES:,} of {view.graph.n:,} nodes."
+            )
+        network_html = common.memo(
+            ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
+            lambda: build_network_html(
+                coords, view.graph, view.communities, names, corpus.texts, corpus.ids
+            ),
+        )
+        st.iframe(network_html, height=640)
+    with tab_comm:
+        st.dataframe(community_table(view, corpus.labels), hide_index=True)
+
+    st.subheader("Export")
+    stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
+    graph = lambda: to_networkx(  # noqa: E731 - built only when a graph download is clicked
+        view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
+    )
+    downloads = [
+        ("Map PNG", lambda: figure_bytes(map_fig, "png"), "map", "png", "image/png"),
+        ("Map SVG", lambda: figure_bytes(map_fig, "svg"), "map", "svg", "image/svg+xml"),
+        ("Network PNG", lambda: figure_bytes(net_fig, "png"), "network", "png", "image/png"),
+        ("Network SVG", lambda: figure_bytes(net_fig, "svg"), "network", "svg", "image/svg+xml"),
+        ("Network HTML", lambda: network_html.encode("utf-8"), "network", "html", "text/html"),
+        (
+            "Graph GraphML",
+            lambda: graph_bytes(graph(), "graphml"),
+            "graph",
+            "graphml",
+            "application/xml",
+        ),
+        ("Edges CSV", lambda: graph_bytes(graph(), "csv"), "edges", "csv", "text/csv"),
+        ("Graph GEXF", lambda: graph_bytes(graph(), "gexf"), "graph", "gexf", "application/xml"),
+        ("Graph JSON", lambda: graph_bytes(graph(), "json"), "graph", "json", "application/json"),
+    ]
+    buttons = st.columns(len(downloads))
+    for column, (label, make, what, ext, mime) in zip(buttons, downloads, strict=True):
+        column.download_button(
+            label,
+            data=make,
+            file_name=export_name(*stem, what, ext=ext),
+            mime=mime,
+            key=f"dl-{label}",
+        )
+
+
+explorer()
+if common.compute_missing_layouts(choice, ordered, dims):
+    st.rerun()
