@@ -140,7 +140,7 @@ def _offline_choices() -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_model(spec: ModelSpec):
-    """The SentenceTransformer for spec; hub failures become an ExplorerError naming offline models."""
+    """The SentenceTransformer for spec; a hub failure becomes a clear ExplorerError."""
     from sentence_transformers import SentenceTransformer
 
     if spec.source == "wordllama":
