@@ -1,0 +1,280 @@
+"""Fidelity and size trade-offs of truncated embeddings: what each size keeps, costs and takes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.metrics import adjusted_rand_score
+
+from core.graph import Neighbours, knn, knn_recall, truncate
+from core.ordering import ORDERINGS, order_dimensions
+
+PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
+CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
+_DECIMAL_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
+_RECALL_TOLERANCE = 1e-9
+
+
+def recall_at_k(
+    vectors: np.ndarray, dim: int, k: int, reference: Neighbours | None = None
+) -> float:
+    """Mean share of each row's full-size k nearest neighbours still found at `dim` dims.
+
+    Pass the full-size neighbours as `reference` to avoid recomputing them for every size.
+    """
+    full = knn(truncate(vectors, vectors.shape[1]), k) if reference is None else reference
+    return _mean_recall(full, knn(truncate(vectors, dim), k))
+
+
+def _mean_recall(reference: Neighbours, candidate: Neighbours) -> float:
+    if candidate.indices.shape != reference.indices.shape:
+        raise ValueError(
+            f"neighbour lists differ in shape: {reference.indices.shape} at full size, "
+            f"{candidate.indices.shape} truncated (same k and rows needed)"
+        )
+    return float(knn_recall(reference.indices, candidate.indices).mean())
+
+
+def _pair_indices(n: int, pairs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs i < j when there are at most `pairs` of them, else a seeded sample of distinct
+    ones, drawn as ranks in the row-major upper triangle and unranked exactly."""
+    total = n * (n - 1) // 2
+    if total <= pairs:
+        return np.triu_indices(n, 1)
+    ranks = np.sort(np.random.default_rng(seed).choice(total, size=pairs, replace=False))
+    rows = np.arange(n - 1, dtype=np.int64)
+    starts = rows * n - rows * (rows + 1) // 2
+    i = np.searchsorted(starts, ranks, side="right") - 1
+    return i, ranks - starts[i] + i + 1
+
+
+def similarity_spearman(
+    vectors: np.ndarray, dim: int, *, pairs: int = 20_000, seed: int = 0
+) -> float:
+    """Spearman rank correlation of pairwise cosine similarities at full size and at `dim`.
+
+    Uses every pair i < j when there are at most `pairs`, else a seeded random sample of distinct
+    pairs; NaN when either side has no spread (e.g. every similarity equal).
+    """
+    n = vectors.shape[0]
+    if n < 2:
+        raise ValueError("Spearman of similarities needs at least two rows")
+    if pairs < 1:
+        raise ValueError(f"pairs must be at least 1, got {pairs}")
+    i, j = _pair_indices(n, pairs, seed)
+    full = truncate(vectors, vectors.shape[1])
+    small = truncate(vectors, dim)
+    reference = np.einsum("ij,ij->i", full[i], full[j])
+    candidate = np.einsum("ij,ij->i", small[i], small[j])
+    if np.ptp(reference) == 0 or np.ptp(candidate) == 0:
+        return math.nan
+    return float(spearmanr(reference, candidate).statistic)
+
+
+def partition_ari(reference_labels: np.ndarray, labels: np.ndarray) -> float:
+    """Adjusted Rand index of a partition against the reference (1 = same, ~0 = chance)."""
+    return float(adjusted_rand_score(reference_labels, labels))
+
+
+def vector_bytes(dim: int, precision: str = "float32") -> int:
+    """Bytes to store one `dim`-dimensional vector: 4d, 2d, d or ceil(d/8) (binary)."""
+    if precision not in PRECISION_BITS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISION_BITS)}")
+    return -(-dim * PRECISION_BITS[precision] // 8)
+
+
+def storage_table(dims: Iterable[int], n_docs: int) -> pd.DataFrame:
+    """Bytes per vector and in total (this corpus, 1M and 100M docs) per dim and precision.
+
+    One row per (dim, precision), largest dim first, precisions from widest to narrowest.
+    """
+    rows = []
+    for dim in sorted(set(dims), reverse=True):
+        for precision in PRECISION_BITS:
+            per_vector = vector_bytes(dim, precision)
+            rows.append(
+                {
+                    "dim": dim,
+                    "precision": precision,
+                    "bytes_per_vector": per_vector,
+                    "bytes_corpus": per_vector * n_docs,
+                    **{f"bytes_{name}": per_vector * size for name, size in CORPUS_SCALES.items()},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def human_bytes(n: int) -> str:
+    """A byte count in decimal (SI) units, 1 KB = 1000 B: "999 B", "1 KB", "1.5 GB", "26 MB"."""
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"byte count must be non-negative, got {n}")
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in _DECIMAL_UNITS[1:]:
+        value /= 1000
+        if value < 999.5 or unit == _DECIMAL_UNITS[-1]:
+            break
+    text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+    return f"{text.removesuffix('.0')} {unit}"
+
+
+def search_latency(
+    vectors: np.ndarray,
+    dim: int,
+    *,
+    queries: int = 100,
+    top: int = 10,
+    repeats: int = 3,
+    seed: int = 0,
+) -> float:
+    """Median wall time in milliseconds per query of an exact top-`top` cosine search.
+
+    A seeded batch of `queries` corpus rows is scored against the whole corpus truncated to `dim`
+    (one matrix product, then argpartition); truncation, sampling and one warm-up run are not
+    timed.
+    """
+    if queries < 1 or top < 1 or repeats < 1:
+        raise ValueError("queries, top and repeats must all be at least 1")
+    corpus = truncate(vectors, dim)
+    n = corpus.shape[0]
+    batch = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
+    top = min(top, n)
+    timings = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        scores = batch @ corpus.T
+        np.argpartition(scores, n - top, axis=1)[:, n - top :]
+        timings.append(time.perf_counter() - start)
+    return float(np.median(timings[1:])) * 1000 / batch.shape[0]
+
+
+def fidelity_table(
+    vectors: np.ndarray,
+    dims: Sequence[int],
+    *,
+    k: int = 10,
+    communities: Mapping[int, np.ndarray] | None = None,
+    neighbours: Mapping[int, Neighbours] | None = None,
+    pairs: int = 20_000,
+    latency: bool = True,
+) -> pd.DataFrame:
+    """Fidelity, storage and search time per size, largest first; the full size always included.
+
+    Columns: dim, k (neighbours actually used), recall_at_k, spearman, ari (vs the full-size
+    communities; NaN without `communities` or for a dim missing from it), bytes_<precision>
+    per vector, latency_ms (NaN when `latency` is False). kNN lists already computed per dim
+    (e.g. the ladder views' neighbours, same k) can be passed as `neighbours` to skip recomputing.
+    """
+    full = vectors.shape[1]
+    ordered = sorted(set(dims) | {full}, reverse=True)
+    if ordered[-1] < 1 or ordered[0] > full:
+        raise ValueError(f"dims must be in 1..{full}, got {list(dims)}")
+    if communities is not None and full not in communities:
+        raise ValueError(f"communities must include the full size ({full} dims)")
+    known = dict(neighbours or {})
+    for dim in ordered:
+        if dim not in known:
+            known[dim] = knn(truncate(vectors, dim), k)
+    reference = known[full]
+    rows = []
+    for dim in ordered:
+        labels = None if communities is None else communities.get(dim)
+        rows.append(
+            {
+                "dim": dim,
+                "k": reference.indices.shape[1],
+                "recall_at_k": _mean_recall(reference, known[dim]),
+                "spearman": similarity_spearman(vectors, dim, pairs=pairs),
+                "ari": math.nan if labels is None else partition_ari(communities[full], labels),
+                **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
+                "latency_ms": search_latency(vectors, dim, top=k) if latency else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The smallest size that keeps enough of the full-size neighbours, in numbers and words."""
+
+    dim: int
+    recall: float
+    full_dim: int
+    saving_share: float  # share of float32 storage saved relative to the full size
+    sentence: str
+
+
+def _floor_percent(share: float) -> str:
+    return f"{math.floor(share * 100 + _RECALL_TOLERANCE):d}%"
+
+
+def recommend_dimension(table: pd.DataFrame, *, min_recall_share: float = 0.9) -> Recommendation:
+    """The smallest dim whose recall@k is at least `min_recall_share` of the full-size recall.
+
+    `table` is one ordering's `fidelity_table`; recall percentages in the sentence are rounded
+    down so a size never looks better than it is.
+    """
+    if not 0 < min_recall_share <= 1:
+        raise ValueError(f"min_recall_share must be in (0, 1], got {min_recall_share}")
+    if table["dim"].duplicated().any():
+        raise ValueError("recommend_dimension takes one ordering at a time (dims repeat)")
+    rows = table.sort_values("dim", ascending=False).reset_index(drop=True)
+    full_dim = int(rows["dim"].iloc[0])
+    full_recall = float(rows["recall_at_k"].iloc[0])
+    k = int(rows["k"].iloc[0])
+    threshold = min_recall_share * full_recall - _RECALL_TOLERANCE
+    qualifying = rows[rows["recall_at_k"] >= threshold]
+    best = qualifying.iloc[-1]
+    dim, recall = int(best["dim"]), float(best["recall_at_k"])
+    full_bytes, dim_bytes = vector_bytes(full_dim), vector_bytes(dim)
+    saving = 1 - dim_bytes / full_bytes
+    asked = _floor_percent(min_recall_share)
+    if len(rows) == 1:
+        sentence = (
+            f"Only the full size ({full_dim} dims) was measured; add smaller sizes to compare."
+        )
+    elif dim == full_dim:
+        runner_up = rows.iloc[1:].sort_values(["recall_at_k", "dim"], ascending=[False, True])
+        best_dim, best_recall = int(runner_up["dim"].iloc[0]), runner_up["recall_at_k"].iloc[0]
+        sentence = (
+            f"No size below {full_dim} dims keeps at least {asked} of full-size {k}-NN neighbours "
+            f"(best: {best_dim} dims with {_floor_percent(best_recall / full_recall)}); "
+            "keep the full size."
+        )
+    else:
+        sentence = (
+            f"{dim} dims keep {_floor_percent(recall / full_recall)} of full-size {k}-NN "
+            f"neighbours (at least {asked} asked) and store {saving:.0%} less than {full_dim} "
+            f"dims: {human_bytes(dim_bytes)} instead of {human_bytes(full_bytes)} per vector "
+            "as float32."
+        )
+    return Recommendation(dim, recall, full_dim, saving, sentence)
+
+
+def compare_orderings(
+    vectors: np.ndarray,
+    dims: Sequence[int],
+    *,
+    k: int = 10,
+    min_recall_share: float = 0.9,
+    pairs: int = 20_000,
+    latency: bool = False,
+) -> tuple[pd.DataFrame, dict[str, Recommendation]]:
+    """Fidelity tables for native and PCA ordering stacked with an "ordering" column, and the
+    recommended size for each ordering."""
+    tables, recommendations = [], {}
+    for ordering in ORDERINGS:
+        ordered = order_dimensions(vectors, ordering).vectors
+        table = fidelity_table(ordered, dims, k=k, pairs=pairs, latency=latency)
+        recommendations[ordering] = recommend_dimension(table, min_recall_share=min_recall_share)
+        tables.append(table.assign(ordering=ordering))
+    combined = pd.concat(tables, ignore_index=True)
+    return combined[["ordering", *tables[0].columns.drop("ordering")]], recommendations

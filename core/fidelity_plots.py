@@ -1,0 +1,167 @@
+"""Plotly figures of fidelity, storage and search time per size; they never save or show."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from core.fidelity import PRECISION_BITS, human_bytes, vector_bytes
+
+METRICS = {
+    "recall_at_k": "kNN recall@{k}",
+    "spearman": "Spearman of similarities",
+    "ari": "ARI vs full-size communities",
+}
+METRIC_COLOURS = dict(zip(METRICS, qualitative.D3, strict=False))
+PRECISION_COLOURS = dict(zip(PRECISION_BITS, qualitative.Safe, strict=False))
+ORDERING_DASH = {"native": "solid", "pca": "dash"}
+
+
+def _dims_axis(dims: np.ndarray, title: str = "dimensions kept") -> dict:
+    """A log x axis (even steps for halvings) with one labelled tick per measured dim."""
+    ticks = sorted({int(d) for d in dims})
+    return {
+        "type": "log",
+        "title": {"text": title},
+        "tickvals": ticks,
+        "ticktext": [str(d) for d in ticks],
+    }
+
+
+def _by_ordering(table: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame]]:
+    """(ordering, rows sorted by dim) per ordering, or (None, all rows) without that column."""
+    if "ordering" not in table.columns:
+        yield None, table.sort_values("dim")
+        return
+    for ordering, rows in table.groupby("ordering", sort=False):
+        yield str(ordering), rows.sort_values("dim")
+
+
+def _style(fig: go.Figure, title: str, width: int | None, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": html.escape(title), "x": 0.01},
+        width=width,
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
+
+
+def fidelity_curves(
+    table: pd.DataFrame,
+    *,
+    title: str = "",
+    threshold: float | None = None,
+    width: int | None = None,
+    height: int = 450,
+) -> go.Figure:
+    """Recall@k, Spearman and ARI against dims: one colour per metric, one dash per ordering.
+
+    Metrics with no values (ARI without communities) are left out; `threshold` draws the recall
+    share asked for as a dotted horizontal line.
+    """
+    k = int(table["k"].iloc[0]) if "k" in table.columns else None
+    fig = go.Figure()
+    for ordering, rows in _by_ordering(table):
+        for metric, label in METRICS.items():
+            if metric not in rows.columns or rows[metric].isna().all():
+                continue
+            name = label.format(k=k if k is not None else "k")
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["dim"].tolist(),
+                    y=rows[metric].tolist(),
+                    mode="lines+markers",
+                    name=name if ordering is None else f"{name} · {ordering}",
+                    legendgroup=metric,
+                    line={
+                        "color": METRIC_COLOURS[metric],
+                        "dash": ORDERING_DASH.get(ordering, "solid"),
+                    },
+                    hovertemplate="%{y:.3f}",
+                )
+            )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold,
+            line={"dash": "dot", "color": "grey", "width": 1},
+            annotation_text=f"recall threshold {threshold:.0%}",
+            annotation_position="bottom right",
+        )
+    lowest = np.nanmin(table[[m for m in METRICS if m in table.columns]].to_numpy(dtype=float))
+    fig.update_layout(
+        xaxis=_dims_axis(table["dim"].to_numpy()),
+        yaxis={"range": [min(0.0, float(lowest)) - 0.02, 1.05], "title": {"text": "score"}},
+        legend={"title": {"text": "metric"}},
+        hovermode="x unified",
+    )
+    return _style(fig, title, width, height)
+
+
+def storage_figure(
+    table: pd.DataFrame,
+    n_docs: int | None = None,
+    *,
+    title: str = "",
+    width: int | None = None,
+    height: int = 400,
+) -> go.Figure:
+    """Grouped bars of storage per dim (largest first), one bar per precision, log y.
+
+    Bytes per vector, or for `n_docs` vectors when given; only the table's "dim" column is used,
+    so a fidelity table and a storage table both work.
+    """
+    dims = sorted({int(d) for d in table["dim"]}, reverse=True)
+    scale = 1 if n_docs is None else int(n_docs)
+    fig = go.Figure()
+    for precision in PRECISION_BITS:
+        sizes = [vector_bytes(d, precision) * scale for d in dims]
+        fig.add_trace(
+            go.Bar(
+                x=[str(d) for d in dims],
+                y=sizes,
+                name=precision,
+                marker={"color": PRECISION_COLOURS[precision]},
+                text=[human_bytes(s) for s in sizes],
+                hovertemplate="%{x} dims · " + precision + ": %{text}<extra></extra>",
+            )
+        )
+    what = "bytes per vector" if n_docs is None else f"bytes for {n_docs:,} vectors"
+    fig.update_layout(
+        barmode="group",
+        xaxis={"type": "category", "title": {"text": "dimensions kept"}},
+        yaxis={"type": "log", "title": {"text": what}},
+        legend={"title": {"text": "precision"}},
+    )
+    return _style(fig, title, width, height)
+
+
+def latency_figure(
+    table: pd.DataFrame, *, title: str = "", width: int | None = None, height: int = 400
+) -> go.Figure:
+    """Milliseconds per query of exact search against dims, one line per ordering if present."""
+    measured = table.dropna(subset=["latency_ms"])
+    fig = go.Figure()
+    for ordering, rows in _by_ordering(measured):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["dim"].tolist(),
+                y=rows["latency_ms"].tolist(),
+                mode="lines+markers",
+                name="exact search" if ordering is None else ordering,
+                line={"dash": ORDERING_DASH.get(ordering, "solid")},
+                hovertemplate="%{x} dims: %{y:.3f} ms/query<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        xaxis=_dims_axis(measured["dim"].to_numpy()),
+        yaxis={"rangemode": "tozero", "title": {"text": "ms per query"}},
+        showlegend=len(fig.data) > 1,
+    )
+    return _style(fig, title, width, height)
