@@ -7,12 +7,15 @@ import json
 import re
 import zipfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
 
 from core.errors import ExplorerError
 from core.graph import Graph
+
+if TYPE_CHECKING:  # plotly is only needed by callers that render figures
+    import plotly.graph_objects as go
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 GRAPH_FORMATS = ("graphml", "gexf", "json", "csv")

@@ -47,9 +47,23 @@ def app_url(tmp_path_factory):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -77,7 +91,9 @@ def page(app_url):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1600}, accept_downloads=True
+        )
         tab = context.new_page()
         tab.goto(app_url)
         yield tab
@@ -95,7 +111,6 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     page.get_by_text("Showing an instant PCA map").wait_for(state="detached", timeout=FIRST_VIEW_MS)
     assert _metric(page, "Documents") == "360"
     assert _metric(page, "Mean kNN recall") == "100.0%"
-    page.screenshot(path=str(ROOT / "docs" / "screenshot-e2e.png"), full_page=True)
 
     slider = page.get_by_role("slider", name=re.compile("Embedding dimension"))
     assert slider.get_attribute("aria-valuetext") == "256"

@@ -1,0 +1,132 @@
+"""AppTest runs of every page through the real entry point (st.navigation), real models."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages import common
+
+TIMEOUT = 300
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Results cached in one AppTest must not leak into the next."""
+    common.results().clear()
+    yield
+    common.results().clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_explore_starts_on_demo_and_slider_changes_numbers():
+    at = _app()
+    metrics = _metrics(at)
+    assert metrics["Documents"] == "360"
+    assert metrics["Mean kNN recall@10 vs 256d"] == "100.0%"
+    assert not at.error
+    at.select_slider(key="dim").set_value(32).run()
+    assert not at.exception
+    after = _metrics(at)
+    assert after["Bytes per vector (float32)"] == "128"
+    assert float(after["Mean kNN recall@10 vs 256d"].rstrip("%")) < 90.0
+    assert after["Edges"] != metrics["Edges"] or after["Communities"] != metrics["Communities"]
+    labels = [b.label for b in at.get("download_button")]
+    for wanted in ("Map PNG", "Map SVG", "Network PNG", "Network SVG", "Network HTML"):
+        assert wanted in labels
+    assert "Graph GraphML" in labels and "Edges CSV" in labels
+
+
+def test_k_setting_changes_edges():
+    at = _app()
+    edges_k10 = _metrics(at)["Edges"]
+    at.slider(key="k").set_value(5).run()
+    assert not at.exception
+    assert _metrics(at)["Edges"] != edges_k10
+    assert "Mean kNN recall@5 vs 256d" in _metrics(at)
+
+
+def test_data_page_uploads_csv_and_explore_uses_it():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    rows = ["text,topic"] + [
+        f'"{topic} note {i}: about {topic} and {topic}s, item {i}",{topic}'
+        for topic in ("apples", "engines", "rivers")
+        for i in range(12)
+    ]
+    at.file_uploader[0].upload("notes.csv", "\n".join(rows).encode(), "text/csv").run()
+    assert not at.exception and not at.error
+    assert at.selectbox[0].value == "text"
+    at.selectbox[1].set_value("topic").run()
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    assert not at.exception
+    assert at.session_state.corpus.name == "notes"
+    assert len(at.session_state.corpus) == 36
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert _metrics(at)["Documents"] == "36"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
+        ("broken.json", b'[{"text": "a"', "JSON"),
+        ("escape.zip", _zip({"../evil.txt": b"one\ntwo\nthree"}), "zip"),
+    ],
+)
+def test_bad_upload_shows_message_and_keeps_corpus(name, content, message):
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].upload(name, content).run()
+    assert not at.exception
+    assert at.error, "a bad file must produce a visible error"
+    assert message.lower() in at.error[0].value.lower()
+    assert at.session_state.corpus.name == "demo"
+
+
+@pytest.mark.model
+def test_minilm_uses_pca_ordering_and_says_so():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    model_box = next(s for s in at.selectbox if s.label == "Embedding model")
+    model_box.set_value("all-MiniLM-L6-v2").run()
+    assert not at.exception
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "ordered by PCA" in captions
+    assert "Mean kNN recall@10 vs 384d" in _metrics(at)
+
+
+def test_hub_model_without_network_shows_clear_message(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    at = _app()
+    at.session_state.model_key = "static-retrieval-mrl-en-v1"
+    at.run()
+    assert not at.exception
+    assert at.error and "wordllama-l2-supercat" in at.error[0].value

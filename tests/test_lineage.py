@@ -1,0 +1,361 @@
+"""Tests for core.lineage and core.lineage_plots on planted partitions with known answers."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from core.errors import ExplorerError
+from core.keywords import TermCounts
+from core.ladder import compute_views
+from core.lineage import (
+    LineageEvent,
+    cluster_tree,
+    containment,
+    containment_baseline,
+    contingency,
+    describe,
+    label_agreement,
+    lineage_events,
+    lineage_inputs,
+    sankey_data,
+    step_summary,
+    tree_bytes,
+)
+from core.lineage_plots import containment_figure, sankey_figure, tree_figure
+
+HOSTILE = "<script>alert(1)</script>"
+DIMS = [64, 32, 16]
+PER = 10
+
+
+def nested_labels() -> dict[int, np.ndarray]:
+    """12 communities at 64 dims that merge pairwise into 6 at 32, then into 3 at 16."""
+    fine = np.repeat(np.arange(12), PER)
+    return {64: fine, 32: fine // 2, 16: fine // 4}
+
+
+def names_for(labels: dict[int, np.ndarray]) -> dict[int, dict[int, str]]:
+    return {d: {int(c): f"topic {d}-{c}" for c in np.unique(x)} for d, x in labels.items()}
+
+
+def step(fine: np.ndarray, coarse: np.ndarray, **kwargs) -> list[LineageEvent]:
+    labels = {64: np.asarray(fine), 32: np.asarray(coarse)}
+    return lineage_events([64, 32], labels, names_for(labels), **kwargs)
+
+
+# Contingency and containment
+
+
+def test_contingency_counts_documents_shared_by_each_pair() -> None:
+    fine_ids, coarse_ids, counts = contingency(np.array([5, 5, 5, 7, 7]), np.array([1, 1, 2, 2, 2]))
+    assert fine_ids.tolist() == [5, 7]
+    assert coarse_ids.tolist() == [1, 2]
+    assert counts.tolist() == [[2, 1], [0, 2]]
+
+
+def test_contingency_rejects_labels_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        contingency(np.zeros(3), np.zeros(4))
+
+
+def test_nested_ladder_has_full_containment_and_clean_verdict() -> None:
+    labels = nested_labels()
+    summary = step_summary(DIMS, labels)
+    assert summary[["from_dim", "to_dim"]].values.tolist() == [[64, 32], [32, 16]]
+    assert summary["communities_from"].tolist() == [12, 6]
+    assert summary["communities_to"].tolist() == [6, 3]
+    assert summary["containment"].tolist() == [1.0, 1.0]
+    assert (summary["baseline"] < 0.6).all()
+    assert summary["verdict"].tolist() == ["clean merges", "clean merges"]
+
+
+def test_random_relabelling_scores_near_chance_and_reads_as_reshuffle() -> None:
+    rng = np.random.default_rng(1)
+    fine = np.repeat(np.arange(12), 50)
+    coarse = rng.permutation(fine // 2)
+    score = containment(fine, coarse)
+    chance = containment_baseline(fine, coarse)
+    assert score < 0.6
+    assert abs(score - chance) < 0.1
+    summary = step_summary([64, 32], {64: fine, 32: coarse})
+    assert summary["verdict"].tolist() == ["reshuffle"]
+    kinds = {event.kind for event in step(fine, coarse)}
+    assert "merge" not in kinds
+    assert "scatter" in kinds
+
+
+def test_baseline_is_reproducible_for_a_seed() -> None:
+    fine, coarse = nested_labels()[64], nested_labels()[32]
+    assert containment_baseline(fine, coarse, seed=3) == containment_baseline(fine, coarse, seed=3)
+
+
+# Events
+
+
+def test_planted_pairwise_merges_are_found_exactly_with_full_share() -> None:
+    labels = nested_labels()
+    events = lineage_events(DIMS, labels, names_for(labels))
+    assert all(event.kind == "merge" and event.share == 1.0 for event in events)
+    found = [
+        (e.from_dim, e.to_dim, tuple(s[0] for s in e.sources), e.targets[0][0]) for e in events
+    ]
+    expected = [(64, 32, (2 * k, 2 * k + 1), k) for k in range(6)]
+    expected += [(32, 16, (2 * k, 2 * k + 1), k) for k in range(3)]
+    assert found == expected
+    first = events[0]
+    assert first.sources == ((0, "topic 64-0", PER), (1, "topic 64-1", PER))
+    assert first.targets == ((0, "topic 32-0", 2 * PER),)
+
+
+def test_events_follow_the_ladder_from_largest_size_whatever_the_input_order() -> None:
+    labels = nested_labels()
+    events = lineage_events([16, 64, 32], labels, names_for(labels))
+    assert [(e.from_dim, e.to_dim) for e in events] == [(64, 32)] * 6 + [(32, 16)] * 3
+
+
+def test_community_kept_whole_without_a_partner_is_not_an_event() -> None:
+    fine = np.repeat([0, 1], 10)
+    assert step(fine, fine + 5) == []
+
+
+def test_split_detected_when_a_community_divides_between_two() -> None:
+    fine = np.repeat([0, 1], 20)
+    coarse = np.concatenate([np.full(12, 3), np.full(8, 4), np.full(20, 5)])
+    (event,) = step(fine, coarse)
+    assert event.kind == "split"
+    assert event.sources == ((0, "topic 64-0", 20),)
+    assert [t[0] for t in event.targets] == [3, 4]
+    assert event.share == 1.0
+
+
+def test_scatter_when_no_two_communities_take_most_members() -> None:
+    fine = np.zeros(30, dtype=int)
+    coarse = np.repeat([0, 1, 2], 10)
+    (event,) = step(fine, coarse)
+    assert event.kind == "scatter"
+    assert event.share == pytest.approx(1 / 3)
+    assert len(event.targets) == 3
+
+
+def test_min_share_decides_whether_a_leaky_pair_still_merges() -> None:
+    fine = np.repeat([0, 1], 20)
+    coarse = np.zeros(40, dtype=int)
+    coarse[:5] = 1  # a quarter of community 0 leaks elsewhere
+    assert [e.kind for e in step(fine, coarse, min_share=0.8)] == ["split"]
+    (merge,) = step(fine, coarse, min_share=0.7)
+    assert merge.kind == "merge"
+    assert merge.share == pytest.approx(35 / 40)
+
+
+def test_min_size_ignores_small_communities() -> None:
+    fine = np.repeat([0, 1, 2], [3, 3, 20])
+    coarse = np.repeat([0, 1], [6, 20])
+    assert step(fine, coarse) == []
+    (merge,) = step(fine, coarse, min_size=3)
+    assert [s[0] for s in merge.sources] == [0, 1]
+
+
+def test_min_share_outside_unit_interval_is_refused() -> None:
+    with pytest.raises(ValueError, match="min_share"):
+        step(np.zeros(4), np.zeros(4), min_share=0)
+
+
+def test_describe_names_dims_communities_and_percentage() -> None:
+    merge = LineageEvent(
+        "merge",
+        64,
+        32,
+        ((1, "serve, racket", 41), (2, "goal, pitch", 38)),
+        ((1, "sport", 80),),
+        0.94,
+    )
+    text = describe(merge)
+    assert text.startswith("From 64 to 32 dims")
+    assert "'serve, racket' (41 docs) and 'goal, pitch' (38 docs) merge" in text
+    assert "'sport'" in text and "94%" in text
+    split = LineageEvent("split", 32, 16, ((4, "a", 30),), ((5, "b", 20), (6, "c", 15)), 0.9)
+    assert "'a' (30 docs) splits into 'b' (20 docs) and 'c' (15 docs)" in describe(split)
+    assert "90%" in describe(split)
+    scatter = LineageEvent("scatter", 16, 8, ((4, "a", 30),), ((5, "b", 20),), 0.45)
+    assert describe(scatter).endswith("scatters: no community gets more than 45% of its members.")
+
+
+# Agreement with given labels
+
+
+def test_label_agreement_is_perfect_when_communities_equal_labels() -> None:
+    labels = nested_labels()
+    doc_labels = [f"t{c}" for c in labels[64]]
+    table = label_agreement(DIMS, labels, doc_labels)
+    assert table["dim"].tolist() == DIMS
+    assert table.loc[0, "nmi"] == pytest.approx(1.0)
+    assert table.loc[0, "ari"] == pytest.approx(1.0)
+    assert (table.loc[1:, "ari"] < 1.0).all()
+
+
+def test_label_agreement_leaves_out_blank_labels() -> None:
+    fine = np.repeat([0, 1], 10)
+    doc_labels = ["x"] * 10 + ["y"] * 5 + [""] * 5
+    coarse = fine.copy()
+    coarse[15:] = 0  # only unlabelled documents disagree
+    table = label_agreement([64, 32], {64: fine, 32: coarse}, doc_labels)
+    assert table["nmi"].tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_label_agreement_without_any_label_is_a_user_error() -> None:
+    with pytest.raises(ExplorerError, match="No document has a label"):
+        label_agreement([64], {64: np.zeros(3, dtype=int)}, ["", " ", ""])
+
+
+# Sankey and tree data
+
+
+def test_sankey_flows_sum_to_document_count_per_step() -> None:
+    labels = nested_labels()
+    data = sankey_data(DIMS, labels, names_for(labels))
+    assert len(data.node_labels) == 12 + 6 + 3
+    assert data.dims == DIMS
+    source_dims = data.node_dims[data.source]
+    for dim in (64, 32):
+        assert data.value[source_dims == dim].sum() == 12 * PER
+    assert data.node_sizes[data.node_dims == 32].tolist() == [2 * PER] * 6
+
+
+def test_sankey_min_flow_drops_small_flows() -> None:
+    fine = np.repeat([0, 1], 10)
+    coarse = np.concatenate([np.zeros(9, dtype=int), [1], np.ones(10, dtype=int)])
+    labels = {64: fine, 32: coarse}
+    assert sankey_data([64, 32], labels, {}, min_flow=1).value.tolist() == [9, 1, 10]
+    kept = sankey_data([64, 32], labels, {}, min_flow=2)
+    assert kept.value.tolist() == [9, 10]
+    assert kept.node_labels == ("0", "1", "0", "1")
+
+
+def test_tree_edge_shares_from_each_parent_sum_to_one() -> None:
+    rng = np.random.default_rng(2)
+    labels = {64: rng.integers(0, 8, 200), 32: rng.integers(0, 5, 200), 16: rng.integers(0, 3, 200)}
+    tree = cluster_tree(DIMS, labels, names_for(labels))
+    assert tree.nodes["d64:c0"]["dim"] == 64
+    assert tree.nodes["d64:c0"]["name"] == "topic 64-0"
+    for node, attrs in tree.nodes(data=True):
+        out = list(tree.out_edges(node, data=True))
+        if attrs["dim"] == 16:
+            assert out == []
+            continue
+        assert sum(a["share"] for *_, a in out) == pytest.approx(1.0)
+        assert sum(a["count"] for *_, a in out) == attrs["size"]
+
+
+def test_tree_exports_as_graphml_and_node_link_json() -> None:
+    labels = nested_labels()
+    tree = cluster_tree(DIMS, labels, names_for(labels))
+    parsed = nx.read_graphml(io.BytesIO(tree_bytes(tree, "graphml")))
+    assert parsed.number_of_nodes() == 21
+    assert parsed.nodes["d64:c3"]["name"] == "topic 64-3"
+    payload = json.loads(tree_bytes(tree, "json"))
+    assert len(payload["nodes"]) == 21
+    assert len(payload["edges"]) == 12 + 6
+    with pytest.raises(ValueError, match="unknown tree format"):
+        tree_bytes(tree, "gexf")
+
+
+# Figures
+
+
+def hostile_names(labels: dict[int, np.ndarray]) -> dict[int, dict[int, str]]:
+    names = names_for(labels)
+    names[64][0] = HOSTILE
+    return names
+
+
+def test_sankey_figure_has_one_node_per_community_and_escapes_names() -> None:
+    labels = nested_labels()
+    fig = sankey_figure(sankey_data(DIMS, labels, hostile_names(labels)), title=HOSTILE).to_dict()
+    (trace,) = fig["data"]
+    assert trace["type"] == "sankey"
+    assert len(trace["node"]["label"]) == 21
+    assert len(trace["node"]["x"]) == 21
+    assert HOSTILE not in json.dumps(fig)
+    assert "&lt;script&gt;" in trace["node"]["label"][0]
+    columns = [a["text"] for a in fig["layout"]["annotations"]]
+    assert columns == ["<b>64 dims</b>", "<b>32 dims</b>", "<b>16 dims</b>"]
+
+
+def test_tree_figure_draws_every_community_and_hides_faint_edges() -> None:
+    fine = np.repeat([0, 1], 50)
+    coarse = np.zeros(100, dtype=int)
+    coarse[:2] = 1  # a 4% trickle from community 0 into community 1
+    labels = {64: fine, 32: coarse}
+    tree = cluster_tree([64, 32], labels, hostile_names(labels))
+    fig = tree_figure(tree, title="tree").to_dict()
+    nodes = next(t for t in fig["data"] if t["name"] == "communities")
+    assert len(nodes["x"]) == 4
+    assert nodes["y"] == [0, 0, 1, 1]
+    lines = [t for t in fig["data"] if t.get("mode") == "lines"]
+    segments = sum(len(t["x"]) // 3 for t in lines)
+    assert segments == 2  # 0 -> 0 (96%) and 1 -> 0 (100%); the 4% trickle is hidden
+    assert HOSTILE not in json.dumps(fig)
+    assert fig["layout"]["yaxis"]["ticktext"] == ["64", "32"]
+
+
+def test_containment_figure_shows_each_step_against_chance() -> None:
+    fig = containment_figure(step_summary(DIMS, nested_labels())).to_dict()
+    bar, chance = fig["data"]
+    assert bar["type"] == "bar" and chance["type"] == "scatter"
+    assert list(bar["x"]) == ["64 → 32", "32 → 16"]
+    assert list(bar["y"]) == [1.0, 1.0]
+
+
+# Real ladder
+
+
+def test_planted_hierarchy_merges_topics_into_themes_down_the_real_ladder() -> None:
+    """4 themes × 3 topics: the theme lives in the first 16 dims, the topic only beyond 32."""
+    rng = np.random.default_rng(0)
+    per = 30
+    topic = np.repeat(np.arange(12), per)
+    theme = topic // 3
+    vectors = rng.normal(0, 0.15, (topic.size, 64))
+    vectors[:, :16] += rng.normal(0, 1, (4, 16))[theme]
+    vectors[:, 32:] += rng.normal(0, 1, (12, 32))[topic]
+    theme_words = ["tennis", "football", "cooking", "astronomy"]
+    topic_words = [
+        "apple",
+        "banana",
+        "cherry",
+        "delta",
+        "echo",
+        "foxtrot",
+        "golf",
+        "hotel",
+        "india",
+        "juliet",
+        "kilo",
+        "lima",
+    ]
+    texts = [f"{theme_words[a]} {topic_words[b]} story" for a, b in zip(theme, topic, strict=True)]
+
+    views = compute_views(vectors.astype(np.float32), [64, 32, 16, 8], TermCounts(texts))
+    dims, labels, names = lineage_inputs(views)
+    assert dims == [64, 32, 16, 8]
+    events = lineage_events(dims, labels, names)
+    merges = [e for e in events if e.kind == "merge"]
+    assert merges
+    assert any("tennis" in e.targets[0][1] for e in merges)
+    summary = step_summary(dims, labels)
+    assert summary["containment"].iloc[-1] >= 0.8
+
+
+def test_tree_figure_orders_communities_so_merging_pairs_sit_side_by_side() -> None:
+    fine = np.repeat([0, 1, 2, 3], 10)
+    labels = {64: fine, 32: fine % 2}  # 0 and 2 merge, 1 and 3 merge: id order would cross
+    fig = tree_figure(cluster_tree([64, 32], labels, names_for(labels))).to_dict()
+    nodes = next(t for t in fig["data"] if t["name"] == "communities")
+    top = {c: x for c, x, y in zip(nodes["text"], nodes["x"], nodes["y"], strict=True) if y == 0}
+    assert abs(top["0"] - top["2"]) == 1
+    assert abs(top["1"] - top["3"]) == 1
