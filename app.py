@@ -13,7 +13,12 @@ navigation = st.navigation(
     [
         st.Page("pages/explore.py", title="Explore", icon=":material/explore:", default=True),
         st.Page("pages/data.py", title="Corpus & model", icon=":material/description:"),
-        st.Page("pages/lineage.py", title="Cluster lineage", icon=":material/account_tree:"),
+        st.Page(
+            "pages/lineage.py",
+            title="Cluster lineage",
+            icon=":material/account_tree:",
+            url_path="lineage",
+        ),
         st.Page("pages/fidelity.py", title="Fidelity & size", icon=":material/straighten:"),
         st.Page("pages/pinned.py", title="Pinned documents", icon=":material/push_pin:"),
     ]

@@ -136,3 +136,109 @@ def network_figure(
     size = 6 if len(labels) <= 2_000 else 3
     fig = go.Figure([edges, *_node_traces(coords, labels, names, hover, size)])
     return _layout(fig, title, width, height)
+
+
+def ladder_animation(
+    layouts: dict[int, np.ndarray],
+    labels: dict[int, np.ndarray],
+    hover: Sequence[str],
+    *,
+    title: str = "",
+    height: int = 650,
+) -> go.Figure:
+    """The map played through the ladder (largest size first, then back up): one frame per size,
+    points keyed by row so plotly moves them smoothly; colours follow matched community ids."""
+    down = sorted(layouts, reverse=True)
+    sequence = down + down[-2:0:-1]
+    n = len(hover)
+    ids = [str(i) for i in range(n)]
+
+    def trace(dim: int) -> go.Scatter:
+        return go.Scatter(
+            x=layouts[dim][:, 0].tolist(),
+            y=layouts[dim][:, 1].tolist(),
+            ids=ids,
+            mode="markers",
+            marker={
+                "size": 6 if n <= 2_000 else 3,
+                "color": [community_colour(c) for c in labels[dim]],
+            },
+            text=list(hover),
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+
+    def caption(dim: int) -> str:
+        return f"{dim} dims · {np.unique(labels[dim]).size} communities"
+
+    frames = [
+        go.Frame(data=[trace(dim)], name=f"{step}", layout={"title": {"text": caption(dim)}})
+        for step, dim in enumerate(sequence)
+    ]
+    fig = go.Figure(data=[trace(sequence[0])], frames=frames)
+    play = {
+        "frame": {"duration": 900, "redraw": False},
+        "transition": {"duration": 600},
+        "fromcurrent": True,
+    }
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "showactive": False,
+                "x": 0.0,
+                "y": 1.08,
+                "xanchor": "left",
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "currentvalue": {"prefix": "dims: "},
+                "steps": [
+                    {
+                        "label": str(dim),
+                        "method": "animate",
+                        "args": [
+                            [f"{step}"],
+                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                        ],
+                    }
+                    for step, dim in enumerate(sequence)
+                ],
+            }
+        ],
+    )
+    _layout(fig, title or caption(sequence[0]), None, height)
+    all_xy = np.vstack([layouts[d] for d in down])
+    pad = 0.05 * (all_xy.max(axis=0) - all_xy.min(axis=0))
+    fig.update_xaxes(range=[all_xy[:, 0].min() - pad[0], all_xy[:, 0].max() + pad[0]])
+    fig.update_yaxes(range=[all_xy[:, 1].min() - pad[1], all_xy[:, 1].max() + pad[1]])
+    return fig
+
+
+def add_pins(
+    fig: go.Figure, coords: np.ndarray, rows: Sequence[int], ids: Sequence[str]
+) -> go.Figure:
+    """Mark pinned documents on a map with a ring and their id."""
+    rows = list(rows)
+    fig.add_trace(
+        go.Scatter(
+            x=coords[rows, 0],
+            y=coords[rows, 1],
+            mode="markers+text",
+            name="pinned",
+            text=[html.escape(ids[i]) for i in rows],
+            textposition="top center",
+            marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "black"}},
+            hoverinfo="skip",
+        )
+    )
+    return fig

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from core.graph import (
     Graph,
@@ -109,3 +110,18 @@ def compute_views(
         if progress:
             progress(step + 1, len(ordered), dim)
     return views
+
+
+def community_summary(view: DimensionView, doc_labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per community: size, keywords and, when labelled, its main label and that
+    label's share of the members."""
+    rows = []
+    for community, words in sorted(view.keywords.items()):
+        members = np.flatnonzero(view.communities == community)
+        row = {"community": community, "documents": members.size, "keywords": ", ".join(words)}
+        if doc_labels is not None:
+            counts = pd.Series([doc_labels[i] for i in members]).value_counts()
+            row["main label"] = counts.index[0]
+            row["label share"] = round(float(counts.iloc[0] / members.size), 2)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +14,11 @@ from core.graph import Graph
 
 MAX_NETWORK_NODES = 1_500
 SCALE = 320.0
+# pyvis's template always links Bootstrap from a CDN, even with cdn_resources="in_line".
+_REMOTE_ASSET = re.compile(
+    r'<link\b[^>]*\bhref="https?://[^"]*"[^>]*>'
+    r'|<script\b[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>'
+)
 
 
 def sample_nodes(n: int, limit: int = MAX_NETWORK_NODES, seed: int = 0) -> np.ndarray:
@@ -69,4 +75,4 @@ def build_network_html(
             }
         )
     )
-    return net.generate_html()
+    return _REMOTE_ASSET.sub("", net.generate_html())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from core.cache import cache_key, texts_digest
 from core.corpus import Corpus
@@ -18,17 +19,21 @@ class Choice:
     spec: ModelSpec
     ordering: str  # "native" or "pca"
 
-    @property
-    def fingerprint(self) -> str:
-        """Content key for every cached result of this choice (texts, not names, decide it)."""
+    @cached_property
+    def fingerprint_without_ordering(self) -> str:
+        """Content key of the raw embeddings (texts, not names, decide it)."""
         return cache_key(
             {
                 "texts": texts_digest(self.corpus.texts),
                 "model": self.spec.key,
                 "prompt": self.spec.prompt,
-                "ordering": self.ordering,
             }
         )
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Content key for every cached result of this choice, ordering included."""
+        return cache_key({"raw": self.fingerprint_without_ordering, "ordering": self.ordering})
 
 
 def default_ordering(spec: ModelSpec) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,10 +13,11 @@ import streamlit as st
 
 from core.corpus import Corpus, load_demo_corpus
 from core.errors import ExplorerError
+from core.export import export_name
 from core.figures import hover_texts
 from core.graph import truncate
 from core.keywords import TermCounts, community_names
-from core.ladder import DimensionView, GraphSettings, compute_views
+from core.ladder import DimensionView, GraphSettings, compute_views, parse_dims
 from core.layout import iter_layouts, pca_layout
 from core.models import PRESETS, WORDLLAMA, ModelSpec, embed, resolve_model
 from core.ordering import Ordered, order_dimensions
@@ -102,9 +104,9 @@ def ordering_note(choice: Choice) -> str:
     )
 
 
-def ordered_vectors(choice: Choice) -> Ordered:
-    """Embeddings (disk-cached) in the chosen ordering, with a progress bar the first time."""
-    key = ("ordered", choice.fingerprint)
+def raw_vectors(choice: Choice) -> np.ndarray:
+    """Full-size embeddings in the model's own order (disk-cached), with a progress bar."""
+    key = ("raw", choice.fingerprint_without_ordering)
     found = results().get(key)
     if found is not None:
         return found
@@ -116,7 +118,15 @@ def ordered_vectors(choice: Choice) -> Ordered:
 
     vectors = embed(texts, choice.spec, progress=report)
     bar.empty()
-    return results().put(key, order_dimensions(vectors, choice.ordering))
+    return results().put(key, vectors)
+
+
+def ordered_vectors(choice: Choice) -> Ordered:
+    """Embeddings in the chosen ordering."""
+    return memo(
+        ("ordered", choice.fingerprint),
+        lambda: order_dimensions(raw_vectors(choice), choice.ordering),
+    )
 
 
 def term_counts(corpus: Corpus) -> TermCounts:
@@ -126,8 +136,8 @@ def term_counts(corpus: Corpus) -> TermCounts:
 def ladder(choice: Choice, ordered: Ordered) -> list[int]:
     """The dims to explore: the user's edited ladder if any, else the model's default."""
     full = ordered.vectors.shape[1]
-    custom = st.session_state.get("custom_dims")
-    return custom if custom and max(custom) == full else ladder_for(choice.spec, full)
+    typed = st.session_state.get("ladder_text", "").strip()
+    return parse_dims(typed, full) if typed else ladder_for(choice.spec, full)
 
 
 def graph_settings() -> GraphSettings:
@@ -188,6 +198,57 @@ def hovers(corpus: Corpus) -> list[str]:
 
 def names_for(view: DimensionView) -> dict[int, str]:
     return community_names(view.keywords)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page needs about the current corpus, model, ladder and graph settings."""
+
+    choice: Choice
+    ordered: Ordered
+    dims: list[int]
+    settings: GraphSettings
+    views: dict[int, DimensionView]
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.choice.corpus
+
+    @property
+    def full(self) -> int:
+        return max(self.dims)
+
+
+def context() -> Context:
+    """Embed (with progress), order and build the ladder views; stop the page with a clear
+    message when the user's choice cannot be used."""
+    choice = current_choice()
+    try:
+        ordered = ordered_vectors(choice)
+        dims = ladder(choice, ordered)
+        settings = graph_settings()
+        views = dimension_views(choice, ordered, dims, settings)
+    except ExplorerError as error:
+        show_error(error)
+        st.stop()
+    return Context(choice, ordered, dims, settings, views)
+
+
+Download = tuple[str, Callable[[], bytes], str, str, str]
+
+
+def download_row(downloads: list[Download], stem: tuple) -> None:
+    """Download buttons (label, lazy bytes, what, extension, mime) in one wrapping row; files are
+    named from stem + what, and rendered only when clicked."""
+    with st.container(horizontal=True):
+        for label, make, what, ext, mime in downloads:
+            st.download_button(
+                label,
+                data=make,
+                file_name=export_name(*stem, what, ext=ext),
+                mime=mime,
+                key=f"dl-{label}",
+            )
 
 
 def show_error(error: ExplorerError) -> None:

@@ -1,47 +1,27 @@
 """Explore: drag the dimension slider and watch the graph, communities and map change."""
 
-import pandas as pd
 import streamlit as st
 
-from core.errors import ExplorerError
-from core.export import export_name, figure_bytes, graph_bytes, to_networkx
-from core.figures import map_figure, network_figure
+from core.export import figure_bytes, graph_bytes, to_networkx
+from core.figures import ladder_animation, map_figure, network_figure
+from core.ladder import community_summary
 from core.network import MAX_NETWORK_NODES, build_network_html
 from pages import common
 
-choice = common.current_choice()
-corpus = choice.corpus
 st.title("Matryoshka Graph Explorer")
-try:
-    ordered = common.ordered_vectors(choice)
-except ExplorerError as error:
-    common.show_error(error)
-    st.stop()
-dims = common.ladder(choice, ordered)
-settings = common.graph_settings()
-views = common.dimension_views(choice, ordered, dims, settings)
-full = max(dims)
+ctx = common.context()
+choice, corpus, ordered, dims, settings, views = (
+    ctx.choice,
+    ctx.corpus,
+    ctx.ordered,
+    ctx.dims,
+    ctx.settings,
+    ctx.views,
+)
+full = ctx.full
 st.caption(common.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
     st.session_state.dim = full
-
-
-def community_table(view, labels) -> pd.DataFrame:
-    """Size, keywords and (when labelled) the dominant label of each community."""
-    rows = []
-    for community, words in sorted(view.keywords.items()):
-        members = view.communities == community
-        row = {
-            "community": community,
-            "documents": int(members.sum()),
-            "keywords": ", ".join(words),
-        }
-        if labels is not None:
-            counts = pd.Series([labels[i] for i in members.nonzero()[0]]).value_counts()
-            row["main label"] = counts.index[0]
-            row["label share"] = round(float(counts.iloc[0] / members.sum()), 2)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 @st.fragment
@@ -67,7 +47,7 @@ def explorer() -> None:
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
     map_fig = map_figure(coords, view.communities, names, hover, title=title)
     net_fig = network_figure(coords, view.graph, view.communities, names, hover, title=title)
-    tab_map, tab_net, tab_comm = st.tabs(["Map", "Network", "Communities"])
+    tab_map, tab_net, tab_comm, tab_play = st.tabs(["Map", "Network", "Communities", "Play ladder"])
     with tab_map:
         if not is_umap:
             st.info("Showing an instant PCA map while the UMAP maps are computed below.")
@@ -85,7 +65,22 @@ def explorer() -> None:
         )
         st.iframe(network_html, height=640)
     with tab_comm:
-        st.dataframe(community_table(view, corpus.labels), hide_index=True)
+        st.dataframe(community_summary(view, corpus.labels), hide_index=True)
+
+    with tab_play:
+        layouts = common.stored_layouts(choice, dims)
+        if len(layouts) < len(dims):
+            st.info("The animation is ready once every size's UMAP map is computed.")
+        else:
+            st.plotly_chart(
+                common.memo(
+                    ("animation", choice.fingerprint, tuple(dims), settings),
+                    lambda: ladder_animation(
+                        layouts, {d: views[d].communities for d in dims}, hover
+                    ),
+                ),
+                key="animation_chart",
+            )
 
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
@@ -109,15 +104,7 @@ def explorer() -> None:
         ("Graph GEXF", lambda: graph_bytes(graph(), "gexf"), "graph", "gexf", "application/xml"),
         ("Graph JSON", lambda: graph_bytes(graph(), "json"), "graph", "json", "application/json"),
     ]
-    buttons = st.columns(len(downloads))
-    for column, (label, make, what, ext, mime) in zip(buttons, downloads, strict=True):
-        column.download_button(
-            label,
-            data=make,
-            file_name=export_name(*stem, what, ext=ext),
-            mime=mime,
-            key=f"dl-{label}",
-        )
+    common.download_row(downloads, stem)
 
 
 explorer()

@@ -1,3 +1,100 @@
+"""Fidelity & size: what each truncation keeps, what it costs, and which size to pick."""
+
 import streamlit as st
 
-st.title("fidelity")
+from core.export import export_name
+from core.fidelity import (
+    compare_orderings,
+    fidelity_table,
+    human_bytes,
+    recommend_dimension,
+    storage_table,
+)
+from core.fidelity_plots import fidelity_curves, latency_figure, storage_figure
+from pages import common
+
+st.title("Fidelity & size")
+ctx = common.context()
+corpus, choice, views, dims = ctx.corpus, ctx.choice, ctx.views, ctx.dims
+st.caption(common.ordering_note(choice))
+
+c1, c2 = st.columns(2)
+k = c1.slider("k for recall@k", 1, 50, ctx.settings.k, key="fidelity_k")
+share = c2.slider("Share of full-size recall to keep", 0.5, 1.0, 0.9, 0.01, key="fidelity_share")
+
+with st.spinner("Measuring recall, rank correlation and search time per size…"):
+    table = common.memo(
+        ("fidelity", choice.fingerprint, tuple(dims), ctx.settings, k),
+        lambda: fidelity_table(
+            ctx.ordered.vectors,
+            dims,
+            k=k,
+            communities={d: v.communities for d, v in views.items()},
+            neighbours={d: v.neighbours for d, v in views.items()} if k == ctx.settings.k else None,
+        ),
+    )
+recommendation = recommend_dimension(table, min_recall_share=share)
+st.success(recommendation.sentence)
+
+st.plotly_chart(
+    fidelity_curves(table, threshold=share, title="Fidelity against the full size"), key="curves"
+)
+st.caption(
+    f"recall@{k}: share of each document's full-size {k} nearest neighbours kept · Spearman: rank "
+    "correlation of pairwise similarities with full size (sampled pairs) · ARI: agreement of "
+    "communities with the full-size communities."
+)
+st.dataframe(table, hide_index=True)
+st.download_button(
+    "Fidelity table CSV",
+    data=lambda: table.to_csv(index=False).encode(),
+    file_name=export_name(corpus.name, choice.spec.key, choice.ordering, "fidelity", ext="csv"),
+    mime="text/csv",
+)
+
+st.subheader("Storage")
+storage = storage_table(dims, len(corpus))
+readable = storage.assign(
+    **{
+        c: storage[c].map(human_bytes)
+        for c in ("bytes_per_vector", "bytes_corpus", "bytes_1m", "bytes_100m")
+    }
+).rename(
+    columns={
+        "bytes_per_vector": "per vector",
+        "bytes_corpus": f"this corpus ({len(corpus):,} docs)",
+        "bytes_1m": "1M docs",
+        "bytes_100m": "100M docs",
+    }
+)
+left, right = st.columns([2, 3])
+left.dataframe(readable, hide_index=True, height=400)
+right.plotly_chart(storage_figure(table, title="Bytes per vector by precision"), key="storage")
+
+st.subheader("Search time")
+st.caption(
+    "Measured on this machine: exact top-10 search (matrix product + partial sort) of a batch "
+    "of 100 corpus documents against the whole corpus, median of 3 runs."
+)
+st.plotly_chart(latency_figure(table, title="Milliseconds per query"), key="latency")
+
+st.subheader("Native vs PCA ordering")
+st.caption(
+    "The same model's vectors, truncated as they come (native) or after rotating onto the "
+    "corpus's principal axes (PCA). If PCA keeps much more at small sizes, the model's own "
+    "order is not Matryoshka-like."
+)
+if st.toggle("Compare orderings", key="compare_orderings"):
+    with st.spinner("Computing both orderings…"):
+        comparison, recommendations = common.memo(
+            ("orderings", choice.fingerprint_without_ordering, tuple(dims), k, share),
+            lambda: compare_orderings(
+                common.raw_vectors(choice), dims, k=k, min_recall_share=share
+            ),
+        )
+    for ordering, rec in recommendations.items():
+        st.markdown(f"**{ordering}**: {rec.sentence}")
+    st.plotly_chart(
+        fidelity_curves(comparison, threshold=share, title="Native (solid) vs PCA (dashed)"),
+        key="comparison",
+    )

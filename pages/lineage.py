@@ -1,3 +1,80 @@
+"""Cluster lineage: how communities merge, split or scatter as the embedding is truncated."""
+
+import html
+
 import streamlit as st
 
-st.title("lineage")
+from core.export import figure_bytes
+from core.lineage import (
+    cluster_tree,
+    describe,
+    label_agreement,
+    lineage_events,
+    lineage_inputs,
+    sankey_data,
+    step_summary,
+    tree_bytes,
+)
+from core.lineage_plots import containment_figure, sankey_figure, tree_figure
+from pages import common
+
+st.title("Cluster lineage")
+ctx = common.context()
+corpus, choice = ctx.corpus, ctx.choice
+dims, labels, names = lineage_inputs(ctx.views)
+st.caption(
+    "Communities at each size of the ladder, largest first. Flows are shared documents. "
+    + common.ordering_note(choice)
+)
+
+summary = step_summary(dims, labels)
+left, right = st.columns([3, 2])
+with left:
+    sankey = sankey_figure(sankey_data(dims, labels, names), title="Communities across the ladder")
+    st.plotly_chart(sankey, key="sankey")
+with right:
+    st.plotly_chart(containment_figure(summary, title="Containment per step"), key="containment")
+    st.caption(
+        "Containment: the share of documents whose community at the larger size lands whole in "
+        "one community at the next smaller size. 1.0 = clean merges (a hierarchy); near the "
+        "dotted chance level = a reshuffle. A step with more communities after it (splits) "
+        "scores low by construction: compare the community counts."
+    )
+    st.dataframe(summary, hide_index=True)
+
+st.subheader("Merge and split events")
+c1, c2 = st.columns(2)
+min_share = c1.slider("Share of members that must move together", 0.5, 1.0, 0.8, 0.05)
+min_size = c2.number_input("Smallest community to report", 1, 1000, 5)
+events = lineage_events(dims, labels, names, min_share=min_share, min_size=int(min_size))
+if not events:
+    st.info("No merges, splits or scatters pass these thresholds.")
+for event in events:
+    st.markdown(f"- **{event.kind}** · {html.escape(describe(event))}")
+
+st.subheader("Cluster tree")
+tree = cluster_tree(dims, labels, names)
+tree_fig = tree_figure(tree, title="Cluster tree: communities at each size and what they pass down")
+st.plotly_chart(tree_fig, key="tree")
+
+if corpus.labels is not None:
+    st.subheader("Agreement with the corpus labels")
+    for title, doc_labels in (
+        ("fine labels", corpus.labels),
+        ("coarse labels", corpus.coarse_labels),
+    ):
+        if doc_labels is not None:
+            st.caption(f"NMI and ARI of communities against the {title}")
+            st.dataframe(label_agreement(dims, labels, doc_labels), hide_index=True)
+
+st.subheader("Export")
+stem = (corpus.name, choice.spec.key, choice.ordering)
+downloads = [
+    ("Sankey PNG", lambda: figure_bytes(sankey, "png"), "sankey", "png", "image/png"),
+    ("Sankey SVG", lambda: figure_bytes(sankey, "svg"), "sankey", "svg", "image/svg+xml"),
+    ("Tree PNG", lambda: figure_bytes(tree_fig, "png"), "tree", "png", "image/png"),
+    ("Tree SVG", lambda: figure_bytes(tree_fig, "svg"), "tree", "svg", "image/svg+xml"),
+    ("Tree GraphML", lambda: tree_bytes(tree, "graphml"), "tree", "graphml", "application/xml"),
+    ("Tree JSON", lambda: tree_bytes(tree, "json"), "tree", "json", "application/json"),
+]
+common.download_row(downloads, stem)

@@ -1,4 +1,4 @@
-"""End to end: the real app in `streamlit run`, driven by headless Debian Chromium via Playwright."""
+"""End to end: the real app under `streamlit run`, driven by Debian Chromium via Playwright."""
 
 from __future__ import annotations
 

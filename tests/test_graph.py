@@ -1,0 +1,203 @@
+"""Tests for core.graph: truncation, exact kNN, similarity graphs, communities and matching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.graph import (
+    Neighbours,
+    communities,
+    knn,
+    knn_recall,
+    match_communities,
+    similarity_graph,
+    truncate,
+)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _random_unit(n: int, d: int, seed: int = 0) -> np.ndarray:
+    return _unit(np.random.default_rng(seed).normal(size=(n, d)))
+
+
+def _brute_force(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = x.astype(np.float64) @ x.astype(np.float64).T
+    np.fill_diagonal(scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(scores, order, axis=1)
+
+
+def _planted_clusters(per: int = 40, clusters: int = 4, d: int = 16, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(d)[:clusters] * 6.0
+    x = np.vstack([c + rng.normal(size=(per, d)) for c in centres])
+    return _unit(x), np.repeat(np.arange(clusters), per)
+
+
+def test_truncate_keeps_prefix_and_renormalises():
+    x = np.random.default_rng(1).normal(size=(20, 12)).astype(np.float32)
+    out = truncate(x, 5)
+    assert out.shape == (20, 5)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
+    expected = x[:, :5] / np.linalg.norm(x[:, :5], axis=1, keepdims=True)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_truncate_leaves_all_zero_rows_zero():
+    x = np.random.default_rng(2).normal(size=(4, 8)).astype(np.float32)
+    x[2, :3] = 0.0
+    out = truncate(x, 3)
+    assert np.all(out[2] == 0.0)
+    assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("dim", [0, -1, 9])
+def test_truncate_rejects_dim_outside_range(dim):
+    with pytest.raises(ValueError, match="dim must be in 1..8"):
+        truncate(np.ones((3, 8), dtype=np.float32), dim)
+
+
+def test_knn_matches_brute_force_argsort():
+    x = _random_unit(150, 24, seed=3)
+    result = knn(x, 7)
+    expected_idx, expected_sims = _brute_force(x, 7)
+    assert result.indices.shape == (150, 7)
+    np.testing.assert_array_equal(result.indices, expected_idx)
+    np.testing.assert_allclose(result.similarities, expected_sims, atol=1e-5)
+    assert np.all(np.diff(result.similarities, axis=1) <= 0)
+
+
+def test_knn_blocked_path_matches_single_block():
+    x = _random_unit(101, 16, seed=4)
+    blocked = knn(x, 5, block=17)
+    expected_idx, expected_sims = _brute_force(x, 5)
+    np.testing.assert_array_equal(blocked.indices, expected_idx)
+    np.testing.assert_allclose(blocked.similarities, expected_sims, atol=1e-5)
+
+
+def test_knn_never_returns_self_and_caps_k_at_n_minus_one():
+    x = _random_unit(6, 4, seed=5)
+    result = knn(x, 50)
+    assert result.indices.shape == (6, 5)
+    assert not np.any(result.indices == np.arange(6)[:, None])
+
+
+def test_knn_needs_two_rows():
+    with pytest.raises(ValueError, match="at least two rows"):
+        knn(_random_unit(1, 4), 3)
+
+
+def test_similarity_graph_knn_is_union_and_mutual_is_intersection():
+    x = _random_unit(80, 10, seed=6)
+    k = 6
+    neighbours = knn(x, k)
+    directed = {(i, int(j)) for i in range(80) for j in neighbours.indices[i]}
+    union = {(min(a, b), max(a, b)) for a, b in directed}
+    mutual = {(min(a, b), max(a, b)) for a, b in directed if (b, a) in directed}
+
+    knn_graph = similarity_graph(neighbours, "knn")
+    mutual_graph = similarity_graph(neighbours, "mutual")
+    assert knn_graph.edge_count == len(union)
+    assert mutual_graph.edge_count == len(mutual)
+    assert set(zip(knn_graph.src.tolist(), knn_graph.dst.tolist(), strict=True)) == union
+    assert set(zip(mutual_graph.src.tolist(), mutual_graph.dst.tolist(), strict=True)) == mutual
+    assert mutual_graph.edge_count < knn_graph.edge_count
+
+
+@pytest.mark.parametrize("kind", ["knn", "mutual"])
+def test_similarity_graph_edges_are_ordered_without_self_loops_and_weighted_by_cosine(kind):
+    x = _random_unit(60, 8, seed=7)
+    graph = similarity_graph(knn(x, 5), kind)
+    assert graph.n == 60
+    assert np.all(graph.src < graph.dst)
+    pairs = graph.src * graph.n + graph.dst
+    assert np.unique(pairs).size == pairs.size
+    cosine = np.einsum("ij,ij->i", x[graph.src], x[graph.dst])
+    np.testing.assert_allclose(graph.weight, cosine, atol=1e-5)
+
+
+def test_similarity_graph_rejects_unknown_kind():
+    neighbours = Neighbours(np.array([[1], [0]]), np.array([[1.0], [1.0]], dtype=np.float32))
+    with pytest.raises(ValueError, match="unknown graph kind"):
+        similarity_graph(neighbours, "complete")
+
+
+def test_communities_recover_four_planted_clusters():
+    x, truth = _planted_clusters()
+    labels = communities(similarity_graph(knn(x, 10), "knn"))
+    assert np.unique(labels).size == 4
+    for cluster in range(4):
+        assert np.unique(labels[truth == cluster]).size == 1
+
+
+def test_communities_are_numbered_by_size_largest_first():
+    sizes = (50, 35, 25, 15)
+    rng = np.random.default_rng(8)
+    x = _unit(
+        np.vstack([np.eye(16)[c] * 6.0 + rng.normal(size=(s, 16)) for c, s in enumerate(sizes)])
+    )
+    labels = communities(similarity_graph(knn(x, 8), "knn"))
+    counts = np.bincount(labels)
+    assert counts.tolist() == list(sizes)
+
+
+def test_communities_same_seed_gives_same_partition():
+    x, _ = _planted_clusters(seed=9)
+    x = _unit(x + np.random.default_rng(9).normal(scale=0.3, size=x.shape))
+    graph = similarity_graph(knn(x, 10), "knn")
+    np.testing.assert_array_equal(communities(graph, seed=3), communities(graph, seed=3))
+
+
+def test_match_communities_undoes_a_relabelling():
+    reference = np.repeat([0, 1, 2, 3, 4], [30, 25, 20, 15, 10])
+    permutation = np.array([3, 0, 4, 1, 2])
+    relabelled = permutation[reference]
+    np.testing.assert_array_equal(match_communities(reference, relabelled), reference)
+
+
+def test_match_communities_undoes_relabelling_with_sparse_reference_ids():
+    reference = np.repeat([2, 7, 11], [10, 8, 6])
+    relabelled = np.repeat([1, 0, 2], [10, 8, 6])
+    np.testing.assert_array_equal(match_communities(reference, relabelled), reference)
+
+
+def test_match_communities_gives_a_split_off_community_a_fresh_id():
+    reference = np.repeat([0, 1, 2], [30, 20, 10])
+    labels = np.repeat([5, 6, 7, 8], [30, 20, 6, 4])  # reference community 2 split in two
+    matched = match_communities(reference, labels)
+    np.testing.assert_array_equal(matched[:56], reference[:56])
+    assert np.all(matched[56:] == 3)  # fresh id, above every reference id
+    assert np.unique(matched).size == 4
+
+
+def test_match_communities_keeps_ids_stable_under_small_changes():
+    rng = np.random.default_rng(10)
+    reference = np.repeat(np.arange(6), 20)
+    labels = reference.copy()
+    moved = rng.choice(labels.size, size=10, replace=False)
+    labels[moved] = rng.integers(0, 6, size=10)
+    labels = np.array([4, 2, 0, 5, 1, 3])[labels]
+    matched = match_communities(reference, labels)
+    assert np.mean(matched == reference) >= 0.9
+    assert set(np.unique(matched).tolist()) == set(range(6))
+
+
+def test_knn_recall_counts_shared_neighbours_per_row():
+    reference = np.array([[1, 2, 3, 4], [0, 2, 3, 4], [0, 1, 3, 4]])
+    candidate = np.array([[4, 3, 2, 1], [0, 5, 6, 7], [9, 8, 7, 6]])
+    np.testing.assert_allclose(knn_recall(reference, candidate), [1.0, 0.25, 0.0])
+
+
+def test_knn_recall_of_a_truncation_is_between_zero_and_one_and_full_is_one():
+    x = _random_unit(100, 32, seed=11)
+    full = knn(x, 8).indices
+    short = knn(truncate(x, 4), 8).indices
+    assert np.all(knn_recall(full, full) == 1.0)
+    recall = knn_recall(full, short)
+    assert recall.shape == (100,)
+    assert recall.min() >= 0.0 and recall.max() <= 1.0
+    assert recall.mean() < 0.9

@@ -1,0 +1,137 @@
+"""Tests for core.ladder: the dimension ladder and the per-size views on a planted hierarchy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.keywords import TermCounts
+from core.ladder import DimensionView, compute_views, default_dims, parse_dims
+
+THEMES = ("astronomy", "botany", "cooking", "dancing")
+TOPICS = (
+    ("quasar", "nebula", "comet"),
+    ("fern", "moss", "orchid"),
+    ("risotto", "sushi", "tagine"),
+    ("tango", "waltz", "salsa"),
+)
+TOPIC_SIZES = (30, 20, 12)  # unequal, so a merged theme has one clear majority topic
+FULL = 64
+THEME_DIMS = 8
+
+
+def _planted_hierarchy(seed: int = 0):
+    """4 themes × 3 topics: theme signal in the first 8 dims, topic signal in dims 8..63.
+
+    Truncated to 8 dims only the themes remain; at full size every topic is its own cluster.
+    """
+    rng = np.random.default_rng(seed)
+    theme_centres = np.zeros((len(THEMES), FULL))
+    theme_centres[:, :THEME_DIMS] = rng.normal(size=(len(THEMES), THEME_DIMS))
+    theme_centres *= 3.0 / np.linalg.norm(theme_centres, axis=1, keepdims=True)
+    rows, topics, texts = [], [], []
+    for t, theme in enumerate(THEMES):
+        for s, size in enumerate(TOPIC_SIZES):
+            topic_centre = np.zeros(FULL)
+            topic_centre[THEME_DIMS:] = rng.normal(size=FULL - THEME_DIMS)
+            topic_centre *= 3.0 / np.linalg.norm(topic_centre)
+            rows.append(theme_centres[t] + topic_centre + rng.normal(scale=0.15, size=(size, FULL)))
+            topics += [(t, s)] * size
+            texts += [f"{theme} {TOPICS[t][s]} filler words here"] * size
+    x = np.vstack(rows)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32), topics, texts
+
+
+@pytest.fixture(scope="module")
+def hierarchy():
+    x, topics, texts = _planted_hierarchy()
+    calls = []
+    views = compute_views(
+        x, default_dims(FULL), TermCounts(texts), progress=lambda *a: calls.append(a)
+    )
+    return views, topics, calls
+
+
+def test_default_dims_for_256_are_powers_of_two_and_one_and_a_half_times_them():
+    assert default_dims(256) == [256, 192, 128, 96, 64, 48, 32, 24, 16, 8]
+
+
+def test_default_dims_add_the_trained_sizes_within_range():
+    dims = default_dims(768, trained=(768, 512, 100, 4, 2000))
+    assert 512 in dims and 100 in dims
+    assert 4 not in dims and 2000 not in dims
+    assert dims == sorted(dims, reverse=True)
+    assert dims[0] == 768 and dims[-1] == 8
+
+
+def test_default_dims_for_a_size_that_is_not_a_power_of_two():
+    dims = default_dims(384)
+    assert dims[0] == 384
+    assert {256, 192, 128, 8} <= set(dims)
+    assert max(dims) == 384
+
+
+def test_parse_dims_keeps_valid_sizes_and_always_the_full_size():
+    assert parse_dims("128, 64;32 16", 256) == [256, 128, 64, 32, 16]
+    assert parse_dims("512, 0, -8, abc, 64, 64", 256) == [256, 64]
+    assert parse_dims("", 256) == [256]
+
+
+def test_compute_views_are_largest_first_and_report_progress(hierarchy):
+    views, _, calls = hierarchy
+    assert list(views) == default_dims(FULL)
+    assert all(isinstance(v, DimensionView) and v.dim == d for d, v in views.items())
+    assert calls == [(i + 1, len(views), d) for i, d in enumerate(views)]
+
+
+def test_full_size_recall_is_exactly_one(hierarchy):
+    views, _, _ = hierarchy
+    assert np.all(views[FULL].recall == 1.0)
+    assert views[FULL].mean_recall == 1.0
+
+
+def test_recall_falls_as_dimensions_are_dropped(hierarchy):
+    views, _, _ = hierarchy
+    recalls = [views[d].mean_recall for d in sorted(views, reverse=True)]
+    assert all(
+        later <= earlier + 0.02 for earlier, later in zip(recalls, recalls[1:], strict=False)
+    )
+    assert recalls[-1] < 0.5 < recalls[0]
+
+
+def test_topics_split_at_full_size_and_merge_into_themes_at_eight_dims(hierarchy):
+    views, _, _ = hierarchy
+    assert views[FULL].community_count >= 10
+    assert views[8].community_count <= 6
+
+
+def test_community_ids_are_matched_between_consecutive_sizes(hierarchy):
+    """Each community keeps the id that most of its members had one step up the ladder."""
+    views, _, _ = hierarchy
+    dims = sorted(views, reverse=True)
+    for larger, smaller in zip(dims, dims[1:], strict=False):
+        above, below = views[larger].communities, views[smaller].communities
+        kept = 0
+        for c in np.unique(below):
+            members = below == c
+            if np.bincount(above[members]).argmax() == c:
+                kept += members.sum()
+        assert kept / below.size >= 0.8, (larger, smaller)
+
+
+def test_full_size_keywords_lead_with_each_communitys_topic_word(hierarchy):
+    views, topics, _ = hierarchy
+    view = views[FULL]
+    for c, words in view.keywords.items():
+        members = [topics[i] for i in np.flatnonzero(view.communities == c)]
+        t, s = max(set(members), key=members.count)
+        assert words[0] == TOPICS[t][s], (c, words)
+
+
+def test_eight_dim_keywords_name_the_theme(hierarchy):
+    views, topics, _ = hierarchy
+    view = views[8]
+    for c, words in view.keywords.items():
+        members = [topics[i][0] for i in np.flatnonzero(view.communities == c)]
+        assert THEMES[max(set(members), key=members.count)] in words

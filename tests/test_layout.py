@@ -1,0 +1,141 @@
+"""Tests for core.layout: PCA maps, Procrustes alignment and UMAP maps chained down the ladder.
+
+The first UMAP call compiles numba kernels (~30 s once per session); the tests keep UMAP runs
+few and small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial import procrustes
+from scipy.stats import special_ortho_group
+
+from core.graph import truncate
+from core.layout import (
+    MIN_UMAP_ROWS,
+    align,
+    iter_layouts,
+    ladder_layouts,
+    pca_layout,
+    umap_layout,
+)
+
+LADDER = (32, 24, 16)
+
+
+def _clusters(count: int, per: int, d: int, *, scale: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(count, d))
+    x = np.vstack([c + rng.normal(scale=scale, size=(per, d)) for c in centres])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32), np.repeat(np.arange(count), per)
+
+
+def _assert_standardised(coords: np.ndarray) -> None:
+    np.testing.assert_allclose(coords.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose((coords**2).sum(axis=1).mean(), 1.0, atol=1e-5)
+
+
+def _displacement(a: np.ndarray, b: np.ndarray) -> float:
+    return float(((a - b) ** 2).sum(axis=1).mean())
+
+
+@pytest.fixture(scope="module")
+def chained():
+    x, _ = _clusters(6, 25, 32, scale=0.25)
+    return x, dict(iter_layouts(x, LADDER))
+
+
+def test_pca_layout_is_two_dimensional_and_standardised():
+    x, _ = _clusters(3, 20, 10, scale=0.3)
+    coords = pca_layout(x)
+    assert coords.shape == (60, 2)
+    assert coords.dtype == np.float32
+    _assert_standardised(coords)
+
+
+def test_pca_layout_first_axis_separates_two_clusters():
+    x, labels = _clusters(2, 30, 10, scale=0.1, seed=1)
+    first = pca_layout(x)[:, 0]
+    assert first[labels == 0].max() < first[labels == 1].min() or (
+        first[labels == 1].max() < first[labels == 0].min()
+    )
+
+
+def test_pca_layout_of_degenerate_input_is_all_zero():
+    assert np.all(pca_layout(np.ones((5, 4), dtype=np.float32)) == 0.0)
+    assert pca_layout(np.ones((1, 4), dtype=np.float32)).shape == (1, 2)
+
+
+def test_pca_layout_of_one_dimensional_vectors_pads_a_second_axis():
+    coords = pca_layout(np.linspace(-1, 1, 7, dtype=np.float32)[:, None])
+    assert coords.shape == (7, 2)
+    assert np.all(coords[:, 1] == 0.0)
+    _assert_standardised(coords)
+
+
+@pytest.mark.parametrize("reflect", [False, True])
+def test_align_recovers_a_known_rotation(reflect):
+    rng = np.random.default_rng(2)
+    reference = rng.normal(size=(80, 2)) * [3.0, 1.0]
+    rotation = special_ortho_group.rvs(2, random_state=3)
+    if reflect:
+        rotation = rotation @ np.diag([1.0, -1.0])
+    moved = 4.0 * reference @ rotation + [10.0, -5.0]
+    aligned = align(moved, reference)
+    expected = reference - reference.mean(axis=0)
+    expected /= np.sqrt((expected**2).sum(axis=1).mean())
+    np.testing.assert_allclose(aligned, expected, atol=1e-5)
+
+
+def test_umap_layout_falls_back_to_pca_for_tiny_inputs():
+    x, _ = _clusters(2, 3, 8, scale=0.2)
+    assert x.shape[0] < MIN_UMAP_ROWS
+    np.testing.assert_array_equal(umap_layout(x), pca_layout(x))
+
+
+def test_umap_layout_separates_three_clusters():
+    x, labels = _clusters(3, 50, 16, scale=0.3, seed=4)
+    coords = umap_layout(x)
+    assert coords.shape == (150, 2)
+    assert np.all(np.isfinite(coords))
+    _assert_standardised(coords)
+    distances = np.linalg.norm(coords[:, None] - coords[None], axis=2)
+    same = labels[:, None] == labels[None]
+    off_diagonal = ~np.eye(len(labels), dtype=bool)
+    assert distances[same & off_diagonal].mean() < 0.25 * distances[~same].mean()
+
+
+def test_iter_layouts_yields_every_size_largest_first(chained):
+    x, layouts = chained
+    assert list(layouts) == list(LADDER)
+    assert all(c.shape == (x.shape[0], 2) and np.all(np.isfinite(c)) for c in layouts.values())
+
+
+def test_iter_layouts_resumes_with_only_the_missing_sizes(chained):
+    x, layouts = chained
+    resumed = dict(iter_layouts(x, LADDER, existing={LADDER[0]: layouts[LADDER[0]]}))
+    assert list(resumed) == list(LADDER[1:])
+    for dim in LADDER[1:]:
+        np.testing.assert_allclose(resumed[dim], layouts[dim], atol=1e-5)
+
+
+def test_chained_layouts_stay_in_register_unlike_independent_runs(chained):
+    x, layouts = chained
+    independent = {dim: umap_layout(truncate(x, dim)) for dim in LADDER}
+    pairs = list(zip(LADDER, LADDER[1:], strict=False))
+    chained_disparity = sum(procrustes(layouts[a], layouts[b])[2] for a, b in pairs)
+    independent_disparity = sum(procrustes(independent[a], independent[b])[2] for a, b in pairs)
+    assert chained_disparity < 0.6 * independent_disparity
+    chained_moves = sum(_displacement(layouts[a], layouts[b]) for a, b in pairs)
+    independent_moves = sum(_displacement(independent[a], independent[b]) for a, b in pairs)
+    assert chained_moves < 0.3 * independent_moves
+
+
+def test_ladder_layouts_reports_progress_for_each_size():
+    x, _ = _clusters(2, 4, 16, scale=0.2)
+    calls = []
+    layouts = ladder_layouts(x, [16, 8, 8, 4], progress=lambda *a: calls.append(a))
+    assert list(layouts) == [16, 8, 4]
+    assert calls == [(1, 3, 16), (2, 3, 8), (3, 3, 4)]

