@@ -1,0 +1,86 @@
+"""The headless CLI on the demo corpus writes every promised file, and each one opens."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_help_lists_the_options():
+    result = _cli("--help")
+    assert result.returncode == 0
+    for option in ("--out", "--model", "--ordering", "--ladder", "--dims", "--formats"):
+        assert option in result.stdout
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    result = _cli(str(tmp_path / "nope.csv"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.browser
+def test_demo_run_writes_every_file(tmp_path):
+    out = tmp_path / "out"
+    result = _cli(
+        "demo", "--out", str(out), "--ladder", "256,64,16,8", "--dims", "256,16", "--k", "8"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "dims" in result.stdout  # the recommendation sentence
+    prefix = "demo_wordllama-l2-supercat_native_"
+    expected = {
+        f"{prefix}{name}"
+        for name in (
+            "fidelity.csv",
+            "fidelity.json",
+            "lineage.json",
+            "tree.graphml",
+            "tree.json",
+            "sankey.png",
+            "sankey.svg",
+            "tree.png",
+            "tree.svg",
+        )
+    }
+    for dim in (256, 16):
+        for name in ("map", "network"):
+            expected |= {f"{prefix}{name}-{dim}d.png", f"{prefix}{name}-{dim}d.svg"}
+        expected |= {
+            f"{prefix}graph-{dim}d.graphml",
+            f"{prefix}edges-{dim}d.csv",
+            f"{prefix}network-{dim}d.html",
+        }
+    written = {p.name for p in out.iterdir()}
+    assert expected <= written, expected - written
+
+    for path in out.glob("*.png"):
+        assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and path.stat().st_size > 10_000
+    for path in out.glob("*.svg"):
+        assert b"<svg" in path.read_bytes()[:200]
+    graph = nx.read_graphml(out / f"{prefix}graph-16d.graphml")
+    assert graph.number_of_nodes() == 360
+    edges = pd.read_csv(out / f"{prefix}edges-16d.csv")
+    assert len(edges) == graph.number_of_edges()
+    tree = nx.read_graphml(out / f"{prefix}tree.graphml")
+    assert {d["dim"] for _, d in tree.nodes(data=True)} == {256, 64, 16, 8}
+    fidelity = pd.read_csv(out / f"{prefix}fidelity.csv")
+    assert fidelity["dim"].tolist() == [256, 64, 16, 8]
+    assert fidelity.loc[0, "recall_at_k"] == 1.0
+    lineage = json.loads((out / f"{prefix}lineage.json").read_text())
+    assert [s["from_dim"] for s in lineage["steps"]] == [256, 64, 16]
+    assert all(len(v) == 360 for v in lineage["communities"].values())
