@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from core.cache import cache_dir
-from core.graph import truncate
+from core.graph import knn, truncate
 
 MIN_UMAP_ROWS = 10
 
@@ -52,7 +52,11 @@ def umap_layout(
     n_neighbors: int = 15,
     seed: int = 42,
 ) -> np.ndarray:
-    """UMAP (cosine) to 2-D; initialised from `init` and aligned to it so maps stay in register."""
+    """UMAP (cosine) to 2-D; initialised from `init` and aligned to it so maps stay in register.
+
+    The exact kNN is computed here (fast blocked top-k) and handed to UMAP, which skips its
+    approximate search and that search's numba compile.
+    """
     n = unit_vectors.shape[0]
     if n < MIN_UMAP_ROWS:
         layout = pca_layout(unit_vectors)
@@ -60,9 +64,15 @@ def umap_layout(
     _set_numba_cache()
     import umap
 
+    n_neighbors = min(n_neighbors, n - 1)
+    neighbours = knn(unit_vectors, n_neighbors - 1)
+    self_column = np.arange(n)[:, None]
+    indices = np.hstack([self_column, neighbours.indices])
+    distances = np.hstack([np.zeros((n, 1)), 1.0 - neighbours.similarities]).clip(min=0.0)
     reducer = umap.UMAP(
+        precomputed_knn=(indices, distances.astype(np.float32)),
         n_components=2,
-        n_neighbors=min(n_neighbors, n - 1),
+        n_neighbors=n_neighbors,
         min_dist=0.1,
         metric="cosine",
         random_state=seed,

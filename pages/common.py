@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.corpus import Corpus, load_demo_corpus
 from core.errors import ExplorerError
-from core.export import export_name
+from core.export import export_name, keep_exporter_warm
 from core.figures import hover_texts
 from core.graph import truncate
 from core.keywords import TermCounts, community_names
@@ -52,6 +52,13 @@ class _Results:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+@st.cache_resource
+def warm_exporter() -> bool:
+    """Start one kaleido browser per server process so image downloads take ~0.3 s."""
+    keep_exporter_warm()
+    return True
 
 
 @st.cache_resource
@@ -240,6 +247,7 @@ Download = tuple[str, Callable[[], bytes], str, str, str]
 def download_row(downloads: list[Download], stem: tuple) -> None:
     """Download buttons (label, lazy bytes, what, extension, mime) in one wrapping row; files are
     named from stem + what, and rendered only when clicked."""
+    warm_exporter()
     with st.container(horizontal=True):
         for label, make, what, ext, mime in downloads:
             st.download_button(

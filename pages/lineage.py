@@ -28,12 +28,14 @@ st.caption(
 )
 
 summary = step_summary(dims, labels)
-left, right = st.columns([3, 2])
+sankey = sankey_figure(
+    sankey_data(dims, labels, names), title="Communities across the ladder", height=700
+)
+st.plotly_chart(sankey, key="sankey")
+left, right = st.columns([2, 3])
 with left:
-    sankey = sankey_figure(sankey_data(dims, labels, names), title="Communities across the ladder")
-    st.plotly_chart(sankey, key="sankey")
-with right:
     st.plotly_chart(containment_figure(summary, title="Containment per step"), key="containment")
+with right:
     st.caption(
         "Containment: the share of documents whose community at the larger size lands whole in "
         "one community at the next smaller size. 1.0 = clean merges (a hierarchy); near the "

@@ -130,3 +130,45 @@ def test_hub_model_without_network_shows_clear_message(monkeypatch):
     at.run()
     assert not at.exception
     assert at.error and "wordllama-l2-supercat" in at.error[0].value
+
+
+def test_lineage_page_shows_sankey_events_and_label_agreement():
+    at = _app()
+    at.switch_page("pages/lineage.py").run()
+    assert not at.exception
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any('"type":"sankey"' in spec.replace(" ", "") for spec in charts)
+    events = [m.value for m in at.markdown if " dims, " in m.value]
+    assert events, "the demo corpus has merges or splits along the ladder"
+    assert any("merge" in e for e in events)
+    frames = [d.value for d in at.dataframe]
+    agreement = next(f for f in frames if "nmi" in f.columns)
+    assert agreement["nmi"].iloc[0] > 0.6  # full-size communities follow the demo topics
+    at.slider[-1].set_value(1.0).run()  # the strictest share threshold still runs
+    assert not at.exception
+
+
+def test_fidelity_page_recommends_a_size_and_compares_orderings():
+    at = _app()
+    at.switch_page("pages/fidelity.py").run()
+    assert not at.exception
+    assert at.success and "dims" in at.success[0].value
+    table = next(d.value for d in at.dataframe if "recall_at_k" in d.value.columns)
+    assert table["recall_at_k"].iloc[0] == 1.0
+    assert table["recall_at_k"].iloc[-1] < 0.5
+    at.slider(key="fidelity_share").set_value(0.6).run()
+    sentence_60 = at.success[0].value
+    assert "60%" in sentence_60
+    at.toggle(key="compare_orderings").set_value(True).run()
+    assert not at.exception
+    assert any(m.value.startswith("**pca**") for m in at.markdown)
+
+
+def test_pinned_page_follows_a_document_across_the_ladder():
+    at = _app()
+    at.switch_page("pages/pinned.py").run()
+    assert not at.exception
+    changes = next(d.value for d in at.dataframe if "kept" in d.value.columns)
+    assert changes["dim"].tolist() == [256, 192, 128, 96, 64, 48, 32, 24, 16, 8]
+    assert changes["recall"].iloc[0] == 1.0
+    assert changes["recall"].iloc[-1] < 1.0
