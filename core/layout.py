@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -80,7 +81,9 @@ def umap_layout(
         init=init if init is not None else "spectral",
         n_epochs=200 if init is not None else None,
     )
-    coords = reducer.fit_transform(unit_vectors)
+    with warnings.catch_warnings():  # we never call transform(), so no search index is needed
+        warnings.filterwarnings("ignore", message="precomputed_knn")
+        coords = reducer.fit_transform(unit_vectors)
     return align(coords, init) if init is not None else _standardise(coords)
 
 

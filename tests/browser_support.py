@@ -1,0 +1,121 @@
+"""Start the real app with `streamlit run` and drive it with Debian's Chromium (tests, bench)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SLIDER_NAME = "Embedding dimension"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(log: Path, startup_seconds: float = 120) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, offline; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while not _healthy(url):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def browser_page(url: str) -> Iterator:
+    """A Playwright page in headless Debian Chromium, opened at url."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1600}, accept_downloads=True
+        )
+        page = context.new_page()
+        page.goto(url)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def metric(page, label: str) -> str:
+    """The value shown by the st.metric whose label contains `label`."""
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
+    """Wait for the Explore page's numbers and for the UMAP maps (the PCA preview note gone)."""
+    page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout_ms)
+    page.get_by_text("Showing an instant PCA map").wait_for(state="detached", timeout=timeout_ms)
+
+
+def step_slider_left(page, expected_bytes: str, timeout_ms: int = 60_000) -> None:
+    """Press ArrowLeft on the dimension slider and wait until the page shows the new size."""
+    import re
+
+    page.get_by_role("slider", name=re.compile(SLIDER_NAME)).focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        """(bytes) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('Bytes per vector')
+                       && m.innerText.trim().endsWith(bytes))""",
+        arg=expected_bytes,
+        timeout=timeout_ms,
+    )
