@@ -287,3 +287,11 @@ def sidebar_settings() -> None:
             key="resolution",
             help="Leiden modularity resolution: higher gives more, smaller communities.",
         )
+        st.subheader("Ladder")
+        st.text_input(
+            "Dimension ladder",
+            key="ladder_text",
+            placeholder="default: full size, halving to 8",
+            help="Sizes to compute, e.g. 256, 128, 64, 32, 16, 8. The full size is always kept; "
+            "sizes above it are ignored.",
+        )

@@ -22,6 +22,9 @@ full = ctx.full
 st.caption(common.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
     st.session_state.dim = full
+VIEWS = ["Map", "Network", "Communities", "Play ladder"]
+if st.session_state.get("view") not in VIEWS:  # the view picker never ends up empty
+    st.session_state.view = "Map"
 
 
 @st.fragment
@@ -46,41 +49,39 @@ def explorer() -> None:
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
     map_fig = map_figure(coords, view.communities, names, hover, title=title)
-    net_fig = network_figure(coords, view.graph, view.communities, names, hover, title=title)
-    tab_map, tab_net, tab_comm, tab_play = st.tabs(["Map", "Network", "Communities", "Play ladder"])
-    with tab_map:
-        if not is_umap:
-            st.info("Showing an instant PCA map while the UMAP maps are computed below.")
-        st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
-    with tab_net:
+
+    def net_fig():  # the static network picture is drawn only when its download is clicked
+        return network_figure(coords, view.graph, view.communities, names, hover, title=title)
+
+    network_html = lambda: common.memo(  # noqa: E731 - built when shown or downloaded
+        ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
+        lambda: build_network_html(
+            coords, view.graph, view.communities, names, corpus.texts, corpus.ids
+        ),
+    )
+    shown = st.segmented_control("View", VIEWS, key="view", label_visibility="collapsed")
+    if shown == "Network":
         if view.graph.n > MAX_NETWORK_NODES:
             st.caption(
                 f"Drawing a fixed sample of {MAX_NETWORK_NODES:,} of {view.graph.n:,} nodes."
             )
-        network_html = common.memo(
-            ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
-            lambda: build_network_html(
-                coords, view.graph, view.communities, names, corpus.texts, corpus.ids
-            ),
-        )
-        st.iframe(network_html, height=640)
-    with tab_comm:
+        st.iframe(network_html(), height=640)
+    elif shown == "Communities":
         st.dataframe(community_summary(view, corpus.labels), hide_index=True)
-
-    with tab_play:
+    elif shown == "Play ladder":
         layouts = common.stored_layouts(choice, dims)
         if len(layouts) < len(dims):
             st.info("The animation is ready once every size's UMAP map is computed.")
         else:
-            st.plotly_chart(
-                common.memo(
-                    ("animation", choice.fingerprint, tuple(dims), settings),
-                    lambda: ladder_animation(
-                        layouts, {d: views[d].communities for d in dims}, hover
-                    ),
-                ),
-                key="animation_chart",
+            animation = common.memo(
+                ("animation", choice.fingerprint, tuple(dims), settings),
+                lambda: ladder_animation(layouts, {d: views[d].communities for d in dims}, hover),
             )
+            st.plotly_chart(animation, key="animation_chart")
+    else:
+        if not is_umap:
+            st.info("Showing an instant PCA map while the UMAP maps are computed below.")
+        st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
 
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
@@ -90,9 +91,9 @@ def explorer() -> None:
     downloads = [
         ("Map PNG", lambda: figure_bytes(map_fig, "png"), "map", "png", "image/png"),
         ("Map SVG", lambda: figure_bytes(map_fig, "svg"), "map", "svg", "image/svg+xml"),
-        ("Network PNG", lambda: figure_bytes(net_fig, "png"), "network", "png", "image/png"),
-        ("Network SVG", lambda: figure_bytes(net_fig, "svg"), "network", "svg", "image/svg+xml"),
-        ("Network HTML", lambda: network_html.encode("utf-8"), "network", "html", "text/html"),
+        ("Network PNG", lambda: figure_bytes(net_fig(), "png"), "network", "png", "image/png"),
+        ("Network SVG", lambda: figure_bytes(net_fig(), "svg"), "network", "svg", "image/svg+xml"),
+        ("Network HTML", lambda: network_html().encode("utf-8"), "network", "html", "text/html"),
         (
             "Graph GraphML",
             lambda: graph_bytes(graph(), "graphml"),

@@ -172,3 +172,12 @@ def test_pinned_page_follows_a_document_across_the_ladder():
     assert changes["dim"].tolist() == [256, 192, 128, 96, 64, 48, 32, 24, 16, 8]
     assert changes["recall"].iloc[0] == 1.0
     assert changes["recall"].iloc[-1] < 1.0
+
+
+def test_edited_ladder_drives_the_slider():
+    at = _app()
+    at.text_input(key="ladder_text").set_value("128, 32, 8, 999, x").run()
+    assert not at.exception
+    assert at.select_slider(key="dim").options == ["8", "32", "128", "256"]
+    at.select_slider(key="dim").set_value(8).run()
+    assert _metrics(at)["Bytes per vector (float32)"] == "32"
