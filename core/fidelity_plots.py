@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 
 import numpy as np
@@ -11,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from core.fidelity import PRECISION_BITS, human_bytes, vector_bytes
+from core.figures import style
 
 METRICS = {
     "recall_at_k": "kNN recall@{k}",
@@ -40,17 +40,6 @@ def _by_ordering(table: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame
         return
     for ordering, rows in table.groupby("ordering", sort=False):
         yield str(ordering), rows.sort_values("dim")
-
-
-def _style(fig: go.Figure, title: str, width: int | None, height: int) -> go.Figure:
-    fig.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
-        width=width,
-        height=height,
-        template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return fig
 
 
 def fidelity_curves(
@@ -101,7 +90,7 @@ def fidelity_curves(
         legend={"title": {"text": "metric"}},
         hovermode="x unified",
     )
-    return _style(fig, title, width, height)
+    return style(fig, title, width=width, height=height)
 
 
 def storage_figure(
@@ -139,7 +128,7 @@ def storage_figure(
         yaxis={"type": "log", "title": {"text": what}},
         legend={"title": {"text": "precision"}},
     )
-    return _style(fig, title, width, height)
+    return style(fig, title, width=width, height=height)
 
 
 def latency_figure(
@@ -164,4 +153,4 @@ def latency_figure(
         yaxis={"rangemode": "tozero", "title": {"text": "ms per query"}},
         showlegend=len(fig.data) > 1,
     )
-    return _style(fig, title, width, height)
+    return style(fig, title, width=width, height=height)

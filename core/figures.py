@@ -46,18 +46,37 @@ def _scatter_class(n: int):
     return go.Scattergl if n > WEBGL_THRESHOLD else go.Scatter
 
 
-def _layout(fig: go.Figure, title: str, width: int | None, height: int) -> go.Figure:
+def style(
+    fig: go.Figure,
+    title: str,
+    *,
+    width: int | None = None,
+    height: int = 600,
+    top: int = 50,
+    **layout,
+) -> go.Figure:
+    """The project's figure look: escaped title, white template, tight margins, plus `layout`."""
     fig.update_layout(
         title={"text": html.escape(title), "x": 0.01},
         width=width,
         height=height,
         template="plotly_white",
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        **layout,
+    )
+    return fig
+
+
+def _layout(fig: go.Figure, title: str, width: int | None, height: int) -> go.Figure:
+    return style(
+        fig,
+        title,
+        width=width,
+        height=height,
         legend={"title": {"text": "community"}, "itemsizing": "constant"},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
     )
-    return fig
 
 
 def _node_traces(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import community_colour
+from core.figures import community_colour, style
 from core.lineage import CLEAN_MERGES, MOSTLY_NESTED, SankeyData
 
 MIN_TREE_SHARE = 0.05
@@ -138,13 +138,7 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go
             text=f"<b>{dim} dims</b>",
             showarrow=False,
         )
-    fig.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
-        height=height,
-        template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-    )
-    return fig
+    return style(fig, title, height=height, top=70)
 
 
 def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.Figure:
@@ -239,11 +233,10 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
         )
     )
     fig = go.Figure(traces)
-    fig.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
+    return style(
+        fig,
+        title,
         height=height,
-        template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"visible": False},
         yaxis={
             "title": {"text": "dimensions"},
@@ -254,7 +247,6 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
             "showgrid": False,
         },
     )
-    return fig
 
 
 def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 400) -> go.Figure:
@@ -287,13 +279,11 @@ def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 
             annotation_text=words,
             annotation_position="top left",
         )
-    fig.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
+    return style(
+        fig,
+        title,
         height=height,
-        template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"title": {"text": "ladder step (dims)"}, "type": "category"},
         yaxis={"title": {"text": "containment"}, "range": [0, 1.05]},
         legend={"orientation": "h", "y": -0.25},
     )
-    return fig

@@ -359,3 +359,42 @@ def test_tree_figure_orders_communities_so_merging_pairs_sit_side_by_side() -> N
     top = {c: x for c, x, y in zip(nodes["text"], nodes["x"], nodes["y"], strict=True) if y == 0}
     assert abs(top["0"] - top["2"]) == 1
     assert abs(top["1"] - top["3"]) == 1
+
+
+def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30):
+    """4 themes × 3 topics: theme signal in the first 8 dims, topic signal in the next 16, and
+    isotropic noise everywhere; unit rows. Returns vectors, theme and topic labels, terms."""
+    rng = np.random.default_rng(0)
+    themes = np.repeat(np.arange(4), 3 * per_topic)
+    topics = np.repeat(np.arange(12), per_topic)
+    x = np.zeros((themes.size, dim))
+    x[:, :8] = (rng.normal(size=(4, 8)) * 3.0)[themes]
+    x[:, 8:24] = rng.normal(size=(12, 16))[topics]
+    x += rng.normal(size=x.shape) * noise
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    words = TermCounts(
+        [f"w{'x' * (t + 1)} y{'z' * (p + 1)}" for t, p in zip(themes, topics, strict=True)]
+    )
+    return x.astype(np.float32), themes, topics, words
+
+
+def test_pca_ordering_recovers_merges_that_plain_truncation_of_a_rotated_control_loses():
+    from scipy.stats import ortho_group
+
+    from core.ordering import order_dimensions
+
+    vectors, _, topics, words = _planted_matryoshka()
+    rotated = (vectors @ ortho_group.rvs(vectors.shape[1], random_state=1)).astype(np.float32)
+    outcome = {}
+    for name, data in (
+        ("matryoshka", vectors),
+        ("rotated native", rotated),
+        ("rotated pca", order_dimensions(rotated, "pca").vectors),
+    ):
+        views = compute_views(data, [256, 4], words)
+        dims, labels, names = lineage_inputs(views)
+        merges = [e for e in lineage_events(dims, labels, names) if e.kind == "merge"]
+        outcome[name] = (len(merges), containment(topics, labels[4]))
+    assert outcome["matryoshka"][0] >= 3 and outcome["matryoshka"][1] >= 0.95
+    assert outcome["rotated native"][0] == 0 and outcome["rotated native"][1] <= 0.6
+    assert outcome["rotated pca"][0] >= 2 and outcome["rotated pca"][1] >= 0.85
