@@ -66,6 +66,7 @@ def running_app(log: Path, startup_seconds: float = 120) -> Iterator[str]:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+        print(f"--- streamlit server log (tail) ---\n{log.read_text(errors='replace')[-4000:]}")
 
 
 def _healthy(url: str) -> bool:
@@ -119,3 +120,21 @@ def step_slider_left(page, expected_bytes: str, timeout_ms: int = 60_000) -> Non
         arg=expected_bytes,
         timeout=timeout_ms,
     )
+
+
+def download(page, button: str, attempts: int = 3, timeout_ms: int = 60_000):
+    """Click a download button and return the Playwright download.
+
+    A click that lands while the app is still rerunning hits the previous run's button, whose
+    deferred file Streamlit has already dropped; such a click yields no download, so retry.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        try:
+            with page.expect_download(timeout=timeout_ms) as info:
+                page.get_by_role("button", name=button).click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise

@@ -11,6 +11,7 @@ from tests.browser_support import (
     CHROMIUM,
     SLIDER_NAME,
     browser_page,
+    download,
     metric,
     running_app,
     step_slider_left,
@@ -44,12 +45,10 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     assert re.fullmatch(r"\d{1,2}\.\d%", recall), recall
     assert float(recall.rstrip("%")) < 100.0
 
-    with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name="Map PNG").click()
-    download = info.value
-    assert "64d" in download.suggested_filename and download.suggested_filename.endswith(".png")
-    target = tmp_path / download.suggested_filename
-    download.save_as(target)
+    file = download(page, "Map PNG")
+    assert "64d" in file.suggested_filename and file.suggested_filename.endswith(".png")
+    target = tmp_path / file.suggested_filename
+    file.save_as(target)
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000
@@ -62,7 +61,7 @@ def test_hostile_upload_shows_error_and_keeps_the_demo(page, tmp_path):
     page.locator('input[type="file"]').set_input_files(str(hostile))
     error = page.locator('[data-testid="stAlert"]', has_text="binary")
     error.wait_for(timeout=60_000)
-    assert page.get_by_text("Still using").first.is_visible()
+    page.get_by_text("Still using").first.wait_for(timeout=30_000)  # the demo is kept
     page.get_by_role("link", name="Explore").click()
     page.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)
     assert metric(page, "Documents") == "360"
