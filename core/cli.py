@@ -45,6 +45,7 @@ from core.models import PRESETS, WORDLLAMA, embed, resolve_model
 from core.network import build_network_html
 from core.ordering import order_dimensions
 from core.pipeline import default_ordering, ladder_for
+from core.vectors import check_alignment, read_vectors, vectors_spec
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         default=WORDLLAMA.key,
         help=f"preset ({', '.join(PRESETS)}), hub id or local path (default: {WORDLLAMA.key})",
+    )
+    p.add_argument(
+        "--vectors",
+        help="use embeddings computed elsewhere instead of a model: .npy/.csv/.tsv/.parquet, "
+        "one row per document in corpus order",
+    )
+    p.add_argument(
+        "--vectors-matryoshka",
+        action="store_true",
+        help="the --vectors were Matryoshka-trained (keep native order under --ordering auto)",
     )
     p.add_argument("--ordering", choices=["auto", "native", "pca"], default="auto")
     p.add_argument("--ladder", help="sizes to compute, e.g. 256,128,64,32,16,8 (default: halving)")
@@ -95,7 +106,14 @@ def _load(args: argparse.Namespace) -> Corpus:
 def run(args: argparse.Namespace) -> list[Path]:
     """The whole pipeline; returns the files written."""
     corpus = _load(args)
-    spec = resolve_model(args.model)
+    if args.vectors:
+        path = Path(args.vectors)
+        if not path.is_file():
+            raise ExplorerError(f"{path} does not exist.")
+        uploaded = check_alignment(read_vectors(path.name, path.read_bytes()), len(corpus))
+        spec = vectors_spec(path.name, uploaded, matryoshka=args.vectors_matryoshka)
+    else:
+        spec = resolve_model(args.model)
     ordering = default_ordering(spec) if args.ordering == "auto" else args.ordering
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,7 +127,8 @@ def run(args: argparse.Namespace) -> list[Path]:
 
     with tqdm(total=6, desc="pipeline", unit="step", file=sys.stderr) as bar:
         bar.set_postfix_str(f"embedding {len(corpus)} docs with {spec.key}")
-        vectors = order_dimensions(embed(corpus.texts, spec), ordering).vectors
+        raw = uploaded if args.vectors else embed(corpus.texts, spec)
+        vectors = order_dimensions(raw, ordering).vectors
         full = vectors.shape[1]
         ladder = parse_dims(args.ladder, full) if args.ladder else ladder_for(spec, full)
         drawn = parse_dims(args.dims, full) if args.dims else ladder

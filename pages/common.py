@@ -22,6 +22,7 @@ from core.layout import iter_layouts, pca_layout
 from core.models import PRESETS, WORDLLAMA, ModelSpec, embed, resolve_model
 from core.ordering import Ordered, order_dimensions
 from core.pipeline import Choice, default_ordering, ladder_for
+from core.vectors import UPLOADED, check_alignment
 
 MAX_RESULTS = 256
 
@@ -82,7 +83,11 @@ def init_state() -> None:
 
 
 def current_spec() -> ModelSpec:
-    return PRESETS.get(st.session_state.model_key) or resolve_model(st.session_state.model_key)
+    key = st.session_state.model_key
+    uploaded = st.session_state.get("uploaded_spec")
+    if uploaded is not None and key == uploaded.key:
+        return uploaded
+    return PRESETS.get(key) or resolve_model(key)
 
 
 def current_choice() -> Choice:
@@ -117,6 +122,9 @@ def raw_vectors(choice: Choice) -> np.ndarray:
     found = results().get(key)
     if found is not None:
         return found
+    if choice.spec.source == UPLOADED:
+        vectors = check_alignment(st.session_state.uploaded_vectors, len(choice.corpus))
+        return results().put(key, vectors)
     texts = choice.corpus.texts
     bar = st.progress(0.0, text=f"Embedding {len(texts)} documents with {choice.spec.key}…")
 
@@ -159,11 +167,21 @@ def graph_settings() -> GraphSettings:
 def dimension_views(
     choice: Choice, ordered: Ordered, dims: list[int], settings: GraphSettings
 ) -> dict[int, DimensionView]:
-    """Graph, communities, keywords and recall per dim (fast; cached per settings)."""
+    """Graph, communities, keywords and recall per dim, with a progress bar; cached per settings."""
     key = ("views", choice.fingerprint, tuple(dims), settings)
-    return memo(
-        key, lambda: compute_views(ordered.vectors, dims, term_counts(choice.corpus), settings)
+    found = results().get(key)
+    if found is not None:
+        return found
+    bar = st.progress(0.0, text="Building the similarity graph and communities for each size…")
+
+    def report(step: int, total: int, dim: int) -> None:
+        bar.progress(step / total, text=f"Graph and communities: {step}/{total} ({dim} dims)")
+
+    views = compute_views(
+        ordered.vectors, dims, term_counts(choice.corpus), settings, progress=report
     )
+    bar.empty()
+    return results().put(key, views)
 
 
 def stored_layouts(choice: Choice, dims: list[int]) -> dict[int, np.ndarray]:

@@ -13,6 +13,7 @@ from core.corpus import (
 )
 from core.errors import ExplorerError
 from core.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
+from core.vectors import check_alignment, read_vectors, vectors_spec
 from pages import common
 
 NONE = "(none)"
@@ -57,11 +58,10 @@ if uploads:
         st.caption(f"Still using **{current.name}** ({len(current):,} documents).")
 
 st.subheader("Model")
-offline = [WORDLLAMA, MINILM]
-options = [s.key for s in (*offline, *HUB_PRESETS)] + [OTHER]
-labels = {s.key: s.label for s in (*offline, *HUB_PRESETS)} | {
-    OTHER: "Other hub id or local folder…"
-}
+uploaded = st.session_state.get("uploaded_spec")
+specs = [WORDLLAMA, MINILM, *HUB_PRESETS, *([uploaded] if uploaded else [])]
+options = [s.key for s in specs] + [OTHER]
+labels = {s.key: s.label for s in specs} | {OTHER: "Other hub id or local folder…"}
 chosen = st.session_state.model_key
 choice = st.selectbox(
     "Embedding model",
@@ -76,6 +76,26 @@ if choice == OTHER:
 elif choice != chosen:
     st.session_state.model_key = choice
     st.rerun()
+
+with st.expander("Or bring your own embeddings"):
+    st.caption(
+        "Vectors computed elsewhere (e.g. OpenAI text-embedding-3-large, 3072-d Matryoshka), one "
+        "row per document of the current corpus, in the same order: .npy, .csv/.tsv of numbers, "
+        ".parquet (numeric columns or one column of lists)."
+    )
+    vector_file = st.file_uploader("Embeddings file", type=["npy", "csv", "tsv", "parquet"])
+    matryoshka = st.checkbox("These vectors are Matryoshka-trained (prefixes are meaningful)")
+    if vector_file is not None and st.button("Use these embeddings"):
+        try:
+            vectors = check_alignment(
+                read_vectors(vector_file.name, vector_file.getvalue()), len(current)
+            )
+            spec = vectors_spec(vector_file.name, vectors, matryoshka=matryoshka)
+            st.session_state.uploaded_vectors, st.session_state.uploaded_spec = vectors, spec
+            st.session_state.model_key = spec.key
+            st.rerun()
+        except ExplorerError as error:
+            common.show_error(error)
 
 st.radio(
     "Dimension ordering",

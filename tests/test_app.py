@@ -181,3 +181,27 @@ def test_edited_ladder_drives_the_slider():
     assert at.select_slider(key="dim").options == ["8", "32", "128", "256"]
     at.select_slider(key="dim").set_value(8).run()
     assert _metrics(at)["Bytes per vector (float32)"] == "32"
+
+
+def test_uploaded_embeddings_replace_the_model_and_mismatches_are_explained():
+    import numpy as np
+
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    buffer = io.BytesIO()
+    np.save(buffer, np.random.default_rng(0).normal(size=(360, 64)).astype(np.float32))
+    at.file_uploader[1].upload("openai.npy", buffer.getvalue()).run()
+    next(b for b in at.button if b.label == "Use these embeddings").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state.model_key.startswith("uploaded:openai:")
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert "Mean kNN recall@10 vs 64d" in _metrics(at)
+    assert "ordered by PCA" in " ".join(c.value for c in at.caption)  # not marked Matryoshka
+
+    short = io.BytesIO()
+    np.save(short, np.ones((10, 8), dtype=np.float32))
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[1].upload("short.npy", short.getvalue()).run()
+    next(b for b in at.button if b.label == "Use these embeddings").click().run()
+    assert at.error and "10 rows but the corpus has 360" in at.error[0].value

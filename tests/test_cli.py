@@ -84,3 +84,20 @@ def test_demo_run_writes_every_file(tmp_path):
     lineage = json.loads((out / f"{prefix}lineage.json").read_text())
     assert [s["from_dim"] for s in lineage["steps"]] == [256, 64, 16]
     assert all(len(v) == 360 for v in lineage["communities"].values())
+
+
+def test_uploaded_vectors_run_without_a_model(tmp_path):
+    import numpy as np
+
+    vectors = tmp_path / "vectors.npy"
+    np.save(vectors, np.random.default_rng(0).normal(size=(360, 32)).astype(np.float32))
+    out = tmp_path / "out"
+    result = _cli("demo", "--vectors", str(vectors), "--out", str(out), "--formats", "none")
+    assert result.returncode == 0, result.stderr[-2000:]
+    fidelity = next(out.glob("*fidelity.csv"))
+    assert "uploaded-vectors" in fidelity.name and "pca" in fidelity.name
+    assert pd.read_csv(fidelity)["dim"].tolist() == [32, 24, 16, 8]
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, np.ones((5, 4), dtype=np.float32))
+    result = _cli("demo", "--vectors", str(wrong), "--out", str(out))
+    assert result.returncode == 2 and "5 rows but the corpus has 360" in result.stderr
