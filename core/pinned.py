@@ -50,3 +50,16 @@ def neighbour_table(
             "text": [texts[j][:200] for j in view.neighbours.indices[row]],
         }
     )
+
+
+def selected_rows(points: Sequence[Mapping]) -> list[int]:
+    """Corpus rows of the points picked on a map (each map point carries its row as customdata);
+    points without one, such as the pin markers, are ignored."""
+    rows = set()
+    for point in points:
+        value = point.get("customdata")
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if value is not None:
+            rows.add(int(value))
+    return sorted(rows)

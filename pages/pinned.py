@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.figures import add_pins, map_figure
-from core.pinned import neighbour_changes, neighbour_table
+from core.pinned import neighbour_changes, neighbour_table, selected_rows
 from pages import common
 
 st.title("Pinned documents")
@@ -32,7 +32,20 @@ fig = map_figure(
     common.hovers(corpus),
     title=f"Pinned documents at {dim} dims" + ("" if is_umap else " (PCA preview)"),
 )
-st.plotly_chart(add_pins(fig, coords, pins, corpus.ids), key="pinned_map")
+event = st.plotly_chart(
+    add_pins(fig, coords, pins, corpus.ids),
+    key="pinned_map",
+    on_select="rerun",
+    selection_mode=("points", "box", "lasso"),
+)
+picked = [row for row in selected_rows(event.selection.points) if row not in pins]
+if picked:
+    st.button(
+        f"Pin the {len(picked)} selected documents",
+        on_click=lambda: st.session_state.update(pins=[*pins, *picked]),
+    )
+else:
+    st.caption("Click, box- or lasso-select points on the map to pin more documents.")
 
 for row in pins:
     st.subheader(corpus.ids[row])

@@ -58,7 +58,7 @@ def test_hostile_upload_shows_error_and_keeps_the_demo(page, tmp_path):
     page.get_by_role("link", name="Corpus & model").click()
     hostile = tmp_path / "hostile.txt"
     hostile.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    page.locator('input[type="file"]').set_input_files(str(hostile))
+    page.locator('input[type="file"]').first.set_input_files(str(hostile))  # documents
     error = page.locator('[data-testid="stAlert"]', has_text="binary")
     error.wait_for(timeout=60_000)
     page.get_by_text("Still using").first.wait_for(timeout=30_000)  # the demo is kept

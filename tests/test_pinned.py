@@ -1,0 +1,51 @@
+"""Following documents down the ladder on a graph with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.keywords import TermCounts
+from core.ladder import compute_views
+from core.pinned import neighbour_changes, neighbour_table, selected_rows
+
+
+def _views():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 16)).astype(np.float32)
+    texts = [f"word{'a' * (i % 4 + 1)} text" for i in range(40)]
+    return compute_views(x, [16, 4], TermCounts(texts)), [f"d{i}" for i in range(40)], texts
+
+
+def test_changes_compare_each_size_with_the_full_size_neighbours():
+    views, ids, _ = _views()
+    table = neighbour_changes(views, 3, ids)
+    assert table["dim"].tolist() == [16, 4]
+    full = table.iloc[0]
+    assert (
+        full["kept"] == 10 and full["recall"] == 1.0 and full["lost"] == "" and full["gained"] == ""
+    )
+    small = table.iloc[1]
+    reference = set(views[16].neighbours.indices[3].tolist())
+    current = set(views[4].neighbours.indices[3].tolist())
+    assert small["kept"] == len(reference & current)
+    assert set(filter(None, small["lost"].split(", "))) == {ids[j] for j in reference - current}
+    assert set(filter(None, small["gained"].split(", "))) == {ids[j] for j in current - reference}
+
+
+def test_neighbour_table_marks_those_kept_from_full_size():
+    views, ids, texts = _views()
+    table = neighbour_table(views[4], 3, ids, texts, views[16])
+    assert len(table) == 10
+    reference = {ids[j] for j in views[16].neighbours.indices[3]}
+    assert table["also at full size"].tolist() == [n in reference for n in table["neighbour"]]
+    assert (np.diff(table["similarity"].to_numpy()) <= 1e-6).all()  # most similar first
+
+
+def test_selected_rows_reads_customdata_and_skips_pin_markers():
+    points = [
+        {"customdata": 5, "x": 0.1},
+        {"customdata": [2], "x": 0.2},
+        {"x": 0.3},  # a pin marker has no customdata
+        {"customdata": 5},
+    ]
+    assert selected_rows(points) == [2, 5]
