@@ -74,6 +74,13 @@ def memo(key: tuple, compute: Callable[[], Any]) -> Any:
     return found if found is not None else results().put(key, compute())
 
 
+def require_entrypoint() -> None:
+    """A page opened by URL before app.py ever ran in this server is run alone (Streamlit's
+    legacy pages/ mode, which app.py's st.navigation switches off): hand over to app.py."""
+    if "corpus" not in st.session_state:
+        st.switch_page("app.py")
+
+
 def init_state() -> None:
     """Defaults for a new session: the demo corpus with the offline Matryoshka model."""
     if "corpus" not in st.session_state:

@@ -16,6 +16,8 @@ from core.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
 from core.vectors import check_alignment, read_vectors, vectors_spec
 from pages import common
 
+common.require_entrypoint()
+
 NONE = "(none)"
 OTHER = "other"
 

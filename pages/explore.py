@@ -8,6 +8,8 @@ from core.ladder import community_summary
 from core.network import MAX_NETWORK_NODES, build_network_html
 from pages import common
 
+common.require_entrypoint()
+
 st.title("Matryoshka Graph Explorer")
 ctx = common.context()
 choice, corpus, ordered, dims, settings, views = (

@@ -13,6 +13,8 @@ from core.fidelity import (
 from core.fidelity_plots import fidelity_curves, latency_figure, storage_figure
 from pages import common
 
+common.require_entrypoint()
+
 st.title("Fidelity & size")
 ctx = common.context()
 corpus, choice, views, dims = ctx.corpus, ctx.choice, ctx.views, ctx.dims

@@ -18,6 +18,8 @@ from core.lineage import (
 from core.lineage_plots import containment_figure, sankey_figure, tree_figure
 from pages import common
 
+common.require_entrypoint()
+
 st.title("Cluster lineage")
 ctx = common.context()
 corpus, choice = ctx.corpus, ctx.choice

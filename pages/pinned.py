@@ -6,6 +6,8 @@ from core.figures import add_pins, map_figure
 from core.pinned import neighbour_changes, neighbour_table, selected_rows
 from pages import common
 
+common.require_entrypoint()
+
 st.title("Pinned documents")
 ctx = common.context()
 corpus, choice, views, dims = ctx.corpus, ctx.choice, ctx.views, ctx.dims

@@ -65,3 +65,13 @@ def test_hostile_upload_shows_error_and_keeps_the_demo(page, tmp_path):
     page.get_by_role("link", name="Explore").click()
     page.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)
     assert metric(page, "Documents") == "360"
+
+
+def test_deep_link_on_a_fresh_server_hands_over_to_the_entry_point(tmp_path):
+    # With a pages/ folder, Streamlit runs a page alone until app.py's st.navigation has run
+    # once in the process; the page must then hand over instead of failing.
+    with running_app(tmp_path / "server.log") as url, browser_page(f"{url}/pinned") as tab:
+        tab.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)
+        assert metric(tab, "Documents") == "360"
+        assert tab.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
