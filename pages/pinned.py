@@ -34,6 +34,7 @@ fig = map_figure(
     common.hovers(corpus),
     title=f"Pinned documents at {dim} dims" + ("" if is_umap else " (PCA preview)"),
 )
+fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming
 event = st.plotly_chart(
     add_pins(fig, coords, pins, corpus.ids),
     key="pinned_map",
@@ -49,7 +50,10 @@ if picked:
 else:
     st.caption("Click, box- or lasso-select points on the map to pin more documents.")
 
-for row in pins:
+DETAILED = 12
+if len(pins) > DETAILED:
+    st.caption(f"Details for the first {DETAILED} of {len(pins)} pinned documents.")
+for row in pins[:DETAILED]:
     st.subheader(corpus.ids[row])
     st.text(corpus.texts[row][:400])
     st.caption(

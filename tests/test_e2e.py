@@ -67,11 +67,39 @@ def test_hostile_upload_shows_error_and_keeps_the_demo(page, tmp_path):
     assert metric(page, "Documents") == "360"
 
 
-def test_deep_link_on_a_fresh_server_hands_over_to_the_entry_point(tmp_path):
+def test_box_selection_on_the_map_pins_documents(page):
+    page.get_by_role("link", name="Pinned documents").click()
+    page.get_by_text("Click, box- or lasso-select points").wait_for(timeout=120_000)
+    chosen = page.locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
+    assert chosen.count() == 1
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    box = chart.bounding_box()
+    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + box["width"] * 0.5, y + box["height"] * 0.6, steps=12)
+    page.mouse.up()
+    button = page.get_by_role("button", name=re.compile(r"Pin the \d+ selected documents"))
+    button.wait_for(timeout=60_000)
+    picked = int(re.search(r"\d+", button.inner_text()).group())
+    button.click()
+    page.wait_for_function(
+        """(n) => document.querySelectorAll(
+                 '[data-testid="stMultiSelectTagsContainer"] [data-tag]').length === n""",
+        arg=1 + picked,
+        timeout=60_000,
+    )
+
+
+def test_deep_link_on_a_fresh_server_hands_over_to_the_entry_point(page, tmp_path):
     # With a pages/ folder, Streamlit runs a page alone until app.py's st.navigation has run
     # once in the process; the page must then hand over instead of failing.
-    with running_app(tmp_path / "server.log") as url, browser_page(f"{url}/pinned") as tab:
+    log = tmp_path / "server.log"
+    with running_app(log) as url:
+        tab = page.context.new_page()
+        tab.goto(f"{url}/pinned")
         tab.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)
         assert metric(tab, "Documents") == "360"
         assert tab.locator('[data-testid="stException"]').count() == 0
-    assert "Traceback" not in (tmp_path / "server.log").read_text()
+        tab.close()
+    assert "Traceback" not in log.read_text()
