@@ -12,14 +12,8 @@ common.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
 ctx = common.context()
-choice, corpus, ordered, dims, settings, views = (
-    ctx.choice,
-    ctx.corpus,
-    ctx.ordered,
-    ctx.dims,
-    ctx.settings,
-    ctx.views,
-)
+choice, corpus, ordered = ctx.choice, ctx.corpus, ctx.ordered
+dims, settings, views = ctx.dims, ctx.settings, ctx.views
 full = ctx.full
 st.caption(common.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
@@ -55,12 +49,14 @@ def explorer() -> None:
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
 
-    network_html = lambda: common.memo(  # noqa: E731 - built when shown or downloaded
-        ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
-        lambda: build_network_html(
-            coords, view.graph, view.communities, names, corpus.texts, corpus.ids
-        ),
-    )
+    def network_html() -> str:  # built when shown or downloaded, then kept per size
+        return common.memo(
+            ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
+            lambda: build_network_html(
+                coords, view.graph, view.communities, names, corpus.texts, corpus.ids
+            ),
+        )
+
     shown = st.segmented_control("View", VIEWS, key="view", label_visibility="collapsed")
     if shown == "Network":
         if view.graph.n > MAX_NETWORK_NODES:
@@ -87,9 +83,12 @@ def explorer() -> None:
 
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
-    graph = lambda: to_networkx(  # noqa: E731 - built only when a graph download is clicked
-        view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
-    )
+
+    def graph():  # built only when a graph download is clicked
+        return to_networkx(
+            view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
+        )
+
     downloads = [
         ("Map PNG", lambda: figure_bytes(map_fig, "png"), "map", "png", "image/png"),
         ("Map SVG", lambda: figure_bytes(map_fig, "svg"), "map", "svg", "image/svg+xml"),
