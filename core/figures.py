@@ -16,6 +16,13 @@ WEBGL_THRESHOLD = 5_000
 EXCERPT_CHARS = 160
 
 
+def escape(text: str) -> str:
+    """Escape &, < and > in text shown by plotly or vis.js. Quotes stay as they are: they are
+    harmless outside attributes, and vis.js shows titles as plain text, where an escaped
+    apostrophe would read "&#x27;"."""
+    return html.escape(text, quote=False)
+
+
 def community_colour(community: int) -> str:
     """A stable colour per community id, so matched ids keep their colour across dims."""
     return PALETTE[int(community) % len(PALETTE)]
@@ -26,7 +33,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    return html.escape(flat)
+    return escape(flat)
 
 
 def hover_texts(
@@ -35,9 +42,9 @@ def hover_texts(
     """Escaped hover text per document: id, label if any, and an excerpt."""
     out = []
     for i, text in enumerate(texts):
-        head = f"<b>{html.escape(ids[i])}</b>"
+        head = f"<b>{escape(ids[i])}</b>"
         if labels is not None:
-            head += f" · label: {html.escape(str(labels[i]))}"
+            head += f" · label: {escape(str(labels[i]))}"
         out.append(f"{head}<br>{excerpt(text)}")
     return out
 
@@ -57,7 +64,7 @@ def style(
 ) -> go.Figure:
     """The project's figure look: escaped title, white template, tight margins, plus `layout`."""
     fig.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
+        title={"text": escape(title), "x": 0.01},
         width=width,
         height=height,
         template="plotly_white",
@@ -95,7 +102,7 @@ def _node_traces(
                 x=coords[members, 0],
                 y=coords[members, 1],
                 mode="markers",
-                name=html.escape(names.get(community, str(community))),
+                name=escape(names.get(community, str(community))),
                 marker={"size": size, "color": community_colour(community), "line": {"width": 0}},
                 text=[hover[i] for i in members],
                 customdata=members,
@@ -254,7 +261,7 @@ def add_pins(
             y=coords[rows, 1],
             mode="markers+text",
             name="pinned",
-            text=[html.escape(ids[i]) for i in rows],
+            text=[escape(ids[i]) for i in rows],
             textposition="top center",
             marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "black"}},
             hoverinfo="skip",

@@ -5,7 +5,6 @@ They take the precomputed data from core.lineage and never save or show anything
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable, Sequence
 
 import networkx as nx
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import community_colour, style
+from core.figures import community_colour, escape, style
 from core.lineage import CLEAN_MERGES, MOSTLY_NESTED, SankeyData
 
 MIN_TREE_SHARE = 0.05
@@ -99,7 +98,7 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go
         y[row] = centres
     x = np.clip(x, SANKEY_EDGE, 1 - SANKEY_EDGE)
     y = np.clip(y, SANKEY_EDGE, 1 - SANKEY_EDGE)
-    names = [html.escape(label) for label in data.node_labels]
+    names = [escape(label) for label in data.node_labels]
     colours = [community_colour(c) for c in data.node_communities.tolist()]
     fig = go.Figure(
         go.Sankey(
@@ -196,7 +195,7 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
             mode="markers",
             marker={"size": 10, "opacity": 0},
             text=[
-                f"{html.escape(tree.nodes[s]['name'])} → {html.escape(tree.nodes[t]['name'])}"
+                f"{escape(tree.nodes[s]['name'])} → {escape(tree.nodes[t]['name'])}"
                 f"<br>{a['count']} docs ({a['share']:.0%} of the parent)"
                 for s, t, a in shown
             ],
@@ -222,7 +221,7 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
             text=[str(tree.nodes[n]["community"]) for n in nodes],
             textfont={"size": 9, "color": "white"},
             customdata=[
-                [html.escape(tree.nodes[n]["name"]), tree.nodes[n]["size"], tree.nodes[n]["dim"]]
+                [escape(tree.nodes[n]["name"]), tree.nodes[n]["size"], tree.nodes[n]["dim"]]
                 for n in nodes
             ],
             hovertemplate=(
@@ -259,7 +258,7 @@ def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 
                 y=summary["containment"].tolist(),
                 name="containment",
                 marker={"color": community_colour(0)},
-                customdata=[html.escape(str(v)) for v in summary["verdict"]],
+                customdata=[escape(str(v)) for v in summary["verdict"]],
                 hovertemplate="%{x}: %{y:.2f} (%{customdata})<extra></extra>",
             ),
             go.Scatter(

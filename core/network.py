@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from core.figures import community_colour, excerpt
+from core.figures import community_colour, escape, excerpt
 from core.graph import Graph
 
 MAX_NETWORK_NODES = 1_500
@@ -49,7 +48,7 @@ def build_network_html(
     for i in keep.tolist():
         community = int(labels[i])
         title = (
-            f"{html.escape(ids[i])} · community {html.escape(names.get(community, str(community)))}"
+            f"{escape(ids[i])} · community {escape(names.get(community, str(community)))}"
             f"\n{excerpt(texts[i], 240)}"
         )
         net.add_node(

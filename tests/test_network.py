@@ -96,3 +96,24 @@ def test_network_page_of_a_big_graph_draws_only_sampled_nodes_and_their_edges():
     assert all(e["from"] in keep and e["to"] in keep for e in edges)
     expected = sum(s in keep and d in keep for s, d in zip(graph.src, graph.dst, strict=True))
     assert len(edges) == expected
+
+
+def test_titles_keep_apostrophes_readable_because_vis_shows_them_as_text():
+    from core.graph import truncate
+
+    rng = np.random.default_rng(3)
+    unit = truncate(rng.normal(size=(12, 8)).astype(np.float32), 8)
+    graph = similarity_graph(knn(unit, 3))
+    texts = ["the men's draw & <b>finals</b>"] * 12
+    page = build_network_html(
+        rng.normal(size=(12, 2)),
+        graph,
+        np.zeros(12, int),
+        {0: "c"},
+        texts,
+        [f"d{i}" for i in range(12)],
+    )
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page).group(1))
+    title = nodes[0]["title"]
+    assert "men's" in title and "&#x27;" not in title
+    assert "&amp;" in title and "&lt;b&gt;" in title and "<b>" not in title
