@@ -40,7 +40,8 @@ def explorer() -> None:
     cols[0].metric("Documents", f"{len(corpus):,}")
     cols[1].metric("Edges", f"{view.graph.edge_count:,}")
     cols[2].metric("Communities", view.community_count)
-    cols[3].metric(f"Mean kNN recall@{settings.k} vs {full}d", f"{view.mean_recall:.1%}")
+    k_used = view.neighbours.indices.shape[1]  # k is capped at n - 1 for tiny corpora
+    cols[3].metric(f"Mean kNN recall@{k_used} vs {full}d", f"{view.mean_recall:.1%}")
     cols[4].metric("Bytes per vector (float32)", f"{dim * 4:,}")
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"

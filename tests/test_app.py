@@ -205,3 +205,17 @@ def test_uploaded_embeddings_replace_the_model_and_mismatches_are_explained():
     at.file_uploader[1].upload("short.npy", short.getvalue()).run()
     next(b for b in at.button if b.label == "Use these embeddings").click().run()
     assert at.error and "10 rows but the corpus has 360" in at.error[0].value
+
+
+def test_tiny_corpus_runs_every_page_and_reports_the_k_actually_used():
+    from core.corpus import Corpus
+
+    at = _app()
+    texts = tuple(f"note {i} about {'cats' if i % 2 else 'engines'}" for i in range(4))
+    at.session_state.corpus = Corpus("tiny", texts, tuple(f"d{i}" for i in range(4)))
+    at.run()
+    assert not at.exception
+    assert _metrics(at)["Mean kNN recall@3 vs 256d"] == "100.0%"  # k = 10 capped at n - 1
+    for page in ("pages/lineage.py", "pages/fidelity.py", "pages/pinned.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
