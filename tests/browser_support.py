@@ -111,6 +111,12 @@ def step_slider_left(page, expected_bytes: str, timeout_ms: int = 60_000) -> Non
     """Press ArrowLeft on the dimension slider and wait until the page shows the new size."""
     import re
 
+    # While a rerun renders, the previous run's slider can still be in the page: wait for one.
+    page.wait_for_function(
+        "(name) => document.querySelectorAll(`input[aria-label^='${name}']`).length === 1",
+        arg=SLIDER_NAME,
+        timeout=timeout_ms,
+    )
     page.get_by_role("slider", name=re.compile(SLIDER_NAME)).focus()
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(
