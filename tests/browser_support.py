@@ -104,6 +104,9 @@ def metric(page, label: str) -> str:
 def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     """Wait for the Explore page's numbers and for the UMAP maps (the PCA preview note gone)."""
     page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout_ms)
+    # The map comes after the PCA-preview note in the page, so once it is drawn the note's
+    # absence means the UMAP maps are there.
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=timeout_ms)
     page.get_by_text("Showing an instant PCA map").wait_for(state="detached", timeout=timeout_ms)
 
 
