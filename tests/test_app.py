@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.export import zip_bytes
 from pages import common
 
 TIMEOUT = 300
@@ -28,14 +28,6 @@ def _app() -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -96,7 +88,7 @@ def test_data_page_uploads_csv_and_explore_uses_it():
         ("empty.txt", b"", "empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
         ("broken.json", b'[{"text": "a"', "JSON"),
-        ("escape.zip", _zip({"../evil.txt": b"one\ntwo\nthree"}), "zip"),
+        ("escape.zip", zip_bytes({"../evil.txt": b"one\ntwo\nthree"}), "zip"),
     ],
 )
 def test_bad_upload_shows_message_and_keeps_corpus(name, content, message):
