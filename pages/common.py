@@ -123,24 +123,39 @@ def ordering_note(choice: Choice) -> str:
     )
 
 
-def raw_vectors(choice: Choice) -> np.ndarray:
-    """Full-size embeddings in the model's own order (disk-cached), with a progress bar."""
-    key = ("raw", choice.fingerprint_without_ordering)
+def memo_with_progress(
+    key: tuple, start: str, compute: Callable[[Callable[[float, str], None]], Any]
+) -> Any:
+    """Like memo, but a missing result is computed under a progress bar; compute gets a
+    report(share, text) callback."""
     found = results().get(key)
     if found is not None:
         return found
-    if choice.spec.source == UPLOADED:
-        vectors = check_alignment(st.session_state.uploaded_vectors, len(choice.corpus))
-        return results().put(key, vectors)
-    texts = choice.corpus.texts
-    bar = st.progress(0.0, text=f"Embedding {len(texts)} documents with {choice.spec.key}…")
-
-    def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Embedding with {choice.spec.key}: {done}/{total}")
-
-    vectors = embed(texts, choice.spec, progress=report)
+    bar = st.progress(0.0, text=start)
+    value = compute(lambda share, text: bar.progress(share, text=text))
     bar.empty()
-    return results().put(key, vectors)
+    return results().put(key, value)
+
+
+def raw_vectors(choice: Choice) -> np.ndarray:
+    """Full-size embeddings in the model's own order (disk-cached), with a progress bar."""
+    key = ("raw", choice.fingerprint_without_ordering)
+    if choice.spec.source == UPLOADED:
+        return memo(
+            key, lambda: check_alignment(st.session_state.uploaded_vectors, len(choice.corpus))
+        )
+    name = choice.spec.key
+    return memo_with_progress(
+        key,
+        f"Embedding {len(choice.corpus)} documents with {name}…",
+        lambda report: embed(
+            choice.corpus.texts,
+            choice.spec,
+            progress=lambda done, total: report(
+                done / total, f"Embedding with {name}: {done}/{total}"
+            ),
+        ),
+    )
 
 
 def ordered_vectors(choice: Choice) -> Ordered:
@@ -175,20 +190,19 @@ def dimension_views(
     choice: Choice, ordered: Ordered, dims: list[int], settings: GraphSettings
 ) -> dict[int, DimensionView]:
     """Graph, communities, keywords and recall per dim, with a progress bar; cached per settings."""
-    key = ("views", choice.fingerprint, tuple(dims), settings)
-    found = results().get(key)
-    if found is not None:
-        return found
-    bar = st.progress(0.0, text="Building the similarity graph and communities for each size…")
-
-    def report(step: int, total: int, dim: int) -> None:
-        bar.progress(step / total, text=f"Graph and communities: {step}/{total} ({dim} dims)")
-
-    views = compute_views(
-        ordered.vectors, dims, term_counts(choice.corpus), settings, progress=report
+    return memo_with_progress(
+        ("views", choice.fingerprint, tuple(dims), settings),
+        "Building the similarity graph and communities for each size…",
+        lambda report: compute_views(
+            ordered.vectors,
+            dims,
+            term_counts(choice.corpus),
+            settings,
+            progress=lambda step, total, dim: report(
+                step / total, f"Graph and communities: {step}/{total} ({dim} dims)"
+            ),
+        ),
     )
-    bar.empty()
-    return results().put(key, views)
 
 
 def stored_layouts(choice: Choice, dims: list[int]) -> dict[int, np.ndarray]:
