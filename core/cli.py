@@ -139,7 +139,13 @@ def run(args: argparse.Namespace) -> list[Path]:
         views = compute_views(vectors, ladder, TermCounts(corpus.texts), settings)
         bar.update()
         bar.set_postfix_str("UMAP maps")
-        layouts = ladder_layouts(vectors, ladder)
+        layouts = ladder_layouts(
+            vectors,
+            ladder,
+            progress=lambda step, total, dim: bar.set_postfix_str(
+                f"UMAP maps {step}/{total} ({dim} dims)"
+            ),
+        )
         bar.update()
 
         bar.set_postfix_str("fidelity")
