@@ -19,16 +19,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.corpus import Corpus, load_demo_corpus  # noqa: E402
-from core.fidelity import fidelity_table  # noqa: E402
-from core.figures import hover_texts, map_figure, network_figure  # noqa: E402
-from core.keywords import TermCounts, community_names  # noqa: E402
-from core.ladder import compute_views  # noqa: E402
-from core.layout import ladder_layouts, warm_up  # noqa: E402
-from core.models import WORDLLAMA, embed, load_model  # noqa: E402
-from core.network import build_network_html  # noqa: E402
-from core.ordering import order_dimensions  # noqa: E402
+from core.analysis.fidelity import fidelity_table  # noqa: E402
+from core.analysis.keywords import TermCounts, community_names  # noqa: E402
+from core.analysis.ladder import compute_views  # noqa: E402
+from core.embed.models import WORDLLAMA, embed, load_model  # noqa: E402
+from core.embed.ordering import order_dimensions  # noqa: E402
+from core.io.corpus import Corpus, load_demo_corpus  # noqa: E402
 from core.pipeline import ladder_for  # noqa: E402
+from core.viz.figures import hover_texts, map_figure, network_figure  # noqa: E402
+from core.viz.layout import ladder_layouts, warm_up  # noqa: E402
+from core.viz.network import build_network_html  # noqa: E402
 
 
 def synthetic_corpus(n: int, seed: int = 0) -> Corpus:

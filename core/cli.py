@@ -9,29 +9,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from core.corpus import (
-    Corpus,
-    build_corpus,
-    label_columns,
-    load_demo_corpus,
-    read_path,
-    text_columns,
-)
-from core.errors import ExplorerError
-from core.export import (
-    export_name,
-    figure_bytes,
-    graph_bytes,
-    keep_exporter_warm,
-    stop_exporter,
-    to_networkx,
-)
-from core.fidelity import fidelity_table, recommend_dimension
-from core.figures import hover_texts, map_figure, network_figure
-from core.keywords import TermCounts, community_names
-from core.ladder import GraphSettings, compute_views, parse_dims
-from core.layout import ladder_layouts
-from core.lineage import (
+from core.analysis.fidelity import fidelity_table, recommend_dimension
+from core.analysis.keywords import TermCounts, community_names
+from core.analysis.ladder import GraphSettings, compute_views, parse_dims
+from core.analysis.lineage import (
     cluster_tree,
     describe,
     lineage_events,
@@ -40,12 +21,31 @@ from core.lineage import (
     step_summary,
     tree_bytes,
 )
-from core.lineage_plots import sankey_figure, tree_figure
-from core.models import PRESETS, WORDLLAMA, embed, resolve_model
-from core.network import build_network_html
-from core.ordering import order_dimensions
+from core.embed.models import PRESETS, WORDLLAMA, embed, resolve_model
+from core.embed.ordering import order_dimensions
+from core.errors import ExplorerError
+from core.io.corpus import (
+    Corpus,
+    build_corpus,
+    label_columns,
+    load_demo_corpus,
+    read_path,
+    text_columns,
+)
+from core.io.export import (
+    export_name,
+    figure_bytes,
+    graph_bytes,
+    keep_exporter_warm,
+    stop_exporter,
+    to_networkx,
+)
+from core.io.vectors import check_alignment, read_vectors, vectors_spec
 from core.pipeline import default_ordering, ladder_for
-from core.vectors import check_alignment, read_vectors, vectors_spec
+from core.viz.figures import hover_texts, map_figure, network_figure
+from core.viz.layout import ladder_layouts
+from core.viz.lineage_plots import sankey_figure, tree_figure
+from core.viz.network import build_network_html
 
 
 def _parser() -> argparse.ArgumentParser:

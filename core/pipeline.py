@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from core.cache import cache_key, texts_digest
-from core.corpus import Corpus
-from core.ladder import default_dims
-from core.models import ModelSpec
+from core.analysis.ladder import default_dims
+from core.embed.cache import cache_key, texts_digest
+from core.embed.models import ModelSpec
+from core.io.corpus import Corpus
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,18 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from core.corpus import Corpus, load_demo_corpus
+from core.analysis.keywords import TermCounts, community_names
+from core.analysis.knn import truncate
+from core.analysis.ladder import DimensionView, GraphSettings, compute_views, parse_dims
+from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, embed, resolve_model
+from core.embed.ordering import Ordered, order_dimensions
 from core.errors import ExplorerError
-from core.export import export_name, keep_exporter_warm
-from core.figures import hover_texts
-from core.graph import truncate
-from core.keywords import TermCounts, community_names
-from core.ladder import DimensionView, GraphSettings, compute_views, parse_dims
-from core.layout import iter_layouts, pca_layout
-from core.models import PRESETS, WORDLLAMA, ModelSpec, embed, resolve_model
-from core.ordering import Ordered, order_dimensions
+from core.io.corpus import Corpus, load_demo_corpus
+from core.io.export import export_name, keep_exporter_warm
+from core.io.vectors import UPLOADED, check_alignment
 from core.pipeline import Choice, default_ordering, ladder_for
-from core.vectors import UPLOADED, check_alignment
+from core.viz.figures import hover_texts
+from core.viz.layout import iter_layouts, pca_layout
 
 MAX_RESULTS = 256
 

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from core.corpus import (
+from core.embed.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
+from core.errors import ExplorerError
+from core.io.corpus import (
     SUPPORTED_EXTENSIONS,
     build_corpus,
     corpus_name,
@@ -11,9 +13,7 @@ from core.corpus import (
     read_files,
     text_columns,
 )
-from core.errors import ExplorerError
-from core.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
-from core.vectors import check_alignment, read_vectors, vectors_spec
+from core.io.vectors import check_alignment, read_vectors, vectors_spec
 from pages import common
 
 common.require_entrypoint()

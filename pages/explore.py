@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.export import figure_bytes, graph_bytes, to_networkx
-from core.figures import ladder_animation, map_figure, network_figure
-from core.ladder import community_summary
-from core.network import MAX_NETWORK_NODES, build_network_html
+from core.analysis.ladder import community_summary
+from core.io.export import figure_bytes, graph_bytes, to_networkx
+from core.viz.figures import ladder_animation, map_figure, network_figure
+from core.viz.network import MAX_NETWORK_NODES, build_network_html
 from pages import common
 
 common.require_entrypoint()

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from core.export import export_name
-from core.fidelity import (
+from core.analysis.fidelity import (
     compare_orderings,
     fidelity_table,
     human_bytes,
     recommend_dimension,
     storage_table,
 )
-from core.fidelity_plots import fidelity_curves, latency_figure, storage_figure
+from core.io.export import export_name
+from core.viz.fidelity_plots import fidelity_curves, latency_figure, storage_figure
 from pages import common
 
 common.require_entrypoint()

@@ -4,8 +4,7 @@ import html
 
 import streamlit as st
 
-from core.export import figure_bytes
-from core.lineage import (
+from core.analysis.lineage import (
     cluster_tree,
     describe,
     label_agreement,
@@ -15,7 +14,8 @@ from core.lineage import (
     step_summary,
     tree_bytes,
 )
-from core.lineage_plots import containment_figure, sankey_figure, tree_figure
+from core.io.export import figure_bytes
+from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
 from pages import common
 
 common.require_entrypoint()

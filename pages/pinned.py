@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.figures import add_pins, map_figure
-from core.pinned import neighbour_changes, neighbour_table, selected_rows
+from core.analysis.pinned import neighbour_changes, neighbour_table, selected_rows
+from core.viz.figures import add_pins, map_figure
 from pages import common
 
 common.require_entrypoint()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.export import zip_bytes
+from core.io.export import zip_bytes
 from pages import common
 
 TIMEOUT = 300
@@ -200,7 +200,7 @@ def test_uploaded_embeddings_replace_the_model_and_mismatches_are_explained():
 
 
 def test_tiny_corpus_runs_every_page_and_reports_the_k_actually_used():
-    from core.corpus import Corpus
+    from core.io.corpus import Corpus
 
     at = _app()
     texts = tuple(f"note {i} about {'cats' if i % 2 else 'engines'}" for i in range(4))

@@ -1,4 +1,4 @@
-"""Tests for core.corpus: parsing each format, building corpora, and refusing bad input."""
+"""Tests for core.io.corpus: parsing each format, building corpora, and refusing bad input."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from core import corpus
-from core.corpus import (
+from core.errors import ExplorerError
+from core.io import corpus
+from core.io.corpus import (
     Corpus,
     Limits,
     build_corpus,
@@ -23,8 +24,7 @@ from core.corpus import (
     read_path,
     text_columns,
 )
-from core.errors import ExplorerError
-from core.export import zip_bytes
+from core.io.export import zip_bytes
 
 MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'

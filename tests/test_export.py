@@ -1,4 +1,4 @@
-"""Tests for core.export: file names, networkx conversion, graph formats, zips and images."""
+"""Tests for core.io.export: file names, networkx conversion, graph formats, zips and images."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core.export import (
+from core.analysis.graph import Graph
+from core.io.export import (
     NODE_TEXT_CHARS,
     export_name,
     figure_bytes,
@@ -20,7 +21,6 @@ from core.export import (
     to_networkx,
     zip_bytes,
 )
-from core.graph import Graph
 
 N = 6
 SRC = np.array([0, 0, 1, 2, 3])

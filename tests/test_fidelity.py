@@ -1,4 +1,4 @@
-"""Tests for core.fidelity and core.fidelity_plots on synthetic Matryoshka-like embeddings."""
+"""Tests for core.analysis.fidelity and core.viz.fidelity_plots on synthetic embeddings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import ortho_group, spearmanr
 
-from core.fidelity import (
+from core.analysis.fidelity import (
     Recommendation,
     compare_orderings,
     fidelity_table,
@@ -22,8 +22,8 @@ from core.fidelity import (
     storage_table,
     vector_bytes,
 )
-from core.fidelity_plots import fidelity_curves, latency_figure, storage_figure
-from core.graph import knn, truncate
+from core.analysis.knn import knn, truncate
+from core.viz.fidelity_plots import fidelity_curves, latency_figure, storage_figure
 
 DIM = 64
 DIMS = [64, 32, 16, 8, 4]

@@ -1,4 +1,4 @@
-"""Tests for core.figures: the community map and the static network figure, via fig.to_dict()."""
+"""Tests for core.viz.figures: the community map and the static network figure."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures import (
+from core.analysis.graph import Graph
+from core.viz.figures import (
     PALETTE,
     WEBGL_THRESHOLD,
     community_colour,
@@ -17,7 +18,6 @@ from core.figures import (
     map_figure,
     network_figure,
 )
-from core.graph import Graph
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.graph import (
-    Neighbours,
-    communities,
-    knn,
-    knn_recall,
-    match_communities,
-    similarity_graph,
-    truncate,
-)
+from core.analysis.communities import communities, match_communities
+from core.analysis.graph import similarity_graph
+from core.analysis.knn import Neighbours, knn, knn_recall, truncate
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

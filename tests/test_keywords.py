@@ -1,10 +1,10 @@
-"""Tests for core.keywords: c-TF-IDF community keywords and their display names."""
+"""Tests for core.analysis.keywords: c-TF-IDF community keywords and their display names."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from core.keywords import TermCounts, community_names
+from core.analysis.keywords import TermCounts, community_names
 
 GROUPS = {
     0: ["the racket and the serve", "a serve at the net", "serve aces with racket"],

@@ -1,12 +1,12 @@
-"""Tests for core.ladder: the dimension ladder and the per-size views on a planted hierarchy."""
+"""Tests for core.analysis.ladder: the dimension ladder and the per-size views."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.keywords import TermCounts
-from core.ladder import DimensionView, compute_views, default_dims, parse_dims
+from core.analysis.keywords import TermCounts
+from core.analysis.ladder import DimensionView, compute_views, default_dims, parse_dims
 
 THEMES = ("astronomy", "botany", "cooking", "dancing")
 TOPICS = (

@@ -1,4 +1,4 @@
-"""Tests for core.layout: PCA maps, Procrustes alignment and UMAP maps chained down the ladder.
+"""Tests for core.viz.layout: PCA maps, Procrustes alignment and UMAP maps chained down the ladder.
 
 The first UMAP call compiles numba kernels (~30 s once per session); the tests keep UMAP runs
 few and small.
@@ -11,8 +11,8 @@ import pytest
 from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
-from core.graph import truncate
-from core.layout import (
+from core.analysis.knn import truncate
+from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
     iter_layouts,

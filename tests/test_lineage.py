@@ -1,4 +1,4 @@
-"""Tests for core.lineage and core.lineage_plots on planted partitions with known answers."""
+"""Tests for core.analysis.lineage and core.viz.lineage_plots on planted partitions."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from core.errors import ExplorerError
-from core.keywords import TermCounts
-from core.ladder import compute_views
-from core.lineage import (
+from core.analysis.keywords import TermCounts
+from core.analysis.ladder import compute_views
+from core.analysis.lineage import (
     LineageEvent,
     cluster_tree,
     containment,
@@ -26,7 +25,8 @@ from core.lineage import (
     step_summary,
     tree_bytes,
 )
-from core.lineage_plots import containment_figure, sankey_figure, tree_figure
+from core.errors import ExplorerError
+from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
 
 HOSTILE = "<script>alert(1)</script>"
 DIMS = [64, 32, 16]
@@ -381,7 +381,7 @@ def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30)
 def test_pca_ordering_recovers_merges_that_plain_truncation_of_a_rotated_control_loses():
     from scipy.stats import ortho_group
 
-    from core.ordering import order_dimensions
+    from core.embed.ordering import order_dimensions
 
     vectors, _, topics, words = _planted_matryoshka()
     rotated = (vectors @ ortho_group.rvs(vectors.shape[1], random_state=1)).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Tests for core.models with the two offline models shipped in wheels (no network at all)."""
+"""Tests for core.embed.models with the two offline models shipped in wheels (no network at all)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.embed.models import MINILM, PRESETS, WORDLLAMA, embed, resolve_model
 from core.errors import ExplorerError
-from core.models import MINILM, PRESETS, WORDLLAMA, embed, resolve_model
 
 pytestmark = pytest.mark.model
 

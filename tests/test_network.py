@@ -1,4 +1,4 @@
-"""Tests for core.network: the self-contained pyvis page (offline, fixed positions, escaped)."""
+"""Tests for core.viz.network: the self-contained pyvis page (offline, fixed positions, escaped)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from core.graph import knn, similarity_graph
-from core.network import SCALE, build_network_html, sample_nodes
+from core.analysis.graph import similarity_graph
+from core.analysis.knn import knn
+from core.viz.network import SCALE, build_network_html, sample_nodes
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -99,7 +100,7 @@ def test_network_page_of_a_big_graph_draws_only_sampled_nodes_and_their_edges():
 
 
 def test_titles_keep_apostrophes_readable_because_vis_shows_them_as_text():
-    from core.graph import truncate
+    from core.analysis.knn import truncate
 
     rng = np.random.default_rng(3)
     unit = truncate(rng.normal(size=(12, 8)).astype(np.float32), 8)

@@ -1,4 +1,4 @@
-"""Tests for core.ordering: native vs PCA dimension ordering and the rotated (non-MRL) control."""
+"""Tests for core.embed.ordering: native vs PCA dimension ordering."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import special_ortho_group
 
-from core.graph import knn, knn_recall, truncate
-from core.ordering import order_dimensions
+from core.analysis.knn import knn, knn_recall, truncate
+from core.embed.ordering import order_dimensions
 
 
 def _anisotropic(n: int = 300, d: int = 16, seed: int = 0) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.keywords import TermCounts
-from core.ladder import compute_views
-from core.pinned import neighbour_changes, neighbour_table, selected_rows
+from core.analysis.keywords import TermCounts
+from core.analysis.ladder import compute_views
+from core.analysis.pinned import neighbour_changes, neighbour_table, selected_rows
 
 
 def _views():

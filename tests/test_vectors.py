@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ExplorerError
-from core.vectors import UPLOADED, check_alignment, read_vectors, vectors_spec
+from core.io.vectors import UPLOADED, check_alignment, read_vectors, vectors_spec
 
 RNG = np.random.default_rng(0)
 MATRIX = RNG.normal(size=(6, 5))

@@ -9,8 +9,8 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from core.embed.models import ModelSpec
 from core.errors import ExplorerError
-from core.models import ModelSpec
 
 UPLOADED = "uploaded"
 VECTOR_EXTENSIONS = (".npy", ".csv", ".tsv", ".parquet")

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.figures import community_colour, escape, excerpt
-from core.graph import Graph
+from core.analysis.graph import Graph
+from core.viz.figures import community_colour, escape, excerpt
 
 MAX_NETWORK_NODES = 1_500
 SCALE = 320.0

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from core.cache import cache_dir
-from core.graph import knn, truncate
+from core.analysis.knn import knn, truncate
+from core.embed.cache import cache_dir
 
 MIN_UMAP_ROWS = 10
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.analysis.graph import Graph
 from core.errors import ExplorerError
-from core.graph import Graph
 
 if TYPE_CHECKING:  # plotly is only needed by callers that render figures
     import plotly.graph_objects as go

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from core.graph import Graph
+from core.analysis.graph import Graph
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
 WEBGL_THRESHOLD = 5_000

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from core.ladder import DimensionView
+from core.analysis.ladder import DimensionView
 
 
 def neighbour_changes(

@@ -12,8 +12,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
-from core.graph import Neighbours, knn, knn_recall, truncate
-from core.ordering import ORDERINGS, order_dimensions
+from core.analysis.knn import Neighbours, knn, knn_recall, truncate
+from core.embed.ordering import ORDERINGS, order_dimensions
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}

@@ -1,6 +1,6 @@
 """Plotly figures for cluster lineage: Sankey, clustree-style tree and containment per step.
 
-They take the precomputed data from core.lineage and never save or show anything.
+They take the precomputed data from core.analysis.lineage and never save or show anything.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import community_colour, escape, style
-from core.lineage import CLEAN_MERGES, MOSTLY_NESTED, SankeyData
+from core.analysis.lineage import CLEAN_MERGES, MOSTLY_NESTED, SankeyData
+from core.viz.figures import community_colour, escape, style
 
 MIN_TREE_SHARE = 0.05
 SHARE_BINS = (MIN_TREE_SHARE, 0.25, 0.5, 0.8, 1.0)  # edge width and opacity levels

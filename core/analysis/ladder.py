@@ -8,17 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.graph import (
-    Graph,
-    Neighbours,
-    communities,
-    knn,
-    knn_recall,
-    match_communities,
-    similarity_graph,
-    truncate,
-)
-from core.keywords import TermCounts
+from core.analysis.communities import communities, match_communities
+from core.analysis.graph import Graph, similarity_graph
+from core.analysis.keywords import TermCounts
+from core.analysis.knn import Neighbours, knn, knn_recall, truncate
 
 MIN_DIM = 8
 

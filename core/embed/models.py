@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cache import cache_key, load_array, save_array, texts_digest
+from core.embed.cache import cache_key, load_array, save_array, texts_digest
 from core.errors import ExplorerError
 
 Progress = Callable[[int, int], None]

@@ -10,10 +10,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.analysis.keywords import community_names
+from core.analysis.ladder import DimensionView
 from core.errors import ExplorerError
-from core.export import graph_bytes
-from core.keywords import community_names
-from core.ladder import DimensionView
+from core.io.export import graph_bytes
 
 CLEAN_MERGES = 0.9
 MOSTLY_NESTED = 0.75

@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from core.fidelity import PRECISION_BITS, human_bytes, vector_bytes
-from core.figures import style
+from core.analysis.fidelity import PRECISION_BITS, human_bytes, vector_bytes
+from core.viz.figures import style
 
 METRICS = {
     "recall_at_k": "kNN recall@{k}",

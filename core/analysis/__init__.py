@@ -1,0 +1,1 @@
+"""Per-size analysis: neighbours, graphs, communities, keywords, lineage and fidelity."""

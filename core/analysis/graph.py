@@ -1,0 +1,40 @@
+"""Similarity graphs built from neighbour lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.analysis.knn import Neighbours
+
+GRAPH_KINDS = ("knn", "mutual")
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An undirected weighted graph on n documents, each edge once with src < dst."""
+
+    n: int
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def edge_count(self) -> int:
+        return int(self.src.size)
+
+
+def similarity_graph(neighbours: Neighbours, kind: str = "knn") -> Graph:
+    """kNN graph (edge if either is among the other's k nearest) or mutual kNN (both)."""
+    if kind not in GRAPH_KINDS:
+        raise ValueError(f"unknown graph kind {kind!r}")
+    n, k = neighbours.indices.shape
+    rows = np.repeat(np.arange(n), k)
+    cols = neighbours.indices.ravel()
+    w = neighbours.similarities.ravel()
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    pair = lo * n + hi
+    unique, first, counts = np.unique(pair, return_index=True, return_counts=True)
+    keep = counts >= 2 if kind == "mutual" else np.ones_like(counts, dtype=bool)
+    return Graph(n, (unique // n)[keep], (unique % n)[keep], w[first][keep].astype(np.float32))

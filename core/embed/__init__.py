@@ -1,0 +1,1 @@
+"""Embedding models, the on-disk embedding cache and dimension orderings."""

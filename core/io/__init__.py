@@ -1,0 +1,1 @@
+"""Reading documents and vectors in, writing figures and graphs out."""

@@ -1,0 +1,61 @@
+"""Upper bounds on one upload, and the messages for going past them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ExplorerError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on what one upload may contain; longer documents are truncated, not rejected."""
+
+    max_file_bytes: int = 50 * MB
+    max_total_bytes: int = 200 * MB
+    max_documents: int = 50_000
+    max_doc_chars: int = 20_000
+    max_zip_members: int = 2_000
+    max_zip_uncompressed: int = 200 * MB
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def check_sizes(sizes: list[tuple[str, int]], limits: Limits) -> None:
+    """Refuse any file over the per-file limit, and a set of files over the total limit."""
+    for name, size in sizes:
+        if size > limits.max_file_bytes:
+            raise too_large(name, size, limits.max_file_bytes)
+    total = sum(size for _, size in sizes)
+    if total > limits.max_total_bytes:
+        raise ExplorerError(
+            f"The files total {size_text(total)}; the limit is {size_text(limits.max_total_bytes)} "
+            "per upload. Use fewer or smaller files."
+        )
+
+
+def too_large(name: str, size: int, limit: int) -> ExplorerError:
+    return ExplorerError(
+        f"{name} is {size_text(size)}; the limit is {size_text(limit)} per file. "
+        "Split it or keep a sample of it."
+    )
+
+
+def check_document_count(name: str, count: int, limits: Limits) -> None:
+    if count > limits.max_documents:
+        raise too_many_documents(f"{name} has {count:,} documents, which", limits)
+
+
+def too_many_documents(what: str, limits: Limits) -> ExplorerError:
+    return ExplorerError(
+        f"{what} is more than the limit of {limits.max_documents:,} documents. "
+        "Split the data or keep a sample of it."
+    )
+
+
+def size_text(n: int) -> str:
+    """A byte count for messages: "1.5 MB", or "900 bytes" below a tenth of a MB."""
+    return f"{n / MB:,.1f} MB" if n >= MB // 10 else f"{n:,} bytes"

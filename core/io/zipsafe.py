@@ -1,0 +1,101 @@
+"""Zip archives read in memory, bounded and path-safe: member counts and sizes are checked from
+the headers before anything is decompressed, and again while decompressing."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from pathlib import PurePosixPath
+
+from core.errors import ExplorerError
+from core.io.formats import READERS
+from core.io.limits import Limits, size_text, too_large
+
+_CHUNK = 64 * 1024
+_DRIVE_PREFIX = re.compile(r"^[A-Za-z]:")
+_MEMBER_TEXT = ", ".join(READERS)
+
+
+def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
+    """The supported members of a zip, read in memory with sizes checked from the headers and
+    again while decompressing; unsafe paths, hidden files, folders and nested zips are skipped."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ExplorerError(f"{name} is not a readable zip archive. Re-create the zip.") from None
+    with archive:
+        members = [
+            (member_name, info)
+            for info in archive.infolist()
+            if (member_name := _safe_member_name(info)) is not None
+        ]
+        if not members:
+            raise ExplorerError(
+                f"{name} contains no files that can be read. Supported inside a zip: "
+                f"{_MEMBER_TEXT} (nested zips, hidden files and "
+                "paths outside the archive such as ../ are skipped)."
+            )
+        if len(members) > limits.max_zip_members:
+            raise ExplorerError(
+                f"{name} holds {len(members):,} files; the limit is {limits.max_zip_members:,} "
+                "per zip. Split it into several zips."
+            )
+        declared = sum(info.file_size for _, info in members)
+        if declared > limits.max_zip_uncompressed:
+            raise ExplorerError(
+                f"{name} unpacks to {size_text(declared)}; the limit is "
+                f"{size_text(limits.max_zip_uncompressed)}. Zip fewer or smaller files."
+            )
+        expanded = []
+        budget = limits.max_zip_uncompressed
+        for member_name, info in members:
+            if info.file_size > limits.max_file_bytes:
+                raise too_large(f"{name}: {member_name}", info.file_size, limits.max_file_bytes)
+            content = _read_member(name, archive, info, min(info.file_size, budget))
+            budget -= len(content)
+            expanded.append((member_name, content))
+    return expanded
+
+
+def _safe_member_name(info: zipfile.ZipInfo) -> str | None:
+    """The member's path if it is a supported, non-hidden file inside the archive, else None."""
+    path = info.filename.replace("\\", "/")
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if info.is_dir() or path.endswith("/") or not parts:
+        return None
+    if path.startswith("/") or _DRIVE_PREFIX.match(path) or ".." in parts:
+        return None
+    if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
+        return None
+    extension = PurePosixPath(parts[-1]).suffix.lower()
+    if extension not in READERS:
+        return None
+    return "/".join(parts)
+
+
+def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    """Decompress one member in chunks, stopping as soon as it exceeds cap bytes."""
+    if info.flag_bits & 0x1:
+        raise ExplorerError(
+            f"{name}: {info.filename} is password-protected. Zip the files without a password."
+        )
+    chunks = []
+    size = 0
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise ExplorerError(
+                        f"{name}: {info.filename} unpacks to more data than the archive declares "
+                        f"or allows (over {size_text(cap)}). The zip looks damaged or crafted; "
+                        "re-create it."
+                    )
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise ExplorerError(
+            f"{name}: {info.filename} could not be unpacked ({error}). Re-create the zip."
+        ) from None
+    return b"".join(chunks)

@@ -1,0 +1,1 @@
+"""Figures, the network view and 2-D layouts."""
