@@ -1,4 +1,4 @@
-"""Tests for core.graph: truncation, exact kNN, similarity graphs, communities and matching."""
+"""Tests for core.analysis.knn, graph and communities: truncation, kNN, graphs, matching."""
 
 from __future__ import annotations
 
@@ -195,3 +195,27 @@ def test_knn_recall_of_a_truncation_is_between_zero_and_one_and_full_is_one():
     assert recall.shape == (100,)
     assert recall.min() >= 0.0 and recall.max() <= 1.0
     assert recall.mean() < 0.9
+
+
+def test_approximate_knn_drops_self_by_index_even_behind_a_duplicate(monkeypatch):
+    from core.analysis import knn as knn_module
+
+    x = _random_unit(300, 8, seed=3)
+    x = np.vstack([x, x[:50]])  # rows 300..349 duplicate rows 0..49 exactly
+    monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 10)
+    found = knn(x, 5)
+    rows = np.arange(x.shape[0])[:, None]
+    assert not (found.indices == rows).any(), "a row must never be its own neighbour"
+    duplicate = np.r_[np.arange(300, 350), np.arange(50)]
+    assert (found.indices[np.r_[0:50, 300:350], 0] == duplicate).all()
+    np.testing.assert_allclose(found.similarities[np.r_[0:50, 300:350], 0], 1.0, atol=1e-5)
+
+
+def test_without_self_keeps_order_when_self_is_not_first():
+    from core.analysis.knn import _without_self
+
+    indices = np.array([[5, 0, 3, 4], [1, 2, 0, 3]])
+    sims = np.array([[1.0, 1.0, 0.5, 0.4], [1.0, 0.9, 0.8, 0.7]])
+    out = _without_self(indices, sims, 3)
+    assert out.indices.tolist() == [[5, 3, 4], [2, 0, 3]]
+    np.testing.assert_allclose(out.similarities, [[1.0, 0.5, 0.4], [0.9, 0.8, 0.7]])

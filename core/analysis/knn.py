@@ -57,7 +57,18 @@ def _approximate_knn(unit_vectors: np.ndarray, k: int) -> Neighbours:
 
     index = NNDescent(unit_vectors, metric="cosine", n_neighbors=k + 1, random_state=0)
     idx, dist = index.neighbor_graph
-    return Neighbours(idx[:, 1:].astype(np.int64), (1.0 - dist[:, 1:]).astype(np.float32))
+    return _without_self(idx, 1.0 - dist, k)
+
+
+def _without_self(indices: np.ndarray, similarities: np.ndarray, k: int) -> Neighbours:
+    """The first k neighbours of each row other than the row itself, found by index: a duplicate
+    document can come before the row in its own list, so the first column is not always self."""
+    is_self = indices == np.arange(indices.shape[0])[:, None]
+    order = np.argsort(is_self, axis=1, kind="stable")[:, :k]
+    return Neighbours(
+        np.take_along_axis(indices, order, axis=1).astype(np.int64),
+        np.take_along_axis(similarities, order, axis=1).astype(np.float32),
+    )
 
 
 def knn_recall(reference: np.ndarray, candidate: np.ndarray) -> np.ndarray:
