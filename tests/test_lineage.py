@@ -12,7 +12,11 @@ import pytest
 from core.analysis.keywords import TermCounts
 from core.analysis.ladder import compute_views
 from core.analysis.lineage import (
+    CLEAN_NESTING,
+    MOSTLY_NESTED,
+    SUMMARY_COLUMNS,
     LineageEvent,
+    chance_corrected,
     cluster_tree,
     containment,
     containment_baseline,
@@ -24,6 +28,7 @@ from core.analysis.lineage import (
     sankey_data,
     step_summary,
     tree_bytes,
+    verdict,
 )
 from core.errors import ExplorerError
 from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
@@ -63,15 +68,27 @@ def test_contingency_rejects_labels_of_different_lengths() -> None:
         contingency(np.zeros(3), np.zeros(4))
 
 
+def one_step(fine: np.ndarray, coarse: np.ndarray) -> dict:
+    """The step_summary row for a single step from `fine` (64 dims) to `coarse` (32 dims)."""
+    return step_summary([64, 32], {64: np.asarray(fine), 32: np.asarray(coarse)}).iloc[0].to_dict()
+
+
 def test_nested_ladder_has_full_containment_and_clean_verdict() -> None:
     labels = nested_labels()
     summary = step_summary(DIMS, labels)
+    assert tuple(summary.columns) == SUMMARY_COLUMNS
     assert summary[["from_dim", "to_dim"]].values.tolist() == [[64, 32], [32, 16]]
     assert summary["communities_from"].tolist() == [12, 6]
     assert summary["communities_to"].tolist() == [6, 3]
-    assert summary["containment"].tolist() == [1.0, 1.0]
-    assert (summary["baseline"] < 0.6).all()
+    assert summary["merge_nesting"].tolist() == [1.0, 1.0]
+    assert (summary["merge_chance"] < 0.6).all()
+    assert summary["merge_corrected"].tolist() == [1.0, 1.0]
     assert summary["verdict"].tolist() == ["clean merges", "clean merges"]
+
+
+def test_summary_records_are_plain_json() -> None:
+    records = step_summary(DIMS, nested_labels()).to_dict("records")
+    assert json.loads(json.dumps(records))[0]["verdict"] == "clean merges"
 
 
 def test_random_relabelling_scores_near_chance_and_reads_as_reshuffle() -> None:
@@ -82,11 +99,92 @@ def test_random_relabelling_scores_near_chance_and_reads_as_reshuffle() -> None:
     chance = containment_baseline(fine, coarse)
     assert score < 0.6
     assert abs(score - chance) < 0.1
-    summary = step_summary([64, 32], {64: fine, 32: coarse})
-    assert summary["verdict"].tolist() == ["reshuffle"]
+    row = one_step(fine, coarse)
+    assert row["verdict"] == "reshuffle"
+    assert abs(row["ami"]) < 0.05
     kinds = {event.kind for event in step(fine, coarse)}
     assert "merge" not in kinds
     assert "scatter" in kinds
+
+
+# Chance-corrected nesting both ways: planted merges, splits and random relabellings
+
+TWELVE = np.repeat(np.arange(12), 50)
+
+
+def test_planted_merges_read_as_clean_merges() -> None:
+    row = one_step(TWELVE, TWELVE // 3)  # 12 -> 4: each coarse community is a union of three
+    assert row["merge_nesting"] == row["merge_corrected"] == 1.0
+    assert row["split_nesting"] == pytest.approx(1 / 3)
+    assert row["split_corrected"] < MOSTLY_NESTED
+    assert row["verdict"] == "clean merges"
+
+
+def test_planted_splits_read_as_clean_splits_not_reshuffle() -> None:
+    row = one_step(TWELVE // 3, TWELVE)  # 4 -> 12: each community splits into three
+    assert row["merge_nesting"] == pytest.approx(1 / 3)  # what the old one-way score saw
+    assert row["split_nesting"] == row["split_corrected"] == 1.0
+    assert row["communities_from"] == 4 and row["communities_to"] == 12
+    assert row["verdict"] == "clean splits"
+    assert row["ami"] > 0.5
+
+
+def test_identical_partitions_under_new_ids_read_as_same_partition() -> None:
+    row = one_step(TWELVE, (TWELVE * 7 + 3) % 12)
+    assert row["merge_corrected"] == row["split_corrected"] == 1.0
+    assert row["ami"] == pytest.approx(1.0)
+    assert row["verdict"] == "same partition"
+
+
+@pytest.mark.parametrize("sizes", [[500, 100], [480, 60, 60]], ids=["two", "three"])
+def test_random_step_into_few_big_communities_is_a_reshuffle(sizes: list[int]) -> None:
+    coarse = np.random.default_rng(4).permutation(np.repeat(np.arange(len(sizes)), sizes))
+    row = one_step(TWELVE, coarse)
+    assert row["merge_nesting"] >= 0.75  # high raw containment from the sizes alone
+    assert row["merge_nesting"] == pytest.approx(row["merge_chance"], abs=0.03)
+    assert row["merge_corrected"] < 0.2 and row["split_corrected"] < 0.2
+    assert abs(row["ami"]) < 0.05
+    assert row["verdict"] == "reshuffle"
+
+
+def test_random_step_into_more_communities_is_a_reshuffle() -> None:
+    row = one_step(TWELVE // 4, np.random.default_rng(5).permutation(TWELVE))
+    assert max(row["merge_corrected"], row["split_corrected"]) < 0.2
+    assert row["verdict"] == "reshuffle"
+
+
+def test_leaky_merges_read_as_mostly_nested() -> None:
+    rng = np.random.default_rng(3)
+    coarse = TWELVE // 3
+    moved = rng.random(coarse.size) < 0.3  # 30% of documents relabelled at random
+    coarse[moved] = rng.integers(0, 4, moved.sum())
+    row = one_step(TWELVE, coarse)
+    assert MOSTLY_NESTED <= row["merge_corrected"] < CLEAN_NESTING
+    assert row["verdict"] == "mostly nested"
+
+
+def test_step_into_one_community_is_a_trivially_clean_merge() -> None:
+    row = one_step(TWELVE, np.zeros_like(TWELVE))
+    assert row["merge_chance"] == 1.0
+    assert row["verdict"] == "clean merges"
+
+
+def test_chance_corrected_maps_chance_to_zero_and_perfect_to_one() -> None:
+    assert chance_corrected(0.4, 0.4) == 0.0
+    assert chance_corrected(1.0, 0.4) == 1.0
+    assert chance_corrected(0.7, 0.4) == pytest.approx(0.5)
+    assert chance_corrected(0.3, 0.4) == 0.0  # below chance is floored
+    assert chance_corrected(1.0, 1.0) == 1.0
+    assert chance_corrected(0.9, 1.0) == 0.0
+
+
+def test_verdict_words_follow_the_thresholds_in_both_directions() -> None:
+    assert verdict(CLEAN_NESTING, CLEAN_NESTING) == "same partition"
+    assert verdict(CLEAN_NESTING, 0.0) == "clean merges"
+    assert verdict(0.0, CLEAN_NESTING) == "clean splits"
+    assert verdict(0.0, MOSTLY_NESTED) == "mostly nested"
+    assert verdict(MOSTLY_NESTED, 0.1) == "mostly nested"
+    assert verdict(MOSTLY_NESTED - 0.01, 0.1) == "reshuffle"
 
 
 def test_baseline_is_reproducible_for_a_seed() -> None:
@@ -303,12 +401,16 @@ def test_tree_figure_draws_every_community_and_hides_faint_edges() -> None:
     assert fig["layout"]["yaxis"]["ticktext"] == ["64", "32"]
 
 
-def test_containment_figure_shows_each_step_against_chance() -> None:
-    fig = containment_figure(step_summary(DIMS, nested_labels())).to_dict()
-    bar, chance = fig["data"]
-    assert bar["type"] == "bar" and chance["type"] == "scatter"
-    assert list(bar["x"]) == ["64 → 32", "32 → 16"]
-    assert list(bar["y"]) == [1.0, 1.0]
+def test_containment_figure_shows_corrected_nesting_both_ways_without_a_chance_line() -> None:
+    labels = {64: TWELVE, 32: TWELVE // 3, 16: TWELVE}  # clean merges, then clean splits
+    fig = containment_figure(step_summary(DIMS, labels)).to_dict()
+    merges, splits = fig["data"]
+    assert merges["type"] == splits["type"] == "bar"
+    assert list(merges["x"]) == ["64 → 32", "32 → 16"]
+    assert list(merges["y"]) == [1.0, pytest.approx(0.245, abs=0.05)]
+    assert list(splits["y"]) == [pytest.approx(0.245, abs=0.05), 1.0]
+    assert fig["layout"]["barmode"] == "group"
+    assert fig["layout"]["yaxis"]["range"] == [0, 1.05]
 
 
 # Real ladder
@@ -348,7 +450,8 @@ def test_planted_hierarchy_merges_topics_into_themes_down_the_real_ladder() -> N
     assert merges
     assert any("tennis" in e.targets[0][1] for e in merges)
     summary = step_summary(dims, labels)
-    assert summary["containment"].iloc[-1] >= 0.8
+    assert summary["merge_nesting"].iloc[-1] >= 0.8
+    assert summary["verdict"].iloc[0] == "clean merges"
 
 
 def test_tree_figure_orders_communities_so_merging_pairs_sit_side_by_side() -> None:

@@ -9,14 +9,22 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from sklearn.metrics import (
+    adjusted_mutual_info_score,
+    adjusted_rand_score,
+    normalized_mutual_info_score,
+)
+from sklearn.metrics.cluster import contingency_matrix
 
 from core.analysis.keywords import community_names
 from core.analysis.ladder import DimensionView
 from core.errors import ExplorerError
 from core.io.export import graph_bytes
 
-CLEAN_MERGES = 0.9
-MOSTLY_NESTED = 0.75
+# Verdict thresholds on chance-corrected nesting (0 = what random relabelling gives, 1 = perfect).
+CLEAN_NESTING = 0.9  # within a tenth of perfect nesting once chance is removed
+MOSTLY_NESTED = 0.5  # at least halfway from chance to perfect nesting
 BASELINE_ROUNDS = 20
 TREE_FORMATS = ("graphml", "json")
 
@@ -36,28 +44,39 @@ def lineage_inputs(
     return dims, labels, names
 
 
-def contingency(fine: np.ndarray, coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fine_ids, coarse_ids, counts) with counts[i, j] = documents in fine_ids[i] and
-    coarse_ids[j]; ids are sorted."""
+def _table(
+    fine: np.ndarray, coarse: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix]:
+    """Sorted fine ids, sorted coarse ids and the sparse contingency table between them."""
     fine, coarse = np.asarray(fine), np.asarray(coarse)
     if fine.shape != coarse.shape or fine.ndim != 1:
         raise ValueError(f"labels must be 1-D and equal length, got {fine.shape}, {coarse.shape}")
-    fine_ids, fine_inv = np.unique(fine, return_inverse=True)
-    coarse_ids, coarse_inv = np.unique(coarse, return_inverse=True)
-    flat = np.bincount(
-        fine_inv * coarse_ids.size + coarse_inv, minlength=fine_ids.size * coarse_ids.size
-    )
-    return fine_ids, coarse_ids, flat.reshape(fine_ids.size, coarse_ids.size)
+    return np.unique(fine), np.unique(coarse), contingency_matrix(fine, coarse, sparse=True)
+
+
+def contingency(fine: np.ndarray, coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fine_ids, coarse_ids, counts) with counts[i, j] = documents in fine_ids[i] and
+    coarse_ids[j]; ids are sorted."""
+    fine_ids, coarse_ids, table = _table(fine, coarse)
+    return fine_ids, coarse_ids, table.toarray()
+
+
+def _flows(fine: np.ndarray, coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fine id, coarse id, documents) for every non-empty cell, row by row."""
+    fine_ids, coarse_ids, table = _table(fine, coarse)
+    cells = table.tocoo()
+    return fine_ids[cells.row], coarse_ids[cells.col], cells.data
 
 
 def containment(fine: np.ndarray, coarse: np.ndarray) -> float:
     """Share of documents that sit in the coarse community taking most of their fine community.
 
     1.0 means every fine community lands whole inside one coarse community (the coarse partition
-    is a union of fine ones: clean merges); low values mean members scatter (a reshuffle).
+    is a union of fine ones). Swap the arguments for the other direction: 1.0 then means every
+    coarse community lies inside one fine community (the fine ones split cleanly).
     """
-    _, _, counts = contingency(fine, coarse)
-    return float(counts.max(axis=1).sum() / counts.sum())
+    _, _, table = _table(fine, coarse)
+    return float(table.max(axis=1).sum() / table.sum())
 
 
 def containment_baseline(
@@ -68,6 +87,15 @@ def containment_baseline(
     rng = np.random.default_rng(seed)
     coarse = np.asarray(coarse)
     return float(np.mean([containment(fine, rng.permutation(coarse)) for _ in range(rounds)]))
+
+
+def chance_corrected(score: float, chance: float) -> float:
+    """(score - chance) / (1 - chance), floored at 0: 0 = no better than random relabelling,
+    1 = perfect. When chance alone reaches 1 (one community receives everything, or every giving
+    community is a single document) the nesting holds trivially: 1 if the score is 1, else 0."""
+    if chance >= 1.0:
+        return float(score >= 1.0)
+    return max(0.0, (score - chance) / (1.0 - chance))
 
 
 @dataclass(frozen=True)
@@ -188,40 +216,72 @@ def _listing(members: Sequence[Member]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
-def verdict(score: float) -> str:
-    """A word for a containment score: "clean merges", "mostly nested" or "reshuffle"."""
-    if score >= CLEAN_MERGES:
+def verdict(merge: float, split: float) -> str:
+    """A word for a step from its chance-corrected nesting in both directions.
+
+    "same partition" when both are clean, "clean merges" (the smaller size is a union of the
+    larger one's communities) or "clean splits" (the reverse) when one is, "mostly nested" when
+    either is at least MOSTLY_NESTED, and "reshuffle" otherwise.
+    """
+    if merge >= CLEAN_NESTING and split >= CLEAN_NESTING:
+        return "same partition"
+    if merge >= CLEAN_NESTING:
         return "clean merges"
-    return "mostly nested" if score >= MOSTLY_NESTED else "reshuffle"
+    if split >= CLEAN_NESTING:
+        return "clean splits"
+    return "mostly nested" if max(merge, split) >= MOSTLY_NESTED else "reshuffle"
+
+
+SUMMARY_COLUMNS = (
+    "from_dim",
+    "to_dim",
+    "communities_from",
+    "communities_to",
+    "merge_nesting",
+    "merge_chance",
+    "merge_corrected",
+    "split_nesting",
+    "split_chance",
+    "split_corrected",
+    "ami",
+    "verdict",
+)
 
 
 def step_summary(dims: Sequence[int], labels: Labels) -> pd.DataFrame:
-    """One row per consecutive pair of sizes: community counts, containment, the chance
-    baseline, and a verdict on whether the smaller size merges or reshuffles."""
+    """One row per consecutive pair of sizes (SUMMARY_COLUMNS).
+
+    merge_nesting is the containment of the larger size's communities in the smaller size's,
+    split_nesting the reverse; each comes with its chance level (random relabelling, same sizes)
+    and the chance-corrected figure the verdict rests on. ami is the adjusted mutual information
+    between the two partitions (symmetric; 0 = chance, 1 = identical).
+    """
     rows = []
     for big, small in _steps(dims):
-        score = containment(labels[big], labels[small])
+        fine, coarse = labels[big], labels[small]
+        merge, split = _nesting("merge", fine, coarse), _nesting("split", coarse, fine)
         rows.append(
             {
                 "from_dim": big,
                 "to_dim": small,
-                "communities_from": int(np.unique(labels[big]).size),
-                "communities_to": int(np.unique(labels[small]).size),
-                "containment": score,
-                "baseline": containment_baseline(labels[big], labels[small]),
-                "verdict": verdict(score),
+                "communities_from": int(np.unique(fine).size),
+                "communities_to": int(np.unique(coarse).size),
+                **merge,
+                **split,
+                "ami": float(adjusted_mutual_info_score(fine, coarse)),
+                "verdict": verdict(merge["merge_corrected"], split["split_corrected"]),
             }
         )
-    columns = [
-        "from_dim",
-        "to_dim",
-        "communities_from",
-        "communities_to",
-        "containment",
-        "baseline",
-        "verdict",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def _nesting(direction: str, inner: np.ndarray, outer: np.ndarray) -> dict[str, float]:
+    score, chance = containment(inner, outer), containment_baseline(inner, outer)
+    return {
+        f"{direction}_nesting": score,
+        f"{direction}_chance": chance,
+        f"{direction}_corrected": chance_corrected(score, chance),
+    }
 
 
 def label_agreement(dims: Sequence[int], labels: Labels, doc_labels: Sequence[str]) -> pd.DataFrame:
@@ -229,8 +289,6 @@ def label_agreement(dims: Sequence[int], labels: Labels, doc_labels: Sequence[st
 
     Documents with a blank label are left out of the comparison.
     """
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
     given = np.array([str(v).strip() for v in doc_labels], dtype=object)
     known = given != ""
     if not known.any():
@@ -287,11 +345,11 @@ def sankey_data(
             node_sizes.append(size)
     source, target, value = [], [], []
     for big, small in _steps(ladder):
-        fine_ids, coarse_ids, counts = contingency(labels[big], labels[small])
-        for i, j in zip(*np.nonzero(counts >= max(min_flow, 1)), strict=True):
-            source.append(node_of[(big, int(fine_ids[i]))])
-            target.append(node_of[(small, int(coarse_ids[j]))])
-            value.append(int(counts[i, j]))
+        for a, b, count in zip(*_flows(labels[big], labels[small]), strict=True):
+            if count >= min_flow:
+                source.append(node_of[(big, int(a))])
+                target.append(node_of[(small, int(b))])
+                value.append(int(count))
     return SankeyData(
         node_labels=tuple(node_labels),
         node_dims=np.array(node_dims, dtype=np.int64),
@@ -320,14 +378,13 @@ def cluster_tree(dims: Sequence[int], labels: Labels, names: Names) -> nx.DiGrap
                 tree_node(dim, c), dim=dim, community=c, size=size, name=_name(names, dim, c)
             )
     for big, small in _steps(ladder):
-        fine_ids, coarse_ids, counts = contingency(labels[big], labels[small])
-        sizes = counts.sum(axis=1)
-        for i, j in zip(*np.nonzero(counts), strict=True):
+        for a, b, count in zip(*_flows(labels[big], labels[small]), strict=True):
+            parent = tree_node(big, int(a))
             tree.add_edge(
-                tree_node(big, int(fine_ids[i])),
-                tree_node(small, int(coarse_ids[j])),
-                count=int(counts[i, j]),
-                share=float(counts[i, j] / sizes[i]),
+                parent,
+                tree_node(small, int(b)),
+                count=int(count),
+                share=float(count / tree.nodes[parent]["size"]),
             )
     return tree
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.analysis.lineage import CLEAN_MERGES, MOSTLY_NESTED, SankeyData
+from core.analysis.lineage import CLEAN_NESTING, MOSTLY_NESTED, SankeyData
 from core.viz.figures import community_colour, escape, style
 
 MIN_TREE_SHARE = 0.05
@@ -249,29 +249,38 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
 
 
 def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 400) -> go.Figure:
-    """Containment per ladder step as bars, with the chance baseline and the verdict thresholds."""
+    """Chance-corrected nesting per ladder step, merges and splits side by side, with the verdict
+    thresholds; 0 is what a random relabelling scores, so there is no separate chance line."""
     steps = [f"{a} → {b}" for a, b in zip(summary["from_dim"], summary["to_dim"], strict=True)]
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=steps,
-                y=summary["containment"].tolist(),
-                name="containment",
-                marker={"color": community_colour(0)},
-                customdata=[escape(str(v)) for v in summary["verdict"]],
-                hovertemplate="%{x}: %{y:.2f} (%{customdata})<extra></extra>",
-            ),
-            go.Scatter(
-                x=steps,
-                y=summary["baseline"].tolist(),
-                mode="lines+markers",
-                name="chance (random relabelling)",
-                line={"color": "grey", "dash": "dot"},
-                hovertemplate="%{x}: chance %{y:.2f}<extra></extra>",
-            ),
-        ]
+    verdicts = [escape(str(v)) for v in summary["verdict"]]
+    directions = (
+        ("merge", "merges (larger size nests in smaller)"),
+        ("split", "splits (smaller size nests in larger)"),
     )
-    for level, words in ((CLEAN_MERGES, "clean merges"), (MOSTLY_NESTED, "mostly nested")):
+    bars = [
+        go.Bar(
+            x=steps,
+            y=summary[f"{direction}_corrected"].tolist(),
+            name=name,
+            marker={"color": community_colour(k)},
+            customdata=list(
+                zip(
+                    summary[f"{direction}_nesting"],
+                    summary[f"{direction}_chance"],
+                    verdicts,
+                    strict=True,
+                )
+            ),
+            hovertemplate=(
+                f"%{{x}} {direction}s: %{{y:.2f}} above chance "
+                "(raw %{customdata[0]:.2f}, chance %{customdata[1]:.2f}; "
+                "%{customdata[2]})<extra></extra>"
+            ),
+        )
+        for k, (direction, name) in enumerate(directions)
+    ]
+    fig = go.Figure(bars)
+    for level, words in ((CLEAN_NESTING, "clean"), (MOSTLY_NESTED, "mostly nested")):
         fig.add_hline(
             y=level,
             line={"width": 1, "dash": "dash", "color": "rgba(0,0,0,0.3)"},
@@ -282,7 +291,8 @@ def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 
         fig,
         title,
         height=height,
+        barmode="group",
         xaxis={"title": {"text": "ladder step (dims)"}, "type": "category"},
-        yaxis={"title": {"text": "containment"}, "range": [0, 1.05]},
+        yaxis={"title": {"text": "nesting above chance (0 = chance)"}, "range": [0, 1.05]},
         legend={"orientation": "h", "y": -0.25},
     )
