@@ -9,21 +9,29 @@ import pandas as pd
 import pytest
 from scipy.stats import ortho_group, spearmanr
 
+from core.analysis import fidelity
+from core.analysis import knn as knn_module
 from core.analysis.fidelity import (
     Recommendation,
     compare_orderings,
     fidelity_table,
     human_bytes,
     partition_ari,
-    recall_at_k,
+    quantized_vectors,
     recommend_dimension,
     search_latency,
     similarity_spearman,
     storage_table,
     vector_bytes,
 )
-from core.analysis.knn import knn, truncate
-from core.viz.fidelity_plots import fidelity_curves, latency_figure, storage_figure
+from core.analysis.knn import Neighbours, exact_neighbours, knn, truncate
+from core.viz.fidelity_plots import (
+    PRECISION_COLOURS,
+    fidelity_curves,
+    latency_figure,
+    precision_recall_figure,
+    storage_figure,
+)
 
 DIM = 64
 DIMS = [64, 32, 16, 8, 4]
@@ -57,19 +65,22 @@ def rotated(matryoshka: np.ndarray) -> np.ndarray:
     return (matryoshka @ rotation).astype(np.float32)
 
 
-def brute_force_recall(vectors: np.ndarray, dim: int, k: int) -> float:
-    def neighbour_sets(x: np.ndarray) -> list[set[int]]:
-        unit = [row / np.linalg.norm(row) for row in x]
-        sets = []
-        for i, a in enumerate(unit):
-            sims = [(float(a @ b), j) for j, b in enumerate(unit) if j != i]
-            sims.sort(reverse=True)
-            sets.append({j for _, j in sims[:k]})
-        return sets
+def brute_force_neighbours(vectors: np.ndarray, dim: int, k: int) -> list[list[int]]:
+    """Each row's k most cosine-similar other rows at `dim`, most similar first, ties to the
+    lower index, one similarity at a time."""
+    unit = [row / np.linalg.norm(row) for row in vectors[:, :dim].astype(np.float64)]
+    lists = []
+    for i, a in enumerate(unit):
+        sims = [(float(a @ b), j) for j, b in enumerate(unit) if j != i]
+        sims.sort(key=lambda pair: (-pair[0], pair[1]))
+        lists.append([j for _, j in sims[:k]])
+    return lists
 
-    full = neighbour_sets(vectors.astype(np.float64))
-    small = neighbour_sets(vectors[:, :dim].astype(np.float64))
-    return float(np.mean([len(f & s) / k for f, s in zip(full, small, strict=True)]))
+
+def brute_force_recall(vectors: np.ndarray, dim: int, k: int) -> float:
+    full = brute_force_neighbours(vectors, vectors.shape[1], k)
+    small = brute_force_neighbours(vectors, dim, k)
+    return float(np.mean([len(set(f) & set(s)) / k for f, s in zip(full, small, strict=True)]))
 
 
 def fidelity_row(table: pd.DataFrame, dim: int) -> pd.Series:
@@ -85,7 +96,6 @@ def hand_table(recalls: dict[int, float], k: int = 10) -> pd.DataFrame:
 
 def test_every_metric_is_exactly_one_at_full_size(matryoshka: np.ndarray) -> None:
     labels = planted_hierarchy()[1]
-    assert recall_at_k(matryoshka, DIM, 10) == 1.0
     assert similarity_spearman(matryoshka, DIM) == 1.0
     assert partition_ari(labels, labels) == 1.0
     row = fidelity_row(fidelity_table(matryoshka, [16], communities={DIM: labels}), DIM)
@@ -96,16 +106,71 @@ def test_recall_at_small_dim_matches_brute_force_neighbour_sets(matryoshka: np.n
     sample = matryoshka[::3]
     expected = brute_force_recall(sample, 4, 5)
     assert 0.2 < expected < 0.95  # a size where truncation really loses neighbours
-    assert recall_at_k(sample, 4, 5) == pytest.approx(expected, abs=1e-12)
+    table = fidelity_table(sample, [4], k=5, latency=False, quantized=False)
+    assert fidelity_row(table, 4)["recall_at_k"] == pytest.approx(expected, abs=1e-12)
+    assert (table["recall_queries"] == len(sample)).all()
 
 
-def test_recall_reuses_a_given_reference_and_rejects_a_mismatched_one(
-    matryoshka: np.ndarray,
+# --- exact reference above the approximate-kNN limit -------------------------------------------
+
+
+def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarray) -> None:
+    rows = np.array([0, 7, 150, 299])
+    found = exact_neighbours(truncate(matryoshka, 8), rows, 6)
+    expected = brute_force_neighbours(matryoshka, 8, 6)
+    assert found.indices.tolist() == [expected[r] for r in rows]
+    assert (np.diff(found.similarities, axis=1) <= 0).all()
+
+
+def test_exact_neighbours_leave_out_the_query_by_index_even_among_duplicates() -> None:
+    base = np.random.default_rng(0).normal(size=(6, 8))
+    unit = truncate(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
+    found = exact_neighbours(unit, np.array([1, 0, 3]), 1)
+    assert found.indices.tolist() == [[0], [1], [brute_force_neighbours(unit, 8, 1)[3][0]]]
+    assert found.similarities[:2] == pytest.approx(1.0)
+
+
+def test_recall_above_the_exact_limit_ignores_approximate_neighbours(
+    matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reference = knn(truncate(matryoshka, DIM), 10)
-    assert recall_at_k(matryoshka, 8, 10, reference) == recall_at_k(matryoshka, 8, 10)
-    with pytest.raises(ValueError, match="same k"):
-        recall_at_k(matryoshka, 8, 5, reference)
+    monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
+    sample = matryoshka[::3]  # 100 rows: above the limit, so knn would be approximate
+    rng = np.random.default_rng(0)
+    approximate = {
+        d: Neighbours(rng.integers(0, 100, size=(100, 5)), np.zeros((100, 5), np.float32))
+        for d in (DIM, 4)
+    }
+    table = fidelity_table(sample, [4], k=5, neighbours=approximate, latency=False)
+    assert fidelity_row(table, DIM)["recall_at_k"] == 1.0
+    expected = brute_force_recall(sample, 4, 5)
+    assert fidelity_row(table, 4)["recall_at_k"] == pytest.approx(expected, abs=1e-12)
+    assert (table["recall_queries"] == 100).all()
+    assert (table["quantized_queries"] == 100).all()
+
+
+def test_recall_above_the_exact_limit_is_exact_with_duplicate_rows(
+    matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
+    sample = matryoshka[::3]
+    doubled = np.vstack([sample, sample[:30]])  # rows i and 100 + i are the same document
+    table = fidelity_table(doubled, [4], k=5, latency=False, quantized=False)
+    assert fidelity_row(table, DIM)["recall_at_k"] == 1.0
+    expected = brute_force_recall(doubled, 4, 5)
+    assert fidelity_row(table, 4)["recall_at_k"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_recall_above_the_exact_limit_uses_a_seeded_sample_of_queries(
+    matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
+    sampled = fidelity_table(matryoshka, [8], latency=False, recall_sample=120)
+    assert (sampled["recall_queries"] == 120).all() and (sampled["quantized_queries"] == 120).all()
+    pd.testing.assert_frame_equal(
+        sampled, fidelity_table(matryoshka, [8], latency=False, recall_sample=120)
+    )
+    every_row = brute_force_recall(matryoshka, 8, 10)
+    assert fidelity_row(sampled, 8)["recall_at_k"] == pytest.approx(every_row, abs=0.05)
 
 
 def test_spearman_matches_scipy_over_all_pairs_for_small_corpora(rotated: np.ndarray) -> None:
@@ -180,8 +245,32 @@ def test_human_bytes_uses_decimal_units(count: int, text: str) -> None:
 
 
 def test_search_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
-    ms = search_latency(matryoshka, 16, queries=20, repeats=2)
+    ms = search_latency(matryoshka, 16, queries=5, repeats=2, top=500)
     assert math.isfinite(ms) and ms > 0
+
+
+def test_search_latency_is_the_median_of_single_query_timings(matryoshka: np.ndarray) -> None:
+    seconds = [0.004, 0.001, 0.009, 0.002, 0.030, 0.003]  # one search each: 3 queries × 2 runs
+    ticks = iter(np.cumsum([x for s in seconds for x in (1.0, s)]).tolist())
+    ms = search_latency(matryoshka, 16, queries=3, repeats=2, clock=lambda: next(ticks))
+    assert ms == pytest.approx(3.5)  # median of 4, 1, 9, 2, 30, 3 ms, not divided by a batch
+    assert next(ticks, None) is None  # every search was timed on its own, the warm-up was not
+
+
+def test_fidelity_table_times_search_for_the_tables_k(
+    matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tops = []
+
+    def fake_latency(vectors: np.ndarray, dim: int, *, top: int) -> float:
+        tops.append(top)
+        return 1.5
+
+    monkeypatch.setattr(fidelity, "search_latency", fake_latency)
+    table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False)
+    assert list(table["k"]) == [5, 5]  # only 5 other rows
+    assert tops == [5, 5]
+    assert (table["latency_ms"] == 1.5).all()
 
 
 def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray) -> None:
@@ -193,6 +282,10 @@ def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray
         "dim",
         "k",
         "recall_at_k",
+        "recall_queries",
+        "recall_int8",
+        "recall_binary",
+        "quantized_queries",
         "spearman",
         "ari",
         "bytes_float32",
@@ -228,6 +321,51 @@ def test_fidelity_table_rejects_sizes_outside_the_vectors(matryoshka: np.ndarray
         fidelity_table(matryoshka, [128], latency=False)
     with pytest.raises(ValueError, match="full size"):
         fidelity_table(matryoshka, [8], communities={8: np.zeros(300)}, latency=False)
+
+
+# --- quantized precisions ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quantized(matryoshka: np.ndarray) -> pd.DataFrame:
+    return fidelity_table(matryoshka, DIMS, latency=False)
+
+
+def test_quantized_recalls_are_shares(quantized: pd.DataFrame) -> None:
+    recalls = quantized[["recall_at_k", "recall_int8", "recall_binary"]]
+    assert ((recalls >= 0) & (recalls <= 1)).all().all()
+    assert (quantized["quantized_queries"] == 300).all()
+
+
+def test_int8_recall_stays_close_to_float32_and_binary_loses_more(quantized: pd.DataFrame) -> None:
+    by_dim = quantized.set_index("dim")
+    assert (by_dim["recall_int8"] - by_dim["recall_at_k"]).abs().max() < 0.05
+    assert by_dim.loc[DIM, "recall_int8"] > 0.95
+    assert (by_dim["recall_binary"] < by_dim["recall_at_k"] - 0.05).all()
+
+
+def test_binary_recall_with_every_code_equal_is_the_chance_rate() -> None:
+    positive = np.abs(np.random.default_rng(0).normal(size=(40, 16))) + 0.1  # one sign pattern
+    table = fidelity_table(positive, [8], k=5, latency=False)
+    assert table["recall_binary"].to_numpy() == pytest.approx(5 / 39)  # not an artefact of order
+
+
+def test_quantized_vectors_follow_the_stored_codes(matryoshka: np.ndarray) -> None:
+    unit = truncate(matryoshka, 16)
+    int8 = quantized_vectors(unit, "int8")
+    assert np.abs(int8 - unit).max() < 0.02
+    assert np.linalg.norm(int8, axis=1) == pytest.approx(1.0, abs=1e-5)
+    binary = quantized_vectors(unit, "binary")
+    assert set(np.unique(binary)) <= {-1.0, 1.0}
+    assert ((binary > 0) == (unit > 0)).all()
+    with pytest.raises(ValueError, match="unknown precision"):
+        quantized_vectors(unit, "float16")
+
+
+def test_quantized_recall_can_be_turned_off(matryoshka: np.ndarray) -> None:
+    table = fidelity_table(matryoshka, [8], latency=False, quantized=False)
+    assert table[["recall_int8", "recall_binary"]].isna().all().all()
+    assert (table["quantized_queries"] == 0).all()
 
 
 # --- recommendation --------------------------------------------------------------------------
@@ -275,7 +413,8 @@ def test_recommendation_refuses_a_table_with_two_orderings() -> None:
 def test_native_truncation_is_already_good_on_matryoshka_like_vectors(
     matryoshka: np.ndarray,
 ) -> None:
-    assert recall_at_k(matryoshka, 8, 10) > 0.85
+    table = fidelity_table(matryoshka, [8], latency=False, quantized=False)
+    assert fidelity_row(table, 8)["recall_at_k"] > 0.85
     assert similarity_spearman(matryoshka, 8) > 0.95
 
 
@@ -344,6 +483,23 @@ def test_storage_figure_groups_bars_by_precision_on_a_log_axis(compared: pd.Data
     assert fig["layout"]["barmode"] == "group"
     totals = storage_figure(compared, n_docs=1_000_000).to_dict()
     assert list(totals["data"][3]["y"]) == [8_000_000, 4_000_000, 2_000_000, 1_000_000]
+
+
+def test_precision_recall_figure_draws_one_line_per_measured_precision(
+    quantized: pd.DataFrame, compared: pd.DataFrame
+) -> None:
+    fig = precision_recall_figure(quantized, title="precisions").to_dict()
+    traces = fig["data"]
+    assert [t["name"] for t in traces] == ["float32", "int8", "binary"]
+    assert [t["line"]["color"] for t in traces] == [
+        PRECISION_COLOURS[p] for p in ("float32", "int8", "binary")
+    ]
+    assert list(traces[0]["x"]) == [4, 8, 16, 32, 64]
+    assert list(traces[2]["y"]) == quantized.sort_values("dim")["recall_binary"].tolist()
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    assert fig["layout"]["yaxis"]["title"]["text"] == "recall@10"
+    unquantized = precision_recall_figure(compared).to_dict()["data"]
+    assert [t["name"] for t in unquantized] == ["float32 · native", "float32 · pca"]
 
 
 def test_latency_figure_plots_ms_per_query_against_dims(compared: pd.DataFrame) -> None:

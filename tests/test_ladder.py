@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from core.analysis.keywords import TermCounts
-from core.analysis.ladder import DimensionView, compute_views, default_dims, parse_dims
+from core.analysis.ladder import (
+    DimensionView,
+    compute_views,
+    default_dims,
+    fit_ladder,
+    parse_dims,
+)
+from core.errors import ExplorerError
 
 THEMES = ("astronomy", "botany", "cooking", "dancing")
 TOPICS = (
@@ -72,10 +79,16 @@ def test_default_dims_for_a_size_that_is_not_a_power_of_two():
     assert max(dims) == 384
 
 
-def test_parse_dims_keeps_valid_sizes_and_always_the_full_size():
-    assert parse_dims("128, 64;32 16", 256) == [256, 128, 64, 32, 16]
-    assert parse_dims("512, 0, -8, abc, 64, 64", 256) == [256, 64]
-    assert parse_dims("", 256) == [256]
+def test_parse_dims_reads_separators_and_fit_ladder_keeps_the_full_size():
+    assert parse_dims("128, 64;32 16") == [128, 64, 32, 16]
+    assert fit_ladder(parse_dims("512, 64, 64"), 256) == [256, 64]
+    assert fit_ladder(parse_dims(""), 256) == [256]
+
+
+@pytest.mark.parametrize("typed", ["²", "64, abc", "0", "-8", "1e3", "１２８", "9" * 5000])
+def test_parse_dims_refuses_anything_but_whole_numbers_with_a_clear_message(typed):
+    with pytest.raises(ExplorerError, match="is not a size"):
+        parse_dims(typed)
 
 
 def test_compute_views_are_largest_first_and_report_progress(hierarchy):
@@ -135,3 +148,22 @@ def test_eight_dim_keywords_name_the_theme(hierarchy):
     for c, words in view.keywords.items():
         members = [topics[i][0] for i in np.flatnonzero(view.communities == c)]
         assert THEMES[max(set(members), key=members.count)] in words
+
+
+def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monkeypatch):
+    from core.analysis import knn as knn_module
+    from core.analysis import ladder
+    from core.analysis.knn import exact_neighbours, knn_recall, truncate
+
+    x, _, texts = _planted_hierarchy(seed=1)
+    monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
+    monkeypatch.setattr(ladder, "RECALL_SAMPLE", 40)
+    views = compute_views(x, [FULL, 16, 8], TermCounts(texts))
+    sampled = np.flatnonzero(~np.isnan(views[8].recall))
+    assert sampled.size == 40
+    assert np.all(views[FULL].recall[sampled] == 1.0)
+    reference = exact_neighbours(truncate(x, FULL), sampled, 10).indices
+    for dim in (16, 8):
+        expected = knn_recall(reference, exact_neighbours(truncate(x, dim), sampled, 10).indices)
+        np.testing.assert_allclose(views[dim].recall[sampled], expected)
+        assert views[dim].mean_recall == pytest.approx(expected.mean())

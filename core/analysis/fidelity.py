@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,24 +12,61 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score
 
-from core.analysis.knn import Neighbours, knn, knn_recall, truncate
+from core.analysis import knn as knn_module
+from core.analysis.knn import (
+    Neighbours,
+    exact_neighbours,
+    knn,
+    knn_recall,
+    kth_largest,
+    sample_rows,
+    score_blocks,
+    truncate,
+)
 from core.embed.ordering import ORDERINGS, order_dimensions
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
+QUANTIZED_PRECISIONS = ("int8", "binary")
 _DECIMAL_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _RECALL_TOLERANCE = 1e-9
 
 
-def recall_at_k(
-    vectors: np.ndarray, dim: int, k: int, reference: Neighbours | None = None
-) -> float:
-    """Mean share of each row's full-size k nearest neighbours still found at `dim` dims.
+def quantized_vectors(unit_vectors: np.ndarray, precision: str) -> np.ndarray:
+    """What search sees of unit vectors stored with sentence-transformers' `quantize_embeddings`.
 
-    Pass the full-size neighbours as `reference` to avoid recomputing them for every size.
+    int8: codes with per-dimension ranges calibrated on these vectors, decoded to bucket centres
+    and renormalised (dot product = cosine). binary: packed sign bits ("ubinary") unpacked to ±1,
+    whose dot product is dim - 2 × Hamming distance, so it ranks exactly like Hamming distance.
     """
-    full = knn(truncate(vectors, vectors.shape[1]), k) if reference is None else reference
-    return _mean_recall(full, knn(truncate(vectors, dim), k))
+    from sentence_transformers import quantize_embeddings
+
+    if precision == "int8":
+        ranges = np.vstack([unit_vectors.min(axis=0), unit_vectors.max(axis=0)])
+        codes = quantize_embeddings(unit_vectors, "int8", ranges=ranges)
+        steps = (ranges[1] - ranges[0]) / 255
+        decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
+        return truncate(decoded, decoded.shape[1])
+    if precision == "binary":
+        packed = quantize_embeddings(unit_vectors, "ubinary")
+        bits = np.unpackbits(packed, axis=1, count=unit_vectors.shape[1])
+        return bits.astype(np.float32) * 2 - 1
+    raise ValueError(f"unknown precision {precision!r}; choose from {list(QUANTIZED_PRECISIONS)}")
+
+
+def _expected_recall(stored: np.ndarray, rows: np.ndarray, reference: np.ndarray) -> float:
+    """Mean share of `reference` (neighbours of `rows`) among each row's top k by dot product over
+    `stored`, expected under random tie-breaking: quantized codes tie often, and picking the
+    lowest indices among ties would reward or punish the corpus order."""
+    k = reference.shape[1]
+    hits = np.empty(len(rows))
+    for part, scores in score_blocks(stored, rows):
+        kth = kth_largest(scores, k)
+        ref = np.take_along_axis(scores, reference[part], axis=1)
+        above = (scores > kth).sum(axis=1)
+        tied = (scores == kth).sum(axis=1)
+        hits[part] = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
+    return float(hits.mean() / k)
 
 
 def _mean_recall(reference: Neighbours, candidate: Neighbours) -> float:
@@ -130,30 +167,75 @@ def search_latency(
     vectors: np.ndarray,
     dim: int,
     *,
-    queries: int = 100,
     top: int = 10,
+    queries: int = 10,
     repeats: int = 3,
     seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> float:
-    """Median wall time in milliseconds per query of an exact top-`top` cosine search.
+    """Median wall time in milliseconds of one exact top-`top` cosine query: the time a person
+    waits for one search, not batched throughput.
 
-    A seeded batch of `queries` corpus rows is scored against the whole corpus truncated to `dim`
-    (one matrix product, then argpartition); truncation, sampling and one warm-up run are not
-    timed.
+    Each of `queries` seeded corpus rows is searched on its own `repeats` times against the whole
+    corpus truncated to `dim` (matrix-vector product, argpartition, sort of the top hits); the
+    median over all those timings is returned. Truncation, sampling and one warm-up search are
+    not timed.
     """
     if queries < 1 or top < 1 or repeats < 1:
         raise ValueError("queries, top and repeats must all be at least 1")
     corpus = truncate(vectors, dim)
     n = corpus.shape[0]
-    batch = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
     top = min(top, n)
+    picked = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
+
+    def search(query: np.ndarray) -> np.ndarray:
+        scores = corpus @ query
+        best = np.argpartition(scores, n - top)[n - top :]
+        return best[np.argsort(-scores[best])]
+
+    search(picked[0])
     timings = []
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
-        scores = batch @ corpus.T
-        np.argpartition(scores, n - top, axis=1)[:, n - top :]
-        timings.append(time.perf_counter() - start)
-    return float(np.median(timings[1:])) * 1000 / batch.shape[0]
+    for query in picked:
+        for _ in range(repeats):
+            start = clock()
+            search(query)
+            timings.append(clock() - start)
+    return float(np.median(timings)) * 1000
+
+
+def _float_recalls(
+    vectors: np.ndarray,
+    dims: Sequence[int],
+    k: int,
+    neighbours: Mapping[int, Neighbours] | None,
+    queries: np.ndarray,
+) -> tuple[dict[int, float], np.ndarray, int]:
+    """Float32 recall@k per dim against an exact full-size reference (`dims[0]` is the full size),
+    the reference neighbours of `queries`, and how many queries the recalls average over.
+
+    Up to `EXACT_KNN_LIMIT` rows every row is a query (`knn` is exact there; given lists are
+    reused); beyond it `knn` turns approximate, so only `queries` are searched, by brute force.
+    """
+    full = dims[0]
+    if vectors.shape[0] > knn_module.EXACT_KNN_LIMIT:
+        found = {dim: exact_neighbours(truncate(vectors, dim), queries, k) for dim in dims}
+        reference, averaged_over = found[full].indices, len(queries)
+    else:
+        given = neighbours or {}
+        found = {dim: given.get(dim) or knn(truncate(vectors, dim), k) for dim in dims}
+        reference, averaged_over = found[full].indices[queries], vectors.shape[0]
+    return {dim: _mean_recall(found[full], found[dim]) for dim in dims}, reference, averaged_over
+
+
+def _quantized_recalls(
+    unit_vectors: np.ndarray, queries: np.ndarray, reference: np.ndarray
+) -> dict[str, float]:
+    """recall_<precision> of `queries` searched among the vectors stored at each quantized
+    precision, against their float32 full-size `reference` neighbours."""
+    return {
+        f"recall_{p}": _expected_recall(quantized_vectors(unit_vectors, p), queries, reference)
+        for p in QUANTIZED_PRECISIONS
+    }
 
 
 def fidelity_table(
@@ -165,13 +247,20 @@ def fidelity_table(
     neighbours: Mapping[int, Neighbours] | None = None,
     pairs: int = 20_000,
     latency: bool = True,
+    quantized: bool = True,
+    recall_sample: int = 2_000,
 ) -> pd.DataFrame:
     """Fidelity, storage and search time per size, largest first; the full size always included.
 
-    Columns: dim, k (neighbours actually used), recall_at_k, spearman, ari (vs the full-size
-    communities; NaN without `communities` or for a dim missing from it), bytes_<precision>
-    per vector, latency_ms (NaN when `latency` is False). kNN lists already computed per dim
-    (e.g. the ladder views' neighbours, same k) can be passed as `neighbours` to skip recomputing.
+    Columns: dim; k (neighbours actually used); recall_at_k of float32 vectors against the exact
+    full-size kNN, averaged over recall_queries rows (all rows up to `EXACT_KNN_LIMIT`, where
+    `neighbours` computed per dim with the same k may be passed to skip recomputing; beyond it a
+    seeded sample of `recall_sample` rows searched exactly, and `neighbours` is ignored);
+    recall_int8 and recall_binary of vectors stored at that precision, against the same float32
+    full-size reference, over quantized_queries sampled rows (NaN and 0 when `quantized` is
+    False); spearman; ari (vs the full-size communities; NaN without `communities` or for a dim
+    missing from it); bytes_<precision> per vector; latency_ms of one top-k query (NaN when
+    `latency` is False).
     """
     full = vectors.shape[1]
     ordered = sorted(set(dims) | {full}, reverse=True)
@@ -179,19 +268,26 @@ def fidelity_table(
         raise ValueError(f"dims must be in 1..{full}, got {list(dims)}")
     if communities is not None and full not in communities:
         raise ValueError(f"communities must include the full size ({full} dims)")
-    known = dict(neighbours or {})
-    for dim in ordered:
-        if dim not in known:
-            known[dim] = knn(truncate(vectors, dim), k)
-    reference = known[full]
+    if recall_sample < 1:
+        raise ValueError(f"recall_sample must be at least 1, got {recall_sample}")
+    queries = sample_rows(vectors.shape[0], recall_sample)
+    recalls, reference, recall_queries = _float_recalls(vectors, ordered, k, neighbours, queries)
+    k = reference.shape[1]
     rows = []
     for dim in ordered:
         labels = None if communities is None else communities.get(dim)
         rows.append(
             {
                 "dim": dim,
-                "k": reference.indices.shape[1],
-                "recall_at_k": _mean_recall(reference, known[dim]),
+                "k": k,
+                "recall_at_k": recalls[dim],
+                "recall_queries": recall_queries,
+                **(
+                    _quantized_recalls(truncate(vectors, dim), queries, reference)
+                    if quantized
+                    else {f"recall_{p}": math.nan for p in QUANTIZED_PRECISIONS}
+                ),
+                "quantized_queries": len(queries) if quantized else 0,
                 "spearman": similarity_spearman(vectors, dim, pairs=pairs),
                 "ari": math.nan if labels is None else partition_ari(communities[full], labels),
                 **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
@@ -273,7 +369,7 @@ def compare_orderings(
     tables, recommendations = [], {}
     for ordering in ORDERINGS:
         ordered = order_dimensions(vectors, ordering).vectors
-        table = fidelity_table(ordered, dims, k=k, pairs=pairs, latency=latency)
+        table = fidelity_table(ordered, dims, k=k, pairs=pairs, latency=latency, quantized=False)
         recommendations[ordering] = recommend_dimension(table, min_recall_share=min_recall_share)
         tables.append(table.assign(ordering=ordering))
     combined = pd.concat(tables, ignore_index=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 EXACT_KNN_LIMIT = 20_000
+_BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
 
 
 def truncate(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -76,3 +78,48 @@ def knn_recall(reference: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     k = reference.shape[1]
     hits = (candidate[:, :, None] == reference[:, None, :]).any(axis=1).sum(axis=1)
     return hits / k
+
+
+def score_blocks(stored: np.ndarray, rows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    """(slice of `rows`, dot products of those rows with every stored row) per block of queries,
+    each query's own row set to -inf."""
+    step = max(1, _BLOCK_CELLS // stored.shape[0])
+    for start in range(0, len(rows), step):
+        block = rows[start : start + step]
+        scores = stored[block] @ stored.T
+        scores[np.arange(len(block)), block] = -np.inf
+        yield slice(start, start + len(block)), scores
+
+
+def kth_largest(scores: np.ndarray, k: int) -> np.ndarray:
+    return np.partition(scores, -k, axis=1)[:, -k, None]
+
+
+def exact_neighbours(unit_vectors: np.ndarray, rows: np.ndarray, k: int) -> Neighbours:
+    """Exact cosine k nearest other rows of each of `rows` by brute force, most similar first.
+
+    A query's own row is left out by index, so its duplicates still count as neighbours; ties go
+    to the lower row index, so the same data always gives the same lists.
+    """
+    k = min(k, unit_vectors.shape[0] - 1)
+    if k < 1:
+        raise ValueError("kNN needs at least two rows")
+    rows = np.asarray(rows, dtype=np.int64)
+    indices = np.empty((len(rows), k), dtype=np.int64)
+    sims = np.empty((len(rows), k), dtype=np.float32)
+    for part, scores in score_blocks(unit_vectors, rows):
+        kth = kth_largest(scores, k)
+        above, tied = scores > kth, scores == kth
+        room = k - above.sum(axis=1, keepdims=True)
+        keep = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= room))
+        top = np.nonzero(keep)[1].reshape(-1, k)
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        indices[part] = np.take_along_axis(top, order, axis=1)
+        sims[part] = np.take_along_axis(top_scores, order, axis=1)
+    return Neighbours(indices, sims)
+
+
+def sample_rows(n: int, size: int) -> np.ndarray:
+    """A seeded sample of `size` distinct row indices in increasing order (all rows if fewer)."""
+    return np.sort(np.random.default_rng(0).choice(n, size=min(n, size), replace=False))

@@ -9,7 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from core.analysis.fidelity import PRECISION_BITS, human_bytes, vector_bytes
+from core.analysis.fidelity import (
+    PRECISION_BITS,
+    QUANTIZED_PRECISIONS,
+    human_bytes,
+    vector_bytes,
+)
 from core.viz.figures import style
 
 METRICS = {
@@ -19,6 +24,7 @@ METRICS = {
 }
 METRIC_COLOURS = dict(zip(METRICS, qualitative.D3, strict=False))
 PRECISION_COLOURS = dict(zip(PRECISION_BITS, qualitative.Safe, strict=False))
+PRECISION_RECALL = {"float32": "recall_at_k", **{p: f"recall_{p}" for p in QUANTIZED_PRECISIONS}}
 ORDERING_DASH = {"native": "solid", "pca": "dash"}
 
 
@@ -131,10 +137,44 @@ def storage_figure(
     return style(fig, title, width=width, height=height)
 
 
+def precision_recall_figure(
+    table: pd.DataFrame, *, title: str = "", width: int | None = None, height: int = 400
+) -> go.Figure:
+    """Recall@k against dims for vectors stored as float32, int8 and binary: one colour per
+    precision (as in the storage figure), one dash per ordering; unmeasured precisions left out."""
+    fig = go.Figure()
+    for ordering, rows in _by_ordering(table):
+        for precision, column in PRECISION_RECALL.items():
+            if column not in rows.columns or rows[column].isna().all():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["dim"].tolist(),
+                    y=rows[column].tolist(),
+                    mode="lines+markers",
+                    name=precision if ordering is None else f"{precision} · {ordering}",
+                    legendgroup=precision,
+                    line={
+                        "color": PRECISION_COLOURS[precision],
+                        "dash": ORDERING_DASH.get(ordering, "solid"),
+                    },
+                    hovertemplate="%{y:.3f}",
+                )
+            )
+    fig.update_layout(
+        xaxis=_dims_axis(table["dim"].to_numpy()),
+        yaxis={"range": [-0.02, 1.05], "title": {"text": f"recall@{int(table['k'].iloc[0])}"}},
+        legend={"title": {"text": "stored as"}},
+        hovermode="x unified",
+    )
+    return style(fig, title, width=width, height=height)
+
+
 def latency_figure(
     table: pd.DataFrame, *, title: str = "", width: int | None = None, height: int = 400
 ) -> go.Figure:
-    """Milliseconds per query of exact search against dims, one line per ordering if present."""
+    """Median milliseconds of one exact top-k query against dims, one line per ordering if
+    present."""
     measured = table.dropna(subset=["latency_ms"])
     fig = go.Figure()
     for ordering, rows in _by_ordering(measured):
