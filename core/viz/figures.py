@@ -28,12 +28,15 @@ def community_colour(community: int) -> str:
     return PALETTE[int(community) % len(PALETTE)]
 
 
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, HTML-escaped, single-line excerpt for hover boxes."""
+def shorten(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The text on one line, cut to `limit` characters with an ellipsis (not escaped)."""
     flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return escape(flat)
+    return flat[: limit - 1] + "…" if len(flat) > limit else flat
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, HTML-escaped, single-line excerpt for plotly hover boxes."""
+    return escape(shorten(text, limit))
 
 
 def hover_texts(

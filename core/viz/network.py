@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.analysis.graph import Graph
-from core.viz.figures import community_colour, escape, excerpt
+from core.viz.figures import community_colour, shorten
 
 MAX_NETWORK_NODES = 1_500
 SCALE = 320.0
@@ -38,7 +38,8 @@ def build_network_html(
     height: str = "620px",
     limit: int = MAX_NETWORK_NODES,
 ) -> str:
-    """A self-contained HTML page (vis.js inlined, works offline) of the graph; titles escaped."""
+    """A self-contained HTML page (vis.js inlined, works offline) of the graph; titles are plain
+    text, safely encoded in the script block."""
     from pyvis.network import Network
 
     keep = sample_nodes(graph.n, limit)
@@ -47,9 +48,12 @@ def build_network_html(
     net = Network(height=height, width="100%", cdn_resources="in_line", bgcolor="#ffffff")
     for i in keep.tolist():
         community = int(labels[i])
+        # vis.js shows a string title as text (innerText), so it is passed as written; pyvis
+        # writes the DataSet with Jinja's tojson, which encodes <, >, & and ' as \u escapes,
+        # so no text can close the <script> block.
         title = (
-            f"{escape(ids[i])} · community {escape(names.get(community, str(community)))}"
-            f"\n{excerpt(texts[i], 240)}"
+            f"{ids[i]} · community {names.get(community, str(community))}"
+            f"\n{shorten(texts[i], 240)}"
         )
         net.add_node(
             i,
