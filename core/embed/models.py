@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,9 @@ from core.embed.cache import cache_key, load_array, save_array, texts_digest
 from core.errors import ExplorerError
 
 Progress = Callable[[int, int], None]
+LAYER_NORM = "layer_norm"
+CUSTOM_MODELS_ENV = "MGE_ALLOW_CUSTOM_MODELS"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class ModelSpec:
     trust_remote_code: bool = False
     offline: bool = False
     batch_size: int = 64
+    recipe: str = ""  # LAYER_NORM: the Matryoshka recipe layer-normalises before truncating
 
     @property
     def is_matryoshka(self) -> bool:
@@ -61,6 +67,7 @@ HUB_PRESETS = (
         (768, 512, 256, 128, 64),
         prompt="clustering: ",
         trust_remote_code=True,
+        recipe=LAYER_NORM,
     ),
     ModelSpec(
         "mxbai-embed-large-v1",
@@ -103,11 +110,23 @@ HUB_PRESETS = (
 PRESETS: dict[str, ModelSpec] = {s.key: s for s in (WORDLLAMA, MINILM, *HUB_PRESETS)}
 
 
-def resolve_model(name: str) -> ModelSpec:
-    """A preset by key, or a spec for any other hub id or local folder (dimension found on load)."""
+def custom_models_allowed() -> bool:
+    """Whether free-form hub ids and local folders may be loaded: off unless the server's owner
+    sets MGE_ALLOW_CUSTOM_MODELS=1 (any visitor could otherwise make the server download any
+    model or probe its folders)."""
+    return os.environ.get(CUSTOM_MODELS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def resolve_model(name: str, *, allow_custom: bool = True) -> ModelSpec:
+    """A preset by key, or (when allowed) a spec for any other hub id or local folder."""
     if name in PRESETS:
         return PRESETS[name]
     name = name.strip()
+    if not allow_custom:
+        raise ExplorerError(
+            f"Only the preset models can be used on this server. Presets: {', '.join(PRESETS)}. "
+            f"(The server's owner can allow other models with {CUSTOM_MODELS_ENV}=1.)"
+        )
     if not name:
         raise ExplorerError("Give a model id (like 'org/model') or a local folder path.")
     return ModelSpec(key=name, label=name, source=name, dim=None, offline=Path(name).is_dir())
@@ -154,8 +173,9 @@ def load_model(spec: ModelSpec):
             spec.source, device="cpu", trust_remote_code=spec.trust_remote_code
         )
     except Exception as exc:  # the hub client raises many types (OSError, HTTP, value errors)
+        _log.warning("could not load model %r: %s", spec.source, exc)  # details stay server-side
         raise ExplorerError(
-            f"Could not load model '{spec.source}': {type(exc).__name__}: {str(exc)[:300]}. "
+            f"Could not load model '{spec.source}' ({type(exc).__name__}). "
             "It may need a network connection to the model hub (or access to a gated model). "
             f"Models that work offline: {_offline_choices()}."
         ) from exc
@@ -175,11 +195,17 @@ def embed(
     progress: Progress | None = None,
     cache_root: Path | None = None,
 ) -> np.ndarray:
-    """Unit-length full-size float32 embeddings, cached on disk by model + prompt + texts."""
+    """Unit-length full-size float32 embeddings (see finish_embeddings), cached on disk by model,
+    prompt, recipe and texts."""
     if not texts:
         raise ExplorerError("There are no documents to embed.")
     key = cache_key(
-        {"model": _model_identity(spec), "prompt": spec.prompt, "texts": texts_digest(texts)}
+        {
+            "model": _model_identity(spec),
+            "prompt": spec.prompt,
+            "recipe": spec.recipe,
+            "texts": texts_digest(texts),
+        }
     )
     cached = load_array(key, cache_root)
     if cached is not None and cached.shape[0] == len(texts):
@@ -191,18 +217,28 @@ def embed(
     parts = []
     for start in range(0, len(texts), chunk):
         batch = list(texts[start : start + chunk])
-        parts.append(
-            model.encode(
-                batch,
-                batch_size=spec.batch_size,
-                prompt=spec.prompt or None,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+        encoded = model.encode(
+            batch,
+            batch_size=spec.batch_size,
+            prompt=spec.prompt or None,
+            normalize_embeddings=False,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
+        parts.append(finish_embeddings(encoded, spec))
         if progress:
             progress(min(start + chunk, len(texts)), len(texts))
     vectors = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
     save_array(key, vectors, cache_root)
     return vectors
+
+
+def finish_embeddings(encoded: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """The model's output made ready for truncation: layer norm first where the model's
+    Matryoshka recipe asks for it (nomic-embed-text-v1.5), then unit length. Truncating and
+    renormalising a unit vector equals truncating and normalising the unscaled one."""
+    x = np.asarray(encoded, dtype=np.float64)
+    if spec.recipe == LAYER_NORM:
+        x = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
