@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from pages import common
+from core.errors import ExplorerError
+from pages import state, widgets
 
 st.set_page_config(
     page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"
 )
-common.init_state()
+state.init_state()
 
 navigation = st.navigation(
     [
@@ -23,5 +24,10 @@ navigation = st.navigation(
         st.Page("pages/pinned.py", title="Pinned documents", icon=":material/push_pin:"),
     ]
 )
-common.sidebar_settings()
+try:
+    model_key = state.current_spec().key
+except ExplorerError:  # the page itself shows the message
+    model_key = st.session_state.model_key
+corpus = st.session_state.corpus
+widgets.sidebar_settings(corpus.name, len(corpus), model_key)
 navigation.run()

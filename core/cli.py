@@ -9,20 +9,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from core.analysis.fidelity import fidelity_table, recommend_dimension
-from core.analysis.keywords import TermCounts, community_names
-from core.analysis.ladder import GraphSettings, compute_views, parse_dims
+from core.analysis.fidelity import recommend_dimension
+from core.analysis.ladder import GraphSettings, fit_ladder, parse_dims
 from core.analysis.lineage import (
     cluster_tree,
     describe,
     lineage_events,
-    lineage_inputs,
     sankey_data,
     step_summary,
     tree_bytes,
 )
-from core.embed.models import PRESETS, WORDLLAMA, embed, resolve_model
-from core.embed.ordering import order_dimensions
+from core.embed.models import PRESETS, WORDLLAMA, resolve_model
 from core.errors import ExplorerError
 from core.io.corpus import (
     Corpus,
@@ -40,12 +37,11 @@ from core.io.export import (
     stop_exporter,
     to_networkx,
 )
-from core.io.vectors import check_alignment, read_vectors, vectors_spec
-from core.pipeline import default_ordering, ladder_for
-from core.viz.figures import hover_texts, map_figure, network_figure
-from core.viz.layout import ladder_layouts
+from core.io.vectors import UploadedVectors, upload_vectors
+from core.pipeline import Choice, Pipeline, default_ordering
+from core.store import ResultStore
+from core.viz.figures import map_figure, network_figure
 from core.viz.lineage_plots import sankey_figure, tree_figure
-from core.viz.network import build_network_html
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,112 +99,118 @@ def _load(args: argparse.Namespace) -> Corpus:
     return build_corpus(table, text_column, label_column, name=path.stem or "corpus")
 
 
-def run(args: argparse.Namespace) -> list[Path]:
-    """The whole pipeline; returns the files written."""
-    corpus = _load(args)
+def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedVectors | None]:
+    uploaded = None
     if args.vectors:
         path = Path(args.vectors)
         if not path.is_file():
             raise ExplorerError(f"{path} does not exist.")
-        uploaded = check_alignment(read_vectors(path.name, path.read_bytes()), len(corpus))
-        spec = vectors_spec(path.name, uploaded, matryoshka=args.vectors_matryoshka)
+        uploaded = upload_vectors(
+            path.name, path.read_bytes(), corpus, matryoshka=args.vectors_matryoshka
+        )
+        spec = uploaded.spec
     else:
         spec = resolve_model(args.model)
     ordering = default_ordering(spec) if args.ordering == "auto" else args.ordering
+    return Choice(corpus, spec, ordering), uploaded
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    """The whole pipeline; returns the files written."""
+    corpus = _load(args)
+    choice, uploaded = _choice(args, corpus)
+    ladder = parse_dims(args.ladder) if args.ladder else ()
+    wanted = parse_dims(args.dims) if args.dims else ()
+    settings = GraphSettings(k=args.k, kind=args.graph, resolution=args.resolution)
+    pipe = Pipeline(
+        choice, settings=settings, ladder=(*ladder, *wanted), store=ResultStore(), uploaded=uploaded
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     formats = [] if args.formats == "none" else [f.strip() for f in args.formats.split(",") if f]
     written: list[Path] = []
+    stem = (corpus.name, choice.spec.key, choice.ordering)
 
-    def write(name: str, data: bytes) -> None:
-        path = out / name
+    def write(what: str, ext: str, data: bytes, dim: int | None = None) -> None:
+        path = out / export_name(*stem, *([f"{dim}d"] if dim else []), what, ext=ext)
         path.write_bytes(data)
         written.append(path)
 
     with tqdm(total=6, desc="pipeline", unit="step", file=sys.stderr) as bar:
-        bar.set_postfix_str(f"embedding {len(corpus)} docs with {spec.key}")
-        raw = uploaded if args.vectors else embed(corpus.texts, spec)
-        vectors = order_dimensions(raw, ordering).vectors
-        full = vectors.shape[1]
-        ladder = parse_dims(args.ladder, full) if args.ladder else ladder_for(spec, full)
-        drawn = parse_dims(args.dims, full) if args.dims else ladder
-        ladder = sorted(set(ladder) | set(drawn), reverse=True)
+
+        def report(share: float, text: str) -> None:
+            bar.set_postfix_str(text)
+
+        report(0, f"embedding {len(corpus)} docs with {choice.spec.key}")
+        pipe.ordered(report)
+        dims = pipe.dims
+        drawn = fit_ladder(wanted, pipe.full) if wanted else dims
         bar.update()
-        bar.set_postfix_str("graphs and communities")
-        settings = GraphSettings(k=args.k, kind=args.graph, resolution=args.resolution)
-        views = compute_views(vectors, ladder, TermCounts(corpus.texts), settings)
+        pipe.views(report)
         bar.update()
-        bar.set_postfix_str("UMAP maps")
-        layouts = ladder_layouts(
-            vectors,
-            ladder,
-            progress=lambda step, total, dim: bar.set_postfix_str(
-                f"UMAP maps {step}/{total} ({dim} dims)"
-            ),
-        )
+        layouts = pipe.layouts(report)
         bar.update()
 
-        bar.set_postfix_str("fidelity")
-        table = fidelity_table(
-            vectors,
-            ladder,
-            k=args.k,
-            communities={d: v.communities for d, v in views.items()},
-            neighbours={d: v.neighbours for d, v in views.items()},
-        )
+        report(0, "fidelity")
+        table = pipe.fidelity()
         recommendation = recommend_dimension(table, min_recall_share=args.min_recall_share)
-        stem = (corpus.name, spec.key, ordering)
-        write(export_name(*stem, "fidelity", ext="csv"), table.to_csv(index=False).encode())
+        write("fidelity", "csv", table.to_csv(index=False).encode())
         fidelity = {"table": table.to_dict("records"), "recommendation": recommendation.sentence}
-        write(export_name(*stem, "fidelity", ext="json"), json.dumps(fidelity, indent=1).encode())
+        write("fidelity", "json", json.dumps(fidelity, indent=1).encode())
         bar.update()
 
-        bar.set_postfix_str("lineage")
-        dims, labels, names = lineage_inputs(views)
-        events = lineage_events(dims, labels, names)
-        lineage = {
-            "dims": dims,
-            "steps": step_summary(dims, labels).to_dict("records"),
+        report(0, "lineage")
+        dims_, labels, names = pipe.lineage()
+        events = lineage_events(dims_, labels, names)
+        record = {
+            "dims": dims_,
+            "steps": step_summary(dims_, labels).to_dict("records"),
             "events": [{**event.__dict__, "text": describe(event)} for event in events],
-            "communities": {str(d): labels[d].tolist() for d in dims},
-            "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims},
+            "communities": {str(d): labels[d].tolist() for d in dims_},
+            "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims_},
         }
-        write(export_name(*stem, "lineage", ext="json"), json.dumps(lineage, indent=1).encode())
-        tree = cluster_tree(dims, labels, names)
-        write(export_name(*stem, "tree", ext="graphml"), tree_bytes(tree, "graphml"))
-        write(export_name(*stem, "tree", ext="json"), tree_bytes(tree, "json"))
+        write("lineage", "json", json.dumps(record, indent=1).encode())
+        tree = cluster_tree(dims_, labels, names)
+        write("tree", "graphml", tree_bytes(tree, "graphml"))
+        write("tree", "json", tree_bytes(tree, "json"))
         if formats:
             keep_exporter_warm()
-        figures = {
-            "sankey": sankey_figure(sankey_data(dims, labels, names), title="Communities"),
-            "tree": tree_figure(tree, title="Cluster tree"),
-        }
+        figures: list[tuple[str, int | None, object]] = [
+            ("sankey", None, sankey_figure(sankey_data(dims_, labels, names), title="Communities")),
+            ("tree", None, tree_figure(tree, title="Cluster tree")),
+        ]
         bar.update()
 
-        bar.set_postfix_str("maps, networks and graphs")
-        hover = hover_texts(corpus.texts, corpus.ids, corpus.labels)
+        report(0, "maps, networks and graphs")
+        hover = pipe.hovers()
+        views = pipe.views()
         for dim in drawn:
-            view, coords = views[dim], layouts[dim]
-            title = f"{corpus.name} · {spec.key} · {dim} of {full} dims ({ordering} order)"
-            dim_names = community_names(view.keywords)
-            figures[f"map_{dim}d"] = map_figure(
-                coords, view.communities, dim_names, hover, title=title
+            view, coords, dim_names = views[dim], layouts[dim], pipe.names(dim)
+            title = (
+                f"{corpus.name} · {choice.spec.key} · {dim} of {pipe.full} dims "
+                f"({choice.ordering} order)"
             )
-            figures[f"network_{dim}d"] = network_figure(
-                coords, view.graph, view.communities, dim_names, hover, title=title
+            figures.append(
+                ("map", dim, map_figure(coords, view.communities, dim_names, hover, title=title))
+            )
+            figures.append(
+                (
+                    "network",
+                    dim,
+                    network_figure(
+                        coords, view.graph, view.communities, dim_names, hover, title=title
+                    ),
+                )
             )
             graph = to_networkx(
                 view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
             )
-            write(export_name(*stem, f"graph_{dim}d", ext="graphml"), graph_bytes(graph, "graphml"))
-            write(export_name(*stem, f"edges_{dim}d", ext="csv"), graph_bytes(graph, "csv"))
-            html_page = build_network_html(
-                coords, view.graph, view.communities, dim_names, corpus.texts, corpus.ids
-            )
-            write(export_name(*stem, f"network_{dim}d", ext="html"), html_page.encode())
-        for name, fig in tqdm(figures.items(), desc="images", file=sys.stderr, disable=not formats):
+            write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
+            write("edges", "csv", graph_bytes(graph, "csv"), dim)
+            write("network", "html", pipe.network_html(dim).encode(), dim)
+        for what, dim, fig in tqdm(figures, desc="images", file=sys.stderr, disable=not formats):
             for fmt in formats:
-                write(export_name(*stem, name, ext=fmt), figure_bytes(fig, fmt))
+                write(what, fmt, figure_bytes(fig, fmt), dim)
         if formats:
             stop_exporter()
         bar.update()

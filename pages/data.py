@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from core.embed.models import HUB_PRESETS, MINILM, WORDLLAMA, resolve_model
+from core.embed.models import (
+    HUB_PRESETS,
+    MINILM,
+    WORDLLAMA,
+    custom_models_allowed,
+    resolve_model,
+)
 from core.errors import ExplorerError
 from core.io.corpus import (
     SUPPORTED_EXTENSIONS,
@@ -13,21 +19,21 @@ from core.io.corpus import (
     read_files,
     text_columns,
 )
-from core.io.vectors import check_alignment, read_vectors, vectors_spec
-from pages import common
+from core.io.vectors import upload_vectors
+from pages import state, widgets
 
-common.require_entrypoint()
+state.require_entrypoint()
 
 NONE = "(none)"
 OTHER = "other"
 
 st.title("Corpus & model")
 current = st.session_state.corpus
-st.write(f"Current corpus: **{current.name}** · {len(current):,} documents")
+st.write(f"Current corpus: **{widgets.plain(current.name)}** · {len(current):,} documents")
 
 st.subheader("Documents")
 if st.button("Use the built-in demo corpus", help="360 short documents: 4 themes × 3 topics"):
-    st.session_state.corpus = load_demo_corpus()
+    state.set_corpus(load_demo_corpus())
     st.rerun()
 
 uploads = st.file_uploader(
@@ -47,34 +53,42 @@ if uploads:
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
         st.dataframe(table.head(20), hide_index=True)
         if st.button("Use these documents", type="primary"):
-            st.session_state.corpus = build_corpus(
+            corpus = build_corpus(
                 table,
                 text_column,
                 None if label_column == NONE else label_column,
                 name=corpus_name([f.name for f in uploads]),
             )
-            st.success(f"Loaded {len(st.session_state.corpus):,} documents.")
+            state.set_corpus(corpus)
             st.rerun()
     except ExplorerError as error:
-        common.show_error(error)
-        st.caption(f"Still using **{current.name}** ({len(current):,} documents).")
+        widgets.show_error(error)
+        st.caption(f"Still using **{widgets.plain(current.name)}** ({len(current):,} documents).")
 
 st.subheader("Model")
-uploaded = st.session_state.get("uploaded_spec")
-specs = [WORDLLAMA, MINILM, *HUB_PRESETS, *([uploaded] if uploaded else [])]
-options = [s.key for s in specs] + [OTHER]
+uploaded = state.uploaded_vectors()
+specs = [WORDLLAMA, MINILM, *HUB_PRESETS, *([uploaded.spec] if uploaded else [])]
+allow_custom = custom_models_allowed()
+options = [s.key for s in specs] + ([OTHER] if allow_custom else [])
 labels = {s.key: s.label for s in specs} | {OTHER: "Other hub id or local folder…"}
 chosen = st.session_state.model_key
 choice = st.selectbox(
     "Embedding model",
     options,
-    index=options.index(chosen) if chosen in options else options.index(OTHER),
+    index=options.index(chosen)
+    if chosen in options
+    else options.index(OTHER)
+    if allow_custom
+    else 0,
     format_func=labels.get,
 )
 if choice == OTHER:
     typed = st.text_input("Model id or local path", value="" if chosen in options else chosen)
     if typed.strip():
-        st.session_state.model_key = resolve_model(typed).key
+        try:
+            st.session_state.model_key = resolve_model(typed, allow_custom=allow_custom).key
+        except ExplorerError as error:
+            widgets.show_error(error)
 elif choice != chosen:
     st.session_state.model_key = choice
     st.rerun()
@@ -89,15 +103,14 @@ with st.expander("Or bring your own embeddings"):
     matryoshka = st.checkbox("These vectors are Matryoshka-trained (prefixes are meaningful)")
     if vector_file is not None and st.button("Use these embeddings"):
         try:
-            vectors = check_alignment(
-                read_vectors(vector_file.name, vector_file.getvalue()), len(current)
+            state.set_uploaded(
+                upload_vectors(
+                    vector_file.name, vector_file.getvalue(), current, matryoshka=matryoshka
+                )
             )
-            spec = vectors_spec(vector_file.name, vectors, matryoshka=matryoshka)
-            st.session_state.uploaded_vectors, st.session_state.uploaded_spec = vectors, spec
-            st.session_state.model_key = spec.key
             st.rerun()
         except ExplorerError as error:
-            common.show_error(error)
+            widgets.show_error(error)
 
 st.radio(
     "Dimension ordering",
@@ -109,10 +122,15 @@ st.radio(
         "pca": "PCA-rotated (variance first, fitted on this corpus)",
     }.get,
 )
-st.caption(common.ordering_note(common.current_choice()))
-spec = common.current_spec()
+try:
+    st.caption(state.ordering_note(state.current_choice()))
+except ExplorerError as error:
+    widgets.show_error(error)
+    st.stop()
+spec = state.current_spec()
 if not spec.offline:
     st.info(
-        f"{spec.key} is downloaded from the model hub on first use, which needs a network. "
+        f"{widgets.plain(spec.key)} is downloaded from the model hub on first use, which needs "
+        "a network. "
         f"Offline: {WORDLLAMA.key} or {MINILM.key}."
     )

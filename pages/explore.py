@@ -4,18 +4,17 @@ import streamlit as st
 
 from core.analysis.ladder import community_summary
 from core.io.export import figure_bytes, graph_bytes, to_networkx
-from core.viz.figures import ladder_animation, map_figure, network_figure
-from core.viz.network import MAX_NETWORK_NODES, build_network_html
-from pages import common
+from core.viz.figures import map_figure, network_figure
+from core.viz.network import MAX_NETWORK_NODES
+from pages import state, widgets
 
-common.require_entrypoint()
+state.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
-ctx = common.context()
-choice, corpus, ordered = ctx.choice, ctx.corpus, ctx.ordered
-dims, settings, views = ctx.dims, ctx.settings, ctx.views
-full = ctx.full
-st.caption(common.ordering_note(choice))
+pipe = state.pipeline()
+choice, corpus, dims, full = pipe.choice, pipe.corpus, pipe.dims, pipe.full
+views = pipe.views()
+st.caption(state.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
     st.session_state.dim = full
 VIEWS = ["Map", "Network", "Communities", "Play ladder"]
@@ -32,9 +31,9 @@ def explorer() -> None:
         help="Drag to truncate the embedding; everything below is rebuilt for that size.",
     )
     view = views[dim]
-    coords, is_umap = common.layout_or_preview(choice, ordered, dim)
-    names = common.names_for(view)
-    hover = common.hovers(corpus)
+    coords, is_umap = pipe.map_coords(dim)
+    names = pipe.names(dim)
+    hover = pipe.hovers()
 
     cols = st.columns(5)
     cols[0].metric("Documents", f"{len(corpus):,}")
@@ -50,32 +49,20 @@ def explorer() -> None:
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
 
-    def network_html() -> str:  # built when shown or downloaded, then kept per size
-        return common.memo(
-            ("network", choice.fingerprint, dim, settings, is_umap, hash(corpus)),
-            lambda: build_network_html(
-                coords, view.graph, view.communities, names, corpus.texts, corpus.ids
-            ),
-        )
-
     shown = st.segmented_control("View", VIEWS, key="view", label_visibility="collapsed")
     if shown == "Network":
         if view.graph.n > MAX_NETWORK_NODES:
             st.caption(
                 f"Drawing a fixed sample of {MAX_NETWORK_NODES:,} of {view.graph.n:,} nodes."
             )
-        st.iframe(network_html(), height=640)
+        st.iframe(pipe.network_html(dim), height=640)
     elif shown == "Communities":
         st.dataframe(community_summary(view, corpus.labels), hide_index=True)
     elif shown == "Play ladder":
-        layouts = common.stored_layouts(choice, dims)
-        if len(layouts) < len(dims):
+        animation = pipe.animation()
+        if animation is None:
             st.info("The animation is ready once every size's UMAP map is computed.")
         else:
-            animation = common.memo(
-                ("animation", choice.fingerprint, tuple(dims), settings),
-                lambda: ladder_animation(layouts, {d: views[d].communities for d in dims}, hover),
-            )
             st.plotly_chart(animation, key="animation_chart")
     else:
         if not is_umap:
@@ -95,7 +82,13 @@ def explorer() -> None:
         ("Map SVG", lambda: figure_bytes(map_fig, "svg"), "map", "svg", "image/svg+xml"),
         ("Network PNG", lambda: figure_bytes(net_fig(), "png"), "network", "png", "image/png"),
         ("Network SVG", lambda: figure_bytes(net_fig(), "svg"), "network", "svg", "image/svg+xml"),
-        ("Network HTML", lambda: network_html().encode("utf-8"), "network", "html", "text/html"),
+        (
+            "Network HTML",
+            lambda: pipe.network_html(dim).encode("utf-8"),
+            "network",
+            "html",
+            "text/html",
+        ),
         (
             "Graph GraphML",
             lambda: graph_bytes(graph(), "graphml"),
@@ -107,9 +100,12 @@ def explorer() -> None:
         ("Graph GEXF", lambda: graph_bytes(graph(), "gexf"), "graph", "gexf", "application/xml"),
         ("Graph JSON", lambda: graph_bytes(graph(), "json"), "graph", "json", "application/json"),
     ]
-    common.download_row(downloads, stem)
+    widgets.download_row(downloads, stem)
 
 
 explorer()
-if common.compute_missing_layouts(choice, ordered, dims):
+if pipe.missing_layouts():
+    with widgets.ProgressBar() as bar:
+        bar(0.0, f"Computing UMAP maps for {len(pipe.missing_layouts())} sizes (cached once done)…")
+        pipe.layouts(bar)
     st.rerun()

@@ -4,37 +4,32 @@ import streamlit as st
 
 from core.analysis.fidelity import (
     compare_orderings,
-    fidelity_table,
     human_bytes,
     recommend_dimension,
     storage_table,
 )
 from core.io.export import export_name
-from core.viz.fidelity_plots import fidelity_curves, latency_figure, storage_figure
-from pages import common
+from core.viz.fidelity_plots import (
+    fidelity_curves,
+    latency_figure,
+    precision_recall_figure,
+    storage_figure,
+)
+from pages import state
 
-common.require_entrypoint()
+state.require_entrypoint()
 
 st.title("Fidelity & size")
-ctx = common.context()
-corpus, choice, views, dims = ctx.corpus, ctx.choice, ctx.views, ctx.dims
-st.caption(common.ordering_note(choice))
+pipe = state.pipeline()
+corpus, choice, dims = pipe.corpus, pipe.choice, pipe.dims
+st.caption(state.ordering_note(choice))
 
 c1, c2 = st.columns(2)
-k = c1.slider("k for recall@k", 1, 50, ctx.settings.k, key="fidelity_k")
+k = c1.slider("k for recall@k", 1, 50, pipe.settings.k, key="fidelity_k")
 share = c2.slider("Share of full-size recall to keep", 0.5, 1.0, 0.9, 0.01, key="fidelity_share")
 
 with st.spinner("Measuring recall, rank correlation and search time per size…"):
-    table = common.memo(
-        ("fidelity", choice.fingerprint, tuple(dims), ctx.settings, k),
-        lambda: fidelity_table(
-            ctx.ordered.vectors,
-            dims,
-            k=k,
-            communities={d: v.communities for d, v in views.items()},
-            neighbours={d: v.neighbours for d, v in views.items()} if k == ctx.settings.k else None,
-        ),
-    )
+    table = pipe.fidelity(k)
 recommendation = recommend_dimension(table, min_recall_share=share)
 st.success(recommendation.sentence)
 
@@ -72,11 +67,20 @@ readable = storage.assign(
 left, right = st.columns([2, 3])
 left.dataframe(readable, hide_index=True, height=400)
 right.plotly_chart(storage_figure(table, title="Bytes per vector by precision"), key="storage")
+st.plotly_chart(
+    precision_recall_figure(table, title="Recall by stored precision"), key="precision_recall"
+)
+st.caption(
+    f"recall@{k} of vectors stored as int8 (sentence-transformers scalar quantization, ranges "
+    "calibrated on this corpus) and binary (sign bits, Hamming distance), against the exact "
+    f"float32 full-size neighbours, on {int(table['quantized_queries'].iloc[0]):,} documents."
+)
 
 st.subheader("Search time")
 st.caption(
-    "Measured on this machine: exact top-10 search (matrix product + partial sort) of a batch "
-    "of 100 corpus documents against the whole corpus, median of 3 runs."
+    f"Measured on this machine: the median time one person waits for one exact top-{k} search "
+    "(matrix-vector product + partial sort) of a single corpus document against the whole "
+    "corpus, over 10 documents × 3 runs each."
 )
 st.plotly_chart(latency_figure(table, title="Milliseconds per query"), key="latency")
 
@@ -88,11 +92,9 @@ st.caption(
 )
 if st.toggle("Compare orderings", key="compare_orderings"):
     with st.spinner("Computing both orderings…"):
-        comparison, recommendations = common.memo(
+        comparison, recommendations = pipe.store.memo(
             ("orderings", choice.fingerprint_without_ordering, tuple(dims), k, share),
-            lambda: compare_orderings(
-                common.raw_vectors(choice), dims, k=k, min_recall_share=share
-            ),
+            lambda: compare_orderings(pipe.raw(), dims, k=k, min_recall_share=share),
         )
     for ordering, rec in recommendations.items():
         st.markdown(f"**{ordering}**: {rec.sentence}")

@@ -1,7 +1,5 @@
 """Cluster lineage: how communities merge, split or scatter as the embedding is truncated."""
 
-import html
-
 import streamlit as st
 
 from core.analysis.lineage import (
@@ -9,24 +7,23 @@ from core.analysis.lineage import (
     describe,
     label_agreement,
     lineage_events,
-    lineage_inputs,
     sankey_data,
     step_summary,
     tree_bytes,
 )
 from core.io.export import figure_bytes
 from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
-from pages import common
+from pages import state, widgets
 
-common.require_entrypoint()
+state.require_entrypoint()
 
 st.title("Cluster lineage")
-ctx = common.context()
-corpus, choice = ctx.corpus, ctx.choice
-dims, labels, names = lineage_inputs(ctx.views)
+pipe = state.pipeline()
+corpus, choice = pipe.corpus, pipe.choice
+dims, labels, names = pipe.lineage()
 st.caption(
     "Communities at each size of the ladder, largest first. Flows are shared documents. "
-    + common.ordering_note(choice)
+    + state.ordering_note(choice)
 )
 
 summary = step_summary(dims, labels)
@@ -36,13 +33,19 @@ sankey = sankey_figure(
 st.plotly_chart(sankey, key="sankey")
 left, right = st.columns([2, 3])
 with left:
-    st.plotly_chart(containment_figure(summary, title="Containment per step"), key="containment")
+    st.plotly_chart(
+        containment_figure(summary, title="Nesting per step (above chance)"), key="containment"
+    )
 with right:
     st.caption(
-        "Containment: the share of documents whose community at the larger size lands whole in "
-        "one community at the next smaller size. 1.0 = clean merges (a hierarchy); near the "
-        "dotted chance level = a reshuffle. A step with more communities after it (splits) "
-        "scores low by construction: compare the community counts."
+        "Nesting, measured both ways and corrected for chance (0 = what a random relabelling of "
+        "the same community sizes scores, 1 = perfect). Merges: the share of documents whose "
+        "community at the larger size lands whole in one community at the next smaller size. "
+        "Splits: the same in reverse, each community at the smaller size lying inside one at the "
+        "larger size. The verdict: 'clean merges' or 'clean splits' when that direction reaches "
+        "0.9, 'same partition' when both do, 'mostly nested' from 0.5, otherwise 'reshuffle'. "
+        "The table also shows the raw shares, their chance levels and the AMI (adjusted mutual "
+        "information: 0 = chance, 1 = identical)."
     )
     st.dataframe(summary, hide_index=True)
 
@@ -54,7 +57,7 @@ events = lineage_events(dims, labels, names, min_share=min_share, min_size=int(m
 if not events:
     st.info("No merges, splits or scatters pass these thresholds.")
 for event in events:
-    st.markdown(f"- **{event.kind}** · {html.escape(describe(event))}")
+    st.markdown(f"- **{event.kind}** · {widgets.plain(describe(event))}")
 
 st.subheader("Cluster tree")
 tree = cluster_tree(dims, labels, names)
@@ -81,4 +84,4 @@ downloads = [
     ("Tree GraphML", lambda: tree_bytes(tree, "graphml"), "tree", "graphml", "application/xml"),
     ("Tree JSON", lambda: tree_bytes(tree, "json"), "tree", "json", "application/json"),
 ]
-common.download_row(downloads, stem)
+widgets.download_row(downloads, stem)

@@ -4,34 +4,39 @@ import streamlit as st
 
 from core.analysis.pinned import neighbour_changes, neighbour_table, selected_rows
 from core.viz.figures import add_pins, map_figure
-from pages import common
+from pages import state, widgets
 
-common.require_entrypoint()
+state.require_entrypoint()
 
 st.title("Pinned documents")
-ctx = common.context()
-corpus, choice, views, dims = ctx.corpus, ctx.choice, ctx.views, ctx.dims
+pipe = state.pipeline()
+corpus, views, dims = pipe.corpus, pipe.views(), pipe.dims
 st.caption("Pick documents and see which of their neighbours each size keeps, loses and gains.")
 
-pins = st.multiselect(
+# Pins are document ids, not row numbers: after a corpus change they never point at other
+# documents, and ids the new corpus lacks are dropped.
+row_of = {doc_id: row for row, doc_id in enumerate(corpus.ids)}
+st.session_state.setdefault("pins", [corpus.ids[0]])
+st.session_state.pins = [p for p in st.session_state.pins if p in row_of]
+pinned_ids = st.multiselect(
     "Documents to follow",
-    options=range(len(corpus)),
-    default=[0],
-    format_func=lambda i: f"{corpus.ids[i]} · {corpus.texts[i][:80]}",
+    options=corpus.ids,
+    format_func=lambda doc_id: f"{doc_id} · {corpus.texts[row_of[doc_id]][:80]}",
     key="pins",
 )
-if not pins:
+if not pinned_ids:
     st.info("Pick at least one document.")
     st.stop()
+pins = [row_of[doc_id] for doc_id in pinned_ids]
 
 dim = st.select_slider("Embedding dimension to inspect", options=sorted(dims), value=min(dims))
 view = views[dim]
-coords, is_umap = common.layout_or_preview(choice, ctx.ordered, dim)
+coords, is_umap = pipe.map_coords(dim)
 fig = map_figure(
     coords,
     view.communities,
-    common.names_for(view),
-    common.hovers(corpus),
+    pipe.names(dim),
+    pipe.hovers(),
     title=f"Pinned documents at {dim} dims" + ("" if is_umap else " (PCA preview)"),
 )
 fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming
@@ -41,11 +46,11 @@ event = st.plotly_chart(
     on_select="rerun",
     selection_mode=("points", "box", "lasso"),
 )
-picked = [row for row in selected_rows(event.selection.points) if row not in pins]
+picked = [corpus.ids[row] for row in selected_rows(event.selection.points) if row not in pins]
 if picked:
     st.button(
         f"Pin the {len(picked)} selected documents",
-        on_click=lambda: st.session_state.update(pins=[*pins, *picked]),
+        on_click=lambda: st.session_state.update(pins=[*pinned_ids, *picked]),
     )
 else:
     st.caption("Click, box- or lasso-select points on the map to pin more documents.")
@@ -54,13 +59,13 @@ DETAILED = 12
 if len(pins) > DETAILED:
     st.caption(f"Details for the first {DETAILED} of {len(pins)} pinned documents.")
 for row in pins[:DETAILED]:
-    st.subheader(corpus.ids[row])
+    st.subheader(widgets.plain(corpus.ids[row]))
     st.text(corpus.texts[row][:400])
     st.caption(
-        f"Neighbours across the ladder (k = {ctx.settings.k}), compared with {ctx.full} dims"
+        f"Neighbours across the ladder (k = {pipe.settings.k}), compared with {pipe.full} dims"
     )
     st.dataframe(neighbour_changes(views, row, corpus.ids), hide_index=True)
     st.caption(f"Its neighbours at {dim} dims")
     st.dataframe(
-        neighbour_table(view, row, corpus.ids, corpus.texts, views[ctx.full]), hide_index=True
+        neighbour_table(view, row, corpus.ids, corpus.texts, views[pipe.full]), hide_index=True
     )

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.io.export import zip_bytes
-from pages import common
+from pages.store import results
 
 TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -18,9 +18,9 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Results cached in one AppTest must not leak into the next."""
-    common.results().clear()
+    results().clear()
     yield
-    common.results().clear()
+    results().clear()
 
 
 def _app() -> AppTest:
@@ -168,7 +168,7 @@ def test_pinned_page_follows_a_document_across_the_ladder():
 
 def test_edited_ladder_drives_the_slider():
     at = _app()
-    at.text_input(key="ladder_text").set_value("128, 32, 8, 999, x").run()
+    at.text_input(key="ladder_text").set_value("128, 32, 8, 999").run()
     assert not at.exception
     assert at.select_slider(key="dim").options == ["8", "32", "128", "256"]
     at.select_slider(key="dim").set_value(8).run()
@@ -211,3 +211,95 @@ def test_tiny_corpus_runs_every_page_and_reports_the_k_actually_used():
     for page in ("pages/lineage.py", "pages/fidelity.py", "pages/pinned.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+def test_a_ladder_typo_is_reported_and_the_default_ladder_kept():
+    at = _app()
+    at.text_input(key="ladder_text").set_value("64, ²").run()
+    assert not at.exception
+    assert any("'²' is not a size" in e.value for e in at.sidebar.error)
+    assert len(at.select_slider(key="dim").options) == 10  # the default ladder
+    at.switch_page("pages/lineage.py").run()
+    assert not at.exception
+
+
+def _use_uploaded_vectors(at: AppTest, rows: int = 360) -> None:
+    import numpy as np
+
+    at.switch_page("pages/data.py").run()
+    buffer = io.BytesIO()
+    np.save(buffer, np.random.default_rng(0).normal(size=(rows, 64)).astype(np.float32))
+    at.file_uploader[1].upload("mine.npy", buffer.getvalue()).run()
+    next(b for b in at.button if b.label == "Use these embeddings").click().run()
+    assert at.session_state.model_key.startswith("uploaded:mine:")
+
+
+@pytest.mark.parametrize("switch", ["demo button", "same-size upload"])
+def test_uploaded_vectors_are_dropped_with_a_note_when_the_corpus_changes(switch):
+    at = _app()
+    at.session_state.corpus = at.session_state.corpus.__class__(
+        "other",
+        tuple(f"another text {i} on topic {i % 7}" for i in range(360)),
+        tuple(f"o{i}" for i in range(360)),
+    )
+    _use_uploaded_vectors(at)
+    if switch == "demo button":
+        next(b for b in at.button if b.label == "Use the built-in demo corpus").click().run()
+    else:
+        rows = ["text"] + [f"a fresh document number {i}" for i in range(360)]
+        at.file_uploader[0].upload("fresh.csv", "\n".join(rows).encode(), "text/csv").run()
+        next(b for b in at.button if b.label == "Use these documents").click().run()
+    assert not at.exception
+    assert len(at.session_state.corpus) == 360
+    assert at.session_state.model_key == "wordllama-l2-supercat"
+    assert "uploaded" not in at.session_state
+    assert any("belonged to the previous corpus" in i.value for i in at.info)
+    at.switch_page("pages/explore.py").run()
+    assert "Mean kNN recall@10 vs 256d" in _metrics(at)  # the model's 256-d vectors, not 64-d
+
+
+def test_pins_are_document_ids_and_follow_the_document_not_the_row():
+    from core.io.corpus import Corpus
+
+    at = _app()
+    demo = at.session_state.corpus
+    at.switch_page("pages/pinned.py").run()
+    at.multiselect(key="pins").set_value([demo.ids[5]]).run()
+    assert at.session_state.pins == [demo.ids[5]]
+    # the same documents in another order: the pin still names document 5, now at row 0
+    order = [5, *range(5), *range(6, len(demo))]
+    at.session_state.corpus = Corpus(
+        "shuffled", tuple(demo.texts[i] for i in order), tuple(demo.ids[i] for i in order)
+    )
+    at.run()
+    assert not at.exception
+    assert at.session_state.pins == [demo.ids[5]]
+    assert at.subheader[0].value == demo.ids[5]
+    at.session_state.corpus = Corpus("new", demo.texts, tuple(f"n{i}" for i in range(len(demo))))
+    at.run()
+    assert not at.exception
+    assert at.session_state.pins == []  # ids the new corpus lacks are dropped, not re-pointed
+
+
+def test_free_form_models_are_offered_only_when_the_server_allows_them(monkeypatch):
+    monkeypatch.delenv("MGE_ALLOW_CUSTOM_MODELS", raising=False)
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    box = next(s for s in at.selectbox if s.label == "Embedding model")
+    assert "Other hub id or local folder…" not in box.options
+    at.session_state.model_key = "/etc"
+    at.switch_page("pages/explore.py").run()
+    assert at.error and "Only the preset models" in at.error[0].value
+    monkeypatch.setenv("MGE_ALLOW_CUSTOM_MODELS", "1")
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    box = next(s for s in at.selectbox if s.label == "Embedding model")
+    assert "Other hub id or local folder…" in box.options
+
+
+def test_file_names_in_messages_are_shown_as_written_not_as_markdown():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].upload("**loud**_[x].json", b'[{"text": "a"').run()
+    assert at.error
+    assert "\\*\\*loud\\*\\*\\_\\[x\\].json" in at.error[0].value

@@ -59,22 +59,25 @@ def test_demo_run_writes_every_file(tmp_path):
     }
     for dim in (256, 16):
         for name in ("map", "network"):
-            expected |= {f"{prefix}{name}-{dim}d.png", f"{prefix}{name}-{dim}d.svg"}
+            expected |= {f"{prefix}{dim}d_{name}.png", f"{prefix}{dim}d_{name}.svg"}
         expected |= {
-            f"{prefix}graph-{dim}d.graphml",
-            f"{prefix}edges-{dim}d.csv",
-            f"{prefix}network-{dim}d.html",
+            f"{prefix}{dim}d_graph.graphml",
+            f"{prefix}{dim}d_edges.csv",
+            f"{prefix}{dim}d_network.html",
         }
     written = {p.name for p in out.iterdir()}
     assert expected <= written, expected - written
+    assert len(written) == len(expected), (
+        "one file-name scheme: <corpus>_<model>_<order>[_<d>d]_<what>"
+    )
 
     for path in out.glob("*.png"):
         assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and path.stat().st_size > 10_000
     for path in out.glob("*.svg"):
         assert b"<svg" in path.read_bytes()[:200]
-    graph = nx.read_graphml(out / f"{prefix}graph-16d.graphml")
+    graph = nx.read_graphml(out / f"{prefix}16d_graph.graphml")
     assert graph.number_of_nodes() == 360
-    edges = pd.read_csv(out / f"{prefix}edges-16d.csv")
+    edges = pd.read_csv(out / f"{prefix}16d_edges.csv")
     assert len(edges) == graph.number_of_edges()
     tree = nx.read_graphml(out / f"{prefix}tree.graphml")
     assert {d["dim"] for _, d in tree.nodes(data=True)} == {256, 64, 16, 8}

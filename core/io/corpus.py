@@ -11,10 +11,12 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from core.embed.cache import cache_key, texts_digest
 from core.errors import ExplorerError
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
 from core.io.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
@@ -71,6 +73,17 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Content key of the documents: texts, ids and labels (not the name)."""
+        return cache_key(
+            {
+                "texts": texts_digest(self.texts),
+                "ids": texts_digest(self.ids),
+                "labels": [texts_digest(x) for x in (self.labels, self.coarse_labels) if x],
+            }
+        )
 
 
 def read_files(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 
 from core.embed.models import ModelSpec
 from core.errors import ExplorerError
+from core.io.corpus import Corpus
 
 UPLOADED = "uploaded"
 VECTOR_EXTENSIONS = (".npy", ".csv", ".tsv", ".parquet")
@@ -96,3 +98,34 @@ def check_alignment(vectors: np.ndarray, documents: int) -> np.ndarray:
             f"{documents:,} documents. Upload vectors for this corpus (same order) or pick a model."
         )
     return vectors
+
+
+@dataclass(frozen=True)
+class UploadedVectors:
+    """Embeddings uploaded for one corpus, bound to that corpus by its fingerprint, so that they
+    are never used for another corpus, even one with the same number of documents."""
+
+    vectors: np.ndarray
+    spec: ModelSpec
+    corpus_fingerprint: str
+
+    def matches(self, corpus: Corpus) -> bool:
+        return corpus.fingerprint == self.corpus_fingerprint
+
+    def for_corpus(self, corpus: Corpus) -> np.ndarray:
+        """The vectors, if they were uploaded for this corpus."""
+        if not self.matches(corpus):
+            raise ExplorerError(
+                f"The embeddings {self.spec.label} were uploaded for another corpus. Upload "
+                "vectors for this corpus or pick a model."
+            )
+        return self.vectors
+
+
+def upload_vectors(
+    name: str, data: bytes, corpus: Corpus, *, matryoshka: bool = False
+) -> UploadedVectors:
+    """Read an embeddings file for `corpus` (one row per document, same order) and bind it."""
+    vectors = check_alignment(read_vectors(name, data), len(corpus))
+    spec = vectors_spec(name, vectors, matryoshka=matryoshka)
+    return UploadedVectors(vectors, spec, corpus.fingerprint)

@@ -1,0 +1,141 @@
+"""One session's choices (corpus, model, ordering, uploaded vectors, ladder, graph settings) and
+the Pipeline they open."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.analysis.ladder import GraphSettings, parse_dims
+from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
+from core.errors import ExplorerError
+from core.io.corpus import Corpus, load_demo_corpus
+from core.io.vectors import UploadedVectors
+from core.pipeline import Choice, Pipeline, default_ordering
+from pages.store import results
+from pages.widgets import ProgressBar, notice, plain, show_error
+
+
+def require_entrypoint() -> None:
+    """Every page starts here. A page opened by URL before app.py ever ran in this server is run
+    alone (Streamlit's legacy pages/ mode, which app.py's st.navigation switches off): hand over
+    to app.py. Then show the note the previous run left, if any."""
+    if "corpus" not in st.session_state:
+        st.switch_page("app.py")
+    notice()
+
+
+def init_state() -> None:
+    """Defaults for a new session: the demo corpus with the offline Matryoshka model."""
+    if "corpus" not in st.session_state:
+        st.session_state.corpus = load_demo_corpus()
+    st.session_state.setdefault("model_key", WORDLLAMA.key)
+    st.session_state.setdefault("ordering_mode", "auto")
+
+
+def set_corpus(corpus: Corpus) -> None:
+    """Switch to another corpus; vectors uploaded for the previous one are dropped, with a note."""
+    st.session_state.corpus = corpus
+    _drop_stale_vectors()
+
+
+def set_uploaded(uploaded: UploadedVectors) -> None:
+    """Use uploaded vectors (bound to the current corpus) as the model."""
+    st.session_state.uploaded = uploaded
+    st.session_state.model_key = uploaded.spec.key
+
+
+def uploaded_vectors() -> UploadedVectors | None:
+    return st.session_state.get("uploaded")
+
+
+def _drop_stale_vectors() -> None:
+    uploaded = uploaded_vectors()
+    if uploaded is None or uploaded.matches(st.session_state.corpus):
+        return
+    del st.session_state["uploaded"]
+    if st.session_state.get("model_key") == uploaded.spec.key:
+        st.session_state.model_key = WORDLLAMA.key
+        st.session_state.notice = (
+            f"The uploaded embeddings ({uploaded.spec.label}) belonged to the previous corpus, so "
+            f"they were dropped; this corpus is embedded with {WORDLLAMA.key}. Upload vectors for "
+            "this corpus to use your own again."
+        )
+
+
+def current_spec() -> ModelSpec:
+    """The chosen model: a preset, the uploaded vectors, or (where the server allows it) any
+    other model id or folder."""
+    _drop_stale_vectors()
+    key = st.session_state.model_key
+    uploaded = uploaded_vectors()
+    if uploaded is not None and key == uploaded.spec.key:
+        return uploaded.spec
+    return PRESETS.get(key) or resolve_model(key, allow_custom=custom_models_allowed())
+
+
+def current_choice() -> Choice:
+    spec = current_spec()
+    mode = st.session_state.ordering_mode
+    ordering = default_ordering(spec) if mode == "auto" else mode
+    return Choice(st.session_state.corpus, spec, ordering)
+
+
+def ordering_note(choice: Choice) -> str:
+    """One sentence on how dimensions are ordered, so the picture is honest about it."""
+    name = plain(choice.spec.key)
+    if choice.ordering == "pca":
+        why = (
+            "it is not Matryoshka-trained, so plain truncation would scramble it"
+            if not choice.spec.is_matryoshka
+            else "you chose PCA ordering"
+        )
+        return (
+            f"Dimensions are ordered by PCA fitted on this corpus for **{name}** "
+            f"({why}); the first d principal axes keep the most of all pairwise similarities."
+        )
+    return f"Dimensions are in **{name}**'s native order" + (
+        " (Matryoshka-trained: prefixes are usable embeddings)."
+        if choice.spec.is_matryoshka
+        else "; this model is not Matryoshka-trained, so prefixes may lose structure."
+    )
+
+
+def typed_ladder() -> tuple[int, ...]:
+    """The user's edited ladder, or () for the model's default; a typo is reported in the
+    sidebar and the default ladder is used meanwhile."""
+    try:
+        return tuple(parse_dims(st.session_state.get("ladder_text", "")))
+    except ExplorerError as error:
+        with st.sidebar:
+            show_error(error)
+        return ()
+
+
+def graph_settings() -> GraphSettings:
+    s = st.session_state
+    return GraphSettings(
+        k=int(s.get("k", 10)),
+        kind=s.get("graph_kind", "knn"),
+        resolution=float(s.get("resolution", 1.0)),
+    )
+
+
+def pipeline() -> Pipeline:
+    """The session's Pipeline with embeddings and per-size views ready (progress bars while they
+    are computed); a choice that cannot be used stops the page with a clear message."""
+    try:
+        pipe = Pipeline(
+            current_choice(),
+            settings=graph_settings(),
+            ladder=typed_ladder(),
+            store=results(),
+            uploaded=uploaded_vectors(),
+        )
+        with ProgressBar() as bar:
+            pipe.ordered(bar)
+        with ProgressBar() as bar:
+            pipe.views(bar)
+    except ExplorerError as error:
+        show_error(error)
+        st.stop()
+    return pipe

@@ -1,0 +1,114 @@
+"""Widgets shared by the pages: plain-text rendering, errors, progress, downloads, the sidebar."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.errors import ExplorerError
+from core.io.export import export_name
+from pages.store import warm_exporter
+
+# Markdown's inline syntax, Streamlit's :directives:, $math$ and HTML; "-", "+", "." and "="
+# only start a list, a rule or a heading at the start of a line
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|<>~$:^&])|^([ \t]*)([-+=.]|\d+[.)])", re.M)
+
+
+def plain(text: object) -> str:
+    """User text (document ids, file names, model keys) made safe to pass where Streamlit renders
+    Markdown: every character that would start Markdown is backslash-escaped, so the text shows
+    exactly as written."""
+    return _MARKDOWN_SPECIAL.sub(_escape, str(text))
+
+
+def _escape(match: re.Match) -> str:
+    if match.group(1):
+        return "\\" + match.group(1)
+    indent, marker = match.group(2), match.group(3)  # "-", or "12." escaped before its "."
+    return indent + marker[:-1] + "\\" + marker[-1]
+
+
+def show_error(error: ExplorerError) -> None:
+    """A user-fixable problem as a red box; its text (which names files) is shown as written."""
+    st.error(plain(error), icon="⚠️")
+
+
+class ProgressBar:
+    """A progress callback (share, text) that draws a bar on first use, and removes it on exit;
+    a result that is already computed reports nothing, so no bar flashes."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, share: float, text: str) -> None:
+        share = min(max(share, 0.0), 1.0)
+        if self._bar is None:
+            self._bar = st.progress(share, text=text)
+        else:
+            self._bar.progress(share, text=text)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.empty()
+
+
+Download = tuple[str, Callable[[], bytes], str, str, str]
+
+
+def download_row(downloads: list[Download], stem: tuple) -> None:
+    """Download buttons (label, lazy bytes, what, extension, mime) in one wrapping row; files are
+    named from stem + what, and rendered only when clicked."""
+    warm_exporter()
+    with st.container(horizontal=True):
+        for label, make, what, ext, mime in downloads:
+            st.download_button(
+                label,
+                data=make,
+                file_name=export_name(*stem, what, ext=ext),
+                mime=mime,
+                key=f"dl-{label}",
+            )
+
+
+def notice() -> None:
+    """A one-time note left by the previous run (e.g. uploaded vectors dropped)."""
+    text = st.session_state.pop("notice", None)
+    if text:
+        st.info(plain(text), icon="ℹ️")
+
+
+def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
+    """Graph settings shared by every page, under a line naming the corpus and the model."""
+    with st.sidebar:
+        st.caption(f"Corpus: **{plain(corpus_name)}** · {documents:,} docs")
+        st.caption(f"Model: **{plain(model_key)}**")
+        st.subheader("Graph")
+        st.slider("k nearest neighbours", 2, 50, 10, key="k")
+        st.radio(
+            "Graph",
+            ["knn", "mutual"],
+            format_func={"knn": "kNN (either is a neighbour)", "mutual": "mutual kNN (both)"}.get,
+            key="graph_kind",
+        )
+        st.slider(
+            "Community resolution",
+            0.2,
+            3.0,
+            1.0,
+            0.1,
+            key="resolution",
+            help="Leiden modularity resolution: higher gives more, smaller communities.",
+        )
+        st.subheader("Ladder")
+        st.text_input(
+            "Dimension ladder",
+            key="ladder_text",
+            placeholder="default: full size, halving to 8",
+            help="Sizes to compute, e.g. 256, 128, 64, 32, 16, 8. The full size is always kept; "
+            "sizes above it are ignored.",
+        )
