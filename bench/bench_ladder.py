@@ -21,11 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.analysis.fidelity import fidelity_table  # noqa: E402
 from core.analysis.keywords import TermCounts, community_names  # noqa: E402
-from core.analysis.ladder import compute_views  # noqa: E402
+from core.analysis.ladder import compute_views, default_dims  # noqa: E402
 from core.embed.models import WORDLLAMA, embed, load_model  # noqa: E402
 from core.embed.ordering import order_dimensions  # noqa: E402
 from core.io.corpus import Corpus, load_demo_corpus  # noqa: E402
-from core.pipeline import ladder_for  # noqa: E402
 from core.viz.figures import hover_texts, map_figure, network_figure  # noqa: E402
 from core.viz.layout import ladder_layouts, warm_up  # noqa: E402
 from core.viz.network import build_network_html  # noqa: E402
@@ -71,7 +70,7 @@ def bench(corpus: Corpus) -> dict:
             lambda: embed(corpus.texts, WORDLLAMA, cache_root=Path(cache)),
         )
     vectors = order_dimensions(raw, "native").vectors
-    dims = ladder_for(WORDLLAMA, vectors.shape[1])
+    dims = default_dims(vectors.shape[1], WORDLLAMA.matryoshka_dims)
     out["dims"] = dims
     terms = timed(out, "keyword counts", lambda: TermCounts(corpus.texts))
     views = timed(

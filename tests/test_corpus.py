@@ -552,3 +552,26 @@ def test_bundled_demo_corpus_has_enough_documents_topics_and_themes() -> None:
     assert len(built) >= 300
     assert len(set(built.labels)) == 12
     assert len(set(built.coarse_labels)) == 4
+
+
+@pytest.mark.parametrize("name", ["huge.json", "huge.jsonl"])
+def test_json_integer_beyond_pythons_digit_limit_is_a_clear_message(name: str) -> None:
+    data = (
+        b'[{"text": "a", "n": ' + b"9" * 5000 + b"}]"
+        if name.endswith(".json")
+        else (b'{"text": "a", "n": ' + b"9" * 5000 + b"}")
+    )
+    with pytest.raises(ExplorerError, match=r"huge\.jsonl?.* not valid JSON \(Exceeds the limit"):
+        read_files([(name, data)])
+
+
+def test_csv_delimiter_is_sniffed_even_when_the_text_holds_commas() -> None:
+    data = b"id;text\n1;one, two and three\n2;four, five\n3;six\n"
+    table = read_files([("semi.csv", data)])
+    assert table["text"].tolist() == ["one, two and three", "four, five", "six"]
+
+
+def test_cp1251_cyrillic_is_detected_not_read_as_western() -> None:
+    text = "Быстрая коричневая лиса перепрыгивает через ленивую собаку. " * 8
+    table = read_files([("ru.md", text.encode("cp1251"))])
+    assert table["text"].iloc[0].strip() == text.strip()

@@ -15,7 +15,6 @@ class Ordered:
 
     vectors: np.ndarray
     ordering: str
-    variance_share: np.ndarray  # share of the total second moment carried by each dimension
 
 
 def order_dimensions(vectors: np.ndarray, ordering: str = "native") -> Ordered:
@@ -29,14 +28,11 @@ def order_dimensions(vectors: np.ndarray, ordering: str = "native") -> Ordered:
         raise ValueError(f"unknown ordering {ordering!r}")
     x = np.asarray(vectors, dtype=np.float32)
     if ordering == "native":
-        second_moment = (x.astype(np.float64) ** 2).sum(axis=0)
-        return Ordered(x, ordering, second_moment / max(second_moment.sum(), 1e-30))
-    _, s, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
+        return Ordered(x, ordering)
+    _, _, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
     rotated = (x.astype(np.float64) @ vt.T).astype(np.float32)
     if rotated.shape[1] < x.shape[1]:  # fewer documents than dimensions: pad with empty axes
         rotated = np.hstack(
             [rotated, np.zeros((x.shape[0], x.shape[1] - rotated.shape[1]), np.float32)]
         )
-        s = np.concatenate([s, np.zeros(x.shape[1] - len(s))])
-    energy = s**2
-    return Ordered(np.ascontiguousarray(rotated), ordering, energy / max(energy.sum(), 1e-30))
+    return Ordered(np.ascontiguousarray(rotated), ordering)

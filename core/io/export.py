@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # plotly is only needed by callers that render figures
     import plotly.graph_objects as go
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
-GRAPH_FORMATS = ("graphml", "gexf", "json", "csv")
 NODE_TEXT_CHARS = 500
 
 

@@ -117,6 +117,7 @@ def ladder_layouts(
 
 
 def warm_up() -> None:
-    """Compile UMAP's numba kernels once (a background thread at app start can call this)."""
+    """Compile (or load from the numba cache) UMAP's kernels on a tiny input, so a benchmark can
+    time that one-off cost apart from the real fits."""
     rng = np.random.default_rng(0)
     umap_layout(truncate(rng.normal(size=(64, 8)).astype(np.float32), 8))

@@ -52,8 +52,7 @@ def build_network_html(
         # writes the DataSet with Jinja's tojson, which encodes <, >, & and ' as \u escapes,
         # so no text can close the <script> block.
         title = (
-            f"{ids[i]} · community {names.get(community, str(community))}"
-            f"\n{shorten(texts[i], 240)}"
+            f"{ids[i]} · community {names.get(community, str(community))}\n{shorten(texts[i], 240)}"
         )
         net.add_node(
             i,

@@ -1,0 +1,87 @@
+"""The one orchestration: results keyed by everything they depend on, shared through one store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.analysis.ladder import GraphSettings
+from core.embed.models import WORDLLAMA
+from core.errors import ExplorerError
+from core.io.corpus import Corpus
+from core.io.vectors import upload_vectors
+from core.pipeline import Choice, Pipeline
+from core.store import ResultStore
+
+
+def _corpus(name: str = "c", n: int = 60, ids_prefix: str = "d") -> Corpus:
+    topics = ("comets and telescopes", "ferns and mosses", "tango and waltz")
+    texts = tuple(f"{topics[i % 3]} note {i}" for i in range(n))
+    return Corpus(name, texts, tuple(f"{ids_prefix}{i}" for i in range(n)))
+
+
+def _vectors(n: int = 60, d: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(3, d)) * 3
+    return (centres[np.arange(n) % 3] + rng.normal(size=(n, d))).astype(np.float32)
+
+
+def _pipeline(corpus: Corpus, store: ResultStore, ladder=(), seed: int = 0) -> Pipeline:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, _vectors(len(corpus), seed=seed))
+    uploaded = upload_vectors("v.npy", buffer.getvalue(), corpus, matryoshka=True)
+    choice = Choice(corpus, uploaded.spec, "native")
+    return Pipeline(
+        choice, settings=GraphSettings(k=5), ladder=ladder, store=store, uploaded=uploaded
+    )
+
+
+def test_default_ladder_and_views_come_from_one_store():
+    store = ResultStore()
+    pipe = _pipeline(_corpus(), store)
+    assert pipe.dims == [32, 24, 16, 8]
+    views = pipe.views()
+    assert list(views) == pipe.dims
+    assert _pipeline(_corpus(), store).views() is views  # a second session reuses the work
+
+
+def test_maps_are_keyed_by_the_whole_ladder_because_each_is_chained_from_the_one_above():
+    store = ResultStore()
+    full = _pipeline(_corpus(), store)
+    full.layouts()
+    short = _pipeline(_corpus(), store, ladder=(32, 8))
+    assert short.missing_layouts() == [32, 8]  # not the maps chained through 24 and 16
+    assert not short.map_coords(8)[1]  # a PCA preview until its own map is computed
+    short.layouts()
+    assert short.map_coords(8)[1]
+
+
+def test_network_page_is_keyed_by_the_document_ids_not_only_the_texts():
+    store = ResultStore()
+    first = _pipeline(_corpus(), store).network_html(8)
+    renamed = _pipeline(_corpus(ids_prefix="renamed-"), store).network_html(8)
+    assert "renamed-0" in renamed and "renamed-0" not in first
+
+
+def test_uploaded_vectors_are_bound_to_their_corpus():
+    corpus = _corpus()
+    pipe = _pipeline(corpus, ResultStore())
+    same_size = Corpus("other", tuple(t + " changed" for t in corpus.texts), corpus.ids)
+    assert not pipe.uploaded.matches(same_size)
+    with pytest.raises(ExplorerError, match="uploaded for another corpus"):
+        pipe.uploaded.for_corpus(same_size)
+    stale = Pipeline(
+        Choice(same_size, pipe.uploaded.spec, "native"), store=ResultStore(), uploaded=pipe.uploaded
+    )
+    with pytest.raises(ExplorerError, match="uploaded for another corpus"):
+        stale.raw()
+
+
+def test_choice_fingerprint_changes_with_texts_ids_and_ordering():
+    corpus = _corpus()
+    base = Choice(corpus, WORDLLAMA, "native")
+    assert base.fingerprint != Choice(corpus, WORDLLAMA, "pca").fingerprint
+    assert base.fingerprint != Choice(_corpus(ids_prefix="x"), WORDLLAMA, "native").fingerprint
+    assert base.fingerprint == Choice(_corpus(name="renamed"), WORDLLAMA, "native").fingerprint
