@@ -48,6 +48,28 @@ def _by_ordering(table: pd.DataFrame) -> Iterator[tuple[str | None, pd.DataFrame
         yield str(ordering), rows.sort_values("dim")
 
 
+def _curves(table: pd.DataFrame, series: dict[str, str], colours: dict[str, str]) -> go.Figure:
+    """One line per (name -> column) in `series` against dim, one dash per ordering; columns
+    missing or never measured are left out."""
+    fig = go.Figure()
+    for ordering, rows in _by_ordering(table):
+        for name, column in series.items():
+            if column not in rows.columns or rows[column].isna().all():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["dim"].tolist(),
+                    y=rows[column].tolist(),
+                    mode="lines+markers",
+                    name=name if ordering is None else f"{name} · {ordering}",
+                    legendgroup=name,
+                    line={"color": colours[name], "dash": ORDERING_DASH.get(ordering, "solid")},
+                    hovertemplate="%{y:.3f}",
+                )
+            )
+    return fig
+
+
 def fidelity_curves(
     table: pd.DataFrame,
     *,
@@ -62,26 +84,10 @@ def fidelity_curves(
     share asked for as a dotted horizontal line.
     """
     k = int(table["k"].iloc[0]) if "k" in table.columns else None
-    fig = go.Figure()
-    for ordering, rows in _by_ordering(table):
-        for metric, label in METRICS.items():
-            if metric not in rows.columns or rows[metric].isna().all():
-                continue
-            name = label.format(k=k if k is not None else "k")
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["dim"].tolist(),
-                    y=rows[metric].tolist(),
-                    mode="lines+markers",
-                    name=name if ordering is None else f"{name} · {ordering}",
-                    legendgroup=metric,
-                    line={
-                        "color": METRIC_COLOURS[metric],
-                        "dash": ORDERING_DASH.get(ordering, "solid"),
-                    },
-                    hovertemplate="%{y:.3f}",
-                )
-            )
+    labels = {m: label.format(k=k if k is not None else "k") for m, label in METRICS.items()}
+    fig = _curves(
+        table, {labels[m]: m for m in METRICS}, {labels[m]: c for m, c in METRIC_COLOURS.items()}
+    )
     if threshold is not None:
         fig.add_hline(
             y=threshold,
@@ -142,25 +148,7 @@ def precision_recall_figure(
 ) -> go.Figure:
     """Recall@k against dims for vectors stored as float32, int8 and binary: one colour per
     precision (as in the storage figure), one dash per ordering; unmeasured precisions left out."""
-    fig = go.Figure()
-    for ordering, rows in _by_ordering(table):
-        for precision, column in PRECISION_RECALL.items():
-            if column not in rows.columns or rows[column].isna().all():
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["dim"].tolist(),
-                    y=rows[column].tolist(),
-                    mode="lines+markers",
-                    name=precision if ordering is None else f"{precision} · {ordering}",
-                    legendgroup=precision,
-                    line={
-                        "color": PRECISION_COLOURS[precision],
-                        "dash": ORDERING_DASH.get(ordering, "solid"),
-                    },
-                    hovertemplate="%{y:.3f}",
-                )
-            )
+    fig = _curves(table, PRECISION_RECALL, PRECISION_COLOURS)
     fig.update_layout(
         xaxis=_dims_axis(table["dim"].to_numpy()),
         yaxis={"range": [-0.02, 1.05], "title": {"text": f"recall@{int(table['k'].iloc[0])}"}},
