@@ -139,11 +139,36 @@ def test_communities_are_numbered_by_size_largest_first():
     assert counts.tolist() == list(sizes)
 
 
-def test_communities_same_seed_gives_same_partition():
-    x, _ = _planted_clusters(seed=9)
-    x = _unit(x + np.random.default_rng(9).normal(scale=0.3, size=x.shape))
+def test_communities_same_seed_gives_same_partition_whatever_else_uses_random():
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = _random_unit(400, 6, seed=9)  # no clear structure: many near-equal partitions
     graph = similarity_graph(knn(x, 10), "knn")
-    np.testing.assert_array_equal(communities(graph, seed=3), communities(graph, seed=3))
+    first = communities(graph, seed=3)
+    random.seed(12345)
+    random.random()
+    np.testing.assert_array_equal(communities(graph, seed=3), first)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda s: communities(graph, seed=s), [3, 4, 3, 4]))
+    np.testing.assert_array_equal(runs[0], first)
+    np.testing.assert_array_equal(runs[2], first)
+    np.testing.assert_array_equal(runs[1], runs[3])
+
+
+def test_communities_reach_at_least_the_planted_partitions_modularity():
+    import igraph as ig
+
+    x, truth = _planted_clusters(per=60, seed=4)
+    graph = similarity_graph(knn(x, 10), "knn")
+    g = ig.Graph(n=graph.n, edges=np.column_stack([graph.src, graph.dst]).tolist())
+    weights = graph.weight.tolist()
+    found = communities(graph, resolution=1.0)
+    assert g.modularity(found.tolist(), weights=weights) >= g.modularity(
+        truth.tolist(), weights=weights
+    ) - 1e-9
+    finer = communities(graph, resolution=3.0)
+    assert np.unique(finer).size > np.unique(found).size  # resolution keeps its meaning
 
 
 def test_match_communities_undoes_a_relabelling():

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import random
+import threading
+
 import numpy as np
 
 from core.analysis.graph import Graph
 
+_RNG_LOCK = threading.Lock()
+
 
 def communities(graph: Graph, *, resolution: float = 1.0, seed: int = 42) -> np.ndarray:
-    """Leiden communities (modularity with a resolution), numbered by size, largest first."""
+    """Leiden communities maximising modularity with a resolution (igraph's C implementation, run
+    to convergence), numbered by size, largest first; the same seed gives the same partition."""
     import igraph as ig
-    import leidenalg
 
     g = ig.Graph(n=graph.n, edges=np.column_stack([graph.src, graph.dst]).tolist())
     weights = np.clip(graph.weight, 1e-6, None).tolist()
-    partition = leidenalg.find_partition(
-        g,
-        leidenalg.RBConfigurationVertexPartition,
-        weights=weights,
-        resolution_parameter=resolution,
-        seed=seed,
-        n_iterations=-1,
-    )
-    raw = np.asarray(partition.membership, dtype=np.int64)
+    with _RNG_LOCK:  # igraph draws from one process-wide generator: seed it, one caller at a time
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            found = g.community_leiden(
+                objective_function="modularity",
+                weights=weights,
+                resolution=resolution,
+                n_iterations=-1,
+            )
+        finally:
+            ig.set_random_number_generator(random)
+    raw = np.asarray(found.membership, dtype=np.int64)
     sizes = np.bincount(raw)
     rank = np.empty_like(sizes)
     rank[np.lexsort((np.arange(sizes.size), -sizes))] = np.arange(sizes.size)
