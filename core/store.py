@@ -2,38 +2,85 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-MAX_RESULTS = 256
+import numpy as np
+
+LIMIT_ENV = "MGE_RESULT_CACHE_MB"
+DEFAULT_LIMIT_MB = 3_000
+_MB = 1024 * 1024
+
+
+def approx_bytes(value: Any, _depth: int = 0) -> int:
+    """Roughly how much memory a result holds: numpy buffers, DataFrames, strings and the
+    containers and dataclasses around them (deep enough for this app's results)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, str | bytes):
+        return sys.getsizeof(value)
+    if _depth > 6:
+        return sys.getsizeof(value)
+    if hasattr(value, "memory_usage") and hasattr(value, "columns"):  # a DataFrame
+        return int(value.memory_usage(deep=True).sum())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = (getattr(value, f.name) for f in dataclasses.fields(value))
+        return 64 + sum(approx_bytes(v, _depth + 1) for v in fields)
+    if isinstance(value, Mapping):
+        return 64 + sum(
+            approx_bytes(k, _depth + 1) + approx_bytes(v, _depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return 64 + sum(approx_bytes(v, _depth + 1) for v in value)
+    if hasattr(value, "to_plotly_json"):  # a plotly figure: its JSON is what it holds
+        return len(value.to_json())
+    if hasattr(value, "__dict__"):
+        return 64 + approx_bytes(vars(value), _depth + 1)
+    return sys.getsizeof(value)
+
+
+def default_limit() -> int:
+    """The store's byte budget: $MGE_RESULT_CACHE_MB megabytes, else 3,000 MB."""
+    return int(float(os.environ.get(LIMIT_ENV) or DEFAULT_LIMIT_MB) * _MB)
 
 
 class ResultStore:
-    """Least-recently-used results, at most `limit` of them; keys are tuples of fingerprints and
-    settings, never a session, so two sessions on the same corpus share the work."""
+    """Least-recently-used results within a byte budget; keys are tuples of fingerprints and
+    settings, never a session, so two sessions on the same corpus share the work, and two large
+    corpora evict each other's oldest results instead of exhausting memory."""
 
-    def __init__(self, limit: int = MAX_RESULTS):
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+    def __init__(self, limit_bytes: int | None = None):
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
-        self._limit = limit
+        self.limit_bytes = default_limit() if limit_bytes is None else limit_bytes
+        self.used_bytes = 0
 
     def get(self, key: Hashable) -> Any:
         """The stored value, or None."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return self._items[key][0]
             return None
 
     def put(self, key: Hashable, value: Any) -> Any:
-        """Store value under key (evicting the least recently used past the limit); returns it."""
+        """Store value under key, evicting the least recently used past the budget (a value over
+        the whole budget is returned but not kept); returns value."""
+        size = approx_bytes(value)
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+            if key in self._items:
+                self.used_bytes -= self._items.pop(key)[1]
+            if size <= self.limit_bytes:
+                self._items[key] = (value, size)
+                self.used_bytes += size
+            while self.used_bytes > self.limit_bytes:
+                _, (_, freed) = self._items.popitem(last=False)
+                self.used_bytes -= freed
         return value
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -41,6 +88,10 @@ class ResultStore:
         found = self.get(key)
         return found if found is not None else self.put(key, compute())
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.used_bytes = 0

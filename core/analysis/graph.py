@@ -16,9 +16,9 @@ class Graph:
     """An undirected weighted graph on n documents, each edge once with src < dst."""
 
     n: int
-    src: np.ndarray
-    dst: np.ndarray
-    weight: np.ndarray
+    src: np.ndarray  # int32
+    dst: np.ndarray  # int32
+    weight: np.ndarray  # float32
 
     @property
     def edge_count(self) -> int:
@@ -37,4 +37,5 @@ def similarity_graph(neighbours: Neighbours, kind: str = "knn") -> Graph:
     pair = lo * n + hi
     unique, first, counts = np.unique(pair, return_index=True, return_counts=True)
     keep = counts >= 2 if kind == "mutual" else np.ones_like(counts, dtype=bool)
-    return Graph(n, (unique // n)[keep], (unique % n)[keep], w[first][keep].astype(np.float32))
+    src, dst = (unique // n)[keep], (unique % n)[keep]
+    return Graph(n, src.astype(np.int32), dst.astype(np.int32), w[first][keep].astype(np.float32))

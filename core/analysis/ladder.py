@@ -148,7 +148,7 @@ class _RecallReference:
         found = neighbours.indices if self.exact else self._exact(unit)
         if self.reference is None:  # the first size scored is the full size
             self.reference = found
-        recall = np.full(self.n, np.nan)
+        recall = np.full(self.n, np.nan, dtype=np.float32)
         recall[self.rows] = knn_recall(self.reference, found)
         return recall
 

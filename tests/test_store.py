@@ -1,0 +1,54 @@
+"""The result store: bounded by bytes, least recently used evicted first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.analysis.knn import Neighbours
+from core.store import ResultStore, approx_bytes
+
+MB = 1024 * 1024
+
+
+def _block(mb: int) -> np.ndarray:
+    return np.zeros(mb * MB, dtype=np.uint8)
+
+
+def test_sizes_count_arrays_inside_dataclasses_dicts_and_frames():
+    neighbours = Neighbours(np.zeros((1000, 10), np.int32), np.zeros((1000, 10), np.float32))
+    assert 80_000 <= approx_bytes(neighbours) < 81_000
+    assert approx_bytes({8: neighbours, 16: neighbours}) >= 160_000
+    frame = pd.DataFrame({"a": np.zeros(10_000)})
+    assert approx_bytes(frame) >= 80_000
+
+
+def test_eviction_keeps_the_store_within_its_byte_budget_least_recently_used_first():
+    store = ResultStore(limit_bytes=10 * MB)
+    for key in "abc":
+        store.put(key, _block(3))
+    assert store.get("a") is not None  # "a" is now the most recently used
+    store.put("d", _block(3))
+    assert store.get("b") is None  # the least recently used went first
+    assert all(store.get(k) is not None for k in "acd")
+    assert store.used_bytes <= store.limit_bytes
+
+
+def test_a_value_larger_than_the_budget_is_returned_but_not_kept():
+    store = ResultStore(limit_bytes=2 * MB)
+    store.put("small", _block(1))
+    big = store.memo("big", lambda: _block(5))
+    assert big.nbytes == 5 * MB
+    assert store.get("big") is None and store.get("small") is not None
+
+
+def test_replacing_a_key_does_not_count_it_twice():
+    store = ResultStore(limit_bytes=10 * MB)
+    for _ in range(5):
+        store.put("same", _block(3))
+    assert len(store) == 1 and store.used_bytes == approx_bytes(_block(3))
+
+
+def test_budget_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MGE_RESULT_CACHE_MB", "64")
+    assert ResultStore().limit_bytes == 64 * MB
