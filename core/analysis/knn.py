@@ -1,13 +1,26 @@
-"""Truncated views and their nearest neighbours (exact blocked search)."""
+"""Truncated views and their nearest neighbours: exact up to EXACT_KNN_LIMIT rows, approximate
+(NN-descent) above, where exact search grows as n² and stops fitting the ladder's time budget."""
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
-EXACT_KNN_LIMIT = 20_000
+# The crossover, measured on 2 cores with 256-d WordLlama embeddings of real text and the default
+# 10-size ladder (256 … 8, k = 10): exact search takes ~25 s at 50k rows (47 CPU-s), ~113 s at
+# 100k and ~400 s at 200k (n²); NN-descent 18 s at 50k and 40 s at 100k, plus ~20 s of numba
+# compiling once per process, at recall 0.96–1.0. Up to 50k exact costs about the same and has
+# no search error.
+EXACT_KNN_LIMIT = 50_000
+# NN-descent's list length (self included) before cutting to k: 30 reaches recall 0.96–1.0 on
+# real text at 50k–200k rows where k + 1 = 11 reaches 0.79–0.99, for ~2.5× the time.
+_APPROX_LIST = 30
 _BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
 
 
@@ -22,53 +35,121 @@ def truncate(vectors: np.ndarray, dim: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Neighbours:
-    """Each row's k nearest other rows by cosine similarity, most similar first."""
+    """Each row's k nearest other rows by cosine similarity, most similar first, ties (equal
+    float32 scores) by lower row index. Indices are int32, half the memory of int64 (numpy
+    indexes with either)."""
 
-    indices: np.ndarray  # (n, k) int64
+    indices: np.ndarray  # (n, k) int32
     similarities: np.ndarray  # (n, k) float32
 
 
-def knn(unit_vectors: np.ndarray, k: int, *, block: int = 2048) -> Neighbours:
-    """Exact cosine kNN by blocked matrix products and top-k (approximate beyond EXACT_KNN_LIMIT
-    rows); torch's top-k is ~7x faster than numpy's argpartition here."""
+def knn(unit_vectors: np.ndarray, k: int, *, block: int = 16_384) -> Neighbours:
+    """Cosine kNN of unit rows, each row's own entry left out by index (its duplicates stay):
+    exact brute force (faiss) up to EXACT_KNN_LIMIT rows, ties in float32 score going to the
+    lower row index as in exact_neighbours (copies of one vector can differ in the last bit, so
+    need not tie); seeded NN-descent above. Either way the same data gives the same lists.
+    `block` is the number of query rows per faiss call."""
     n = unit_vectors.shape[0]
     k = min(k, n - 1)
     if k < 1:
         raise ValueError("kNN needs at least two rows")
+    unit = np.ascontiguousarray(unit_vectors, dtype=np.float32)
     if n > EXACT_KNN_LIMIT:
-        return _approximate_knn(unit_vectors, k)
-    import torch
-
-    data = torch.from_numpy(np.ascontiguousarray(unit_vectors, dtype=np.float32))
-    indices = np.empty((n, k), dtype=np.int64)
-    sims = np.empty((n, k), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            scores = data[start:stop] @ data.T
-            rows = torch.arange(stop - start)
-            scores[rows, rows + start] = -torch.inf
-            top = torch.topk(scores, k, dim=1, sorted=True)
-            indices[start:stop] = top.indices.numpy()
-            sims[start:stop] = top.values.numpy()
-    return Neighbours(indices, sims)
+        found, unsure = _approximate_knn(unit, k)
+    else:
+        found, unsure = _exact_knn(unit, k, block)
+    if unsure.size:
+        exact = exact_neighbours(unit, unsure, k)
+        found.indices[unsure] = exact.indices
+        found.similarities[unsure] = exact.similarities
+    return found
 
 
-def _approximate_knn(unit_vectors: np.ndarray, k: int) -> Neighbours:
+def _exact_knn(unit: np.ndarray, k: int, block: int) -> tuple[Neighbours, np.ndarray]:
+    """Exact lists by faiss, and the rows still unsure. faiss keeps an arbitrary few of the scores
+    tied at the end of its list, so lists run one place past self and k others to show where a
+    tie is cut; those rows are searched again with 4× and 16× longer lists (duplicate documents
+    make such ties common), and any left are unsure."""
+    faiss = _faiss()
+    n = unit.shape[0]
+    found = Neighbours(np.empty((n, k), np.int32), np.empty((n, k), np.float32))
+    rows = np.arange(n)
+    for length in (k + 2, 4 * (k + 2), 16 * (k + 2)):
+        listed = min(length, n)
+        sims, indices = _search(faiss, unit, rows, listed, block)
+        part = _without_self(*_ranked(indices, sims), k, rows)
+        cut = sims[:, -1] >= part.similarities[:, -1] if listed < n else np.zeros(len(rows), bool)
+        found.indices[rows[~cut]] = part.indices[~cut]
+        found.similarities[rows[~cut]] = part.similarities[~cut]
+        rows = rows[cut]
+        if rows.size == 0:
+            break
+    return found, rows
+
+
+def _search(
+    faiss: ModuleType, unit: np.ndarray, rows: np.ndarray, listed: int, block: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """faiss's `listed` highest inner products of each of `rows` with every row, most first."""
+    ip = faiss.METRIC_INNER_PRODUCT
+    parts = [
+        faiss.knn(unit[rows[start : start + block]], unit, listed, metric=ip)
+        for start in range(0, len(rows), block)
+    ]
+    return np.vstack([part[0] for part in parts]), np.vstack([part[1] for part in parts])
+
+
+def _faiss() -> ModuleType:
+    """faiss (one thread per core), imported so that its own OpenMP runtime lets idle threads
+    sleep rather than spin unless OMP_WAIT_POLICY says otherwise: with other processes on the two
+    cores, spinning made exact search 3–7× slower (50k rows, 8–64 d), while sleeping cost nothing
+    measurable on an idle machine. The runtime reads the variable once, on import; it is then
+    restored, so runtimes loaded later (torch's, numba's) are left as they were."""
+    if "faiss" not in sys.modules:
+        previous = os.environ.get("OMP_WAIT_POLICY")
+        os.environ["OMP_WAIT_POLICY"] = previous or "PASSIVE"
+        try:
+            import faiss  # noqa: F401
+        finally:
+            if previous is None:
+                del os.environ["OMP_WAIT_POLICY"]
+    return sys.modules["faiss"]
+
+
+def _approximate_knn(unit: np.ndarray, k: int) -> tuple[Neighbours, np.ndarray]:
+    """Seeded NN-descent lists, longer than k (see _APPROX_LIST) and cut to k, and the rows it
+    could not fill. Starting from a larger size's lists was measured and dropped (it saved under
+    0.3 s per size at 50k rows and lost recall), as was faiss HNSW (1.3–2.2× slower per size at
+    equal recall, if with no compiling, and its threaded build is not sure to be deterministic)."""
     from pynndescent import NNDescent
 
-    index = NNDescent(unit_vectors, metric="cosine", n_neighbors=k + 1, random_state=0)
-    idx, dist = index.neighbor_graph
-    return _without_self(idx, 1.0 - dist, k)
+    n_neighbors = min(max(k + 1, _APPROX_LIST), unit.shape[0])
+    with warnings.catch_warnings():  # knn searches unfilled rows exactly
+        warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
+        index = NNDescent(unit, metric="cosine", n_neighbors=n_neighbors, random_state=0)
+        indices, distances = index.neighbor_graph
+    found = _without_self(*_ranked(indices, 1.0 - distances), k)
+    return found, np.flatnonzero((found.indices < 0).any(axis=1))
 
 
-def _without_self(indices: np.ndarray, similarities: np.ndarray, k: int) -> Neighbours:
-    """The first k neighbours of each row other than the row itself, found by index: a duplicate
-    document can come before the row in its own list, so the first column is not always self."""
-    is_self = indices == np.arange(indices.shape[0])[:, None]
+def _ranked(indices: np.ndarray, similarities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's entries most similar first, ties by lower index, so order never depends on how
+    a search happened to visit them."""
+    order = np.lexsort((indices, -similarities))
+    return np.take_along_axis(indices, order, 1), np.take_along_axis(similarities, order, 1)
+
+
+def _without_self(
+    indices: np.ndarray, similarities: np.ndarray, k: int, rows: np.ndarray | None = None
+) -> Neighbours:
+    """The first k neighbours of each row (`rows`, by default all in order) other than the row
+    itself, found by index: a duplicate document can come before the row in its own list, so
+    the first column is not always self."""
+    own = np.arange(indices.shape[0]) if rows is None else rows
+    is_self = indices == own[:, None]
     order = np.argsort(is_self, axis=1, kind="stable")[:, :k]
     return Neighbours(
-        np.take_along_axis(indices, order, axis=1).astype(np.int64),
+        np.take_along_axis(indices, order, axis=1).astype(np.int32),
         np.take_along_axis(similarities, order, axis=1).astype(np.float32),
     )
 
@@ -105,7 +186,7 @@ def exact_neighbours(unit_vectors: np.ndarray, rows: np.ndarray, k: int) -> Neig
     if k < 1:
         raise ValueError("kNN needs at least two rows")
     rows = np.asarray(rows, dtype=np.int64)
-    indices = np.empty((len(rows), k), dtype=np.int64)
+    indices = np.empty((len(rows), k), dtype=np.int32)
     sims = np.empty((len(rows), k), dtype=np.float32)
     for part, scores in score_blocks(unit_vectors, rows):
         kth = kth_largest(scores, k)
