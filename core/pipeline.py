@@ -13,15 +13,18 @@ import pandas as pd
 
 from core.analysis.fidelity import fidelity_table
 from core.analysis.keywords import TermCounts, community_names
-from core.analysis.knn import truncate
+from core.analysis.knn import Neighbours, knn, truncate
 from core.analysis.ladder import (
     DimensionView,
     GraphSettings,
-    compute_views,
+    RecallReference,
+    compute_view,
     default_dims,
+    first_k,
     fit_ladder,
+    recall_reference,
 )
-from core.analysis.lineage import lineage_inputs
+from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
 from core.embed.cache import cache_key
 from core.embed.models import ModelSpec, embed
 from core.embed.ordering import Ordered, order_dimensions
@@ -29,7 +32,7 @@ from core.io.corpus import Corpus
 from core.io.vectors import UPLOADED, UploadedVectors
 from core.store import ResultStore
 from core.viz.figures import hover_texts
-from core.viz.layout import iter_layouts, pca_layout
+from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout
 
 # share of the step done (0..1) and a sentence saying what is happening
 Progress = Callable[[float, str], None]
@@ -142,26 +145,79 @@ class Pipeline:
             ("terms", self.corpus.fingerprint), lambda: TermCounts(self.corpus.texts)
         )
 
-    def views(self, progress: Progress = _silent) -> dict[int, DimensionView]:
-        """Graph, communities, keywords and recall per size, largest first."""
+    @property
+    def list_k(self) -> int:
+        """How many neighbours each size's lists hold: enough for the graph and for UMAP, so a
+        change of graph settings or a map never searches again."""
+        return max(self.settings.k, UMAP_NEIGHBOURS - 1)
 
-        def report(step: int, total: int, dim: int) -> None:
-            progress(step / total, f"Graph and communities: {step}/{total} ({dim} dims)")
-
+    def neighbours(self, dim: int) -> Neighbours:
+        """One size's kNN lists at list_k (computed once per size, whatever the graph settings)."""
         return self.store.memo(
-            ("views", self.fingerprint, tuple(self.dims), self.settings),
-            lambda: compute_views(
-                self.vectors, self.dims, self.terms(), self.settings, progress=report
+            ("knn", self.fingerprint, dim, self.list_k),
+            lambda: knn(truncate(self.vectors, dim), self.list_k),
+        )
+
+    def _reference(self) -> RecallReference:
+        return self.store.memo(
+            ("recall-reference", self.fingerprint, self.settings.k),
+            lambda: recall_reference(self.vectors, self.neighbours(self.full), self.settings.k),
+        )
+
+    def _view_key(self, dim: int) -> tuple:
+        # community ids are matched down the ladder, so a view depends on the sizes above it
+        return ("view", self.fingerprint, tuple(self.dims), self.settings, dim)
+
+    def view(self, dim: int) -> DimensionView:
+        """Graph, communities, keywords and recall at one size (the sizes above it first)."""
+        position = self.dims.index(dim)
+        larger = self.view(self.dims[position - 1]).communities if position else None
+        return self.store.memo(
+            self._view_key(dim),
+            lambda: compute_view(
+                self.vectors,
+                dim,
+                self.neighbours(dim),
+                self.terms(),
+                self.settings,
+                reference=self._reference(),
+                larger=larger,
             ),
         )
 
+    def views(self, progress: Progress = _silent) -> dict[int, DimensionView]:
+        """Every size's view, largest first."""
+        views = {}
+        for step, dim in enumerate(self.dims, start=1):
+            views[dim] = self.view(dim)
+            progress(
+                step / len(self.dims),
+                f"Graph and communities: {step}/{len(self.dims)} ({dim} dims)",
+            )
+        return views
+
+    def ready_views(self) -> dict[int, DimensionView]:
+        """The views already computed, without computing any."""
+        found = {d: self.store.get(self._view_key(d)) for d in self.dims}
+        return {d: view for d, view in found.items() if view is not None}
+
     def names(self, dim: int) -> dict[int, str]:
         """Display names of the communities at one size ("3 · serve, racket, court")."""
-        return community_names(self.views()[dim].keywords)
+        return community_names(self.view(dim).keywords)
 
     def _layout_key(self, dim: int) -> tuple:
-        # maps are chained down the ladder, so each one depends on the whole ladder above it
-        return ("layout", self.fingerprint, tuple(self.dims), dim)
+        # every size's map starts from the full-size map alone, so no other size matters
+        return ("layout", self.fingerprint, dim)
+
+    def layout(self, dim: int) -> np.ndarray:
+        """One size's UMAP map (the full-size map first, which every other one starts from)."""
+        full = None if dim == self.full else self.layout(self.full)
+        return self.store.memo(
+            self._layout_key(dim),
+            lambda: size_layout(
+                self.vectors, dim, full_layout=full, neighbours=self.neighbours(dim)
+            ),
+        )
 
     def stored_layouts(self) -> dict[int, np.ndarray]:
         """UMAP maps already computed for this ladder."""
@@ -172,16 +228,12 @@ class Pipeline:
         return [d for d in self.dims if self.store.get(self._layout_key(d)) is None]
 
     def layouts(self, progress: Progress = _silent) -> dict[int, np.ndarray]:
-        """Every size's UMAP map, each initialised from the next larger size's and aligned to it."""
-        existing = self.stored_layouts()
-        missing = len(self.dims) - len(existing)
-        for step, (dim, coords) in enumerate(
-            iter_layouts(self.vectors, self.dims, existing), start=1
-        ):
-            self.store.put(self._layout_key(dim), coords)
-            existing[dim] = coords
-            progress(step / missing, f"UMAP map {step}/{missing} done ({dim} dims)")
-        return existing
+        """Every size's UMAP map, full size first."""
+        missing = self.missing_layouts()
+        for step, dim in enumerate(missing, start=1):
+            self.layout(dim)
+            progress(step / len(missing), f"UMAP map {step}/{len(missing)} done ({dim} dims)")
+        return self.stored_layouts()
 
     def map_coords(self, dim: int) -> tuple[np.ndarray, bool]:
         """The UMAP map for dim when ready (and True), else an instant PCA map (and False)."""
@@ -212,8 +264,8 @@ class Pipeline:
                 self.dims,
                 k=k,
                 communities={d: v.communities for d, v in views.items()},
-                neighbours={d: v.neighbours for d, v in views.items()}
-                if k == self.settings.k
+                neighbours={d: first_k(self.neighbours(d), k) for d in self.dims}
+                if k <= self.list_k
                 else None,
             ),
         )
@@ -222,12 +274,33 @@ class Pipeline:
         """(sizes largest first, community labels per size, display names per size)."""
         return lineage_inputs(self.views())
 
+    def _per_ladder(self, what: str, compute: Callable[[], object]):
+        """A result computed from every size's communities, kept for this ladder and settings
+        (the Lineage page reruns on every widget change)."""
+        return self.store.memo((what, self.fingerprint, tuple(self.dims), self.settings), compute)
+
+    def lineage_summary(self) -> pd.DataFrame:
+        """The nesting/AMI table per step (see core.analysis.lineage.step_summary)."""
+        dims, labels, _ = self.lineage()
+        return self._per_ladder("lineage-summary", lambda: step_summary(dims, labels))
+
+    def sankey(self):
+        """The Sankey figure of communities across the ladder, crossings reduced once."""
+        from core.viz.lineage_plots import sankey_figure
+
+        return self._per_ladder(
+            "sankey",
+            lambda: sankey_figure(
+                sankey_data(*self.lineage()), title="Communities across the ladder", height=700
+            ),
+        )
+
     def network_html(self, dim: int) -> str:
         """The interactive network at one size, placed at the map's coordinates."""
         from core.viz.network import build_network_html
 
         coords, is_umap = self.map_coords(dim)
-        view = self.views()[dim]
+        view = self.view(dim)
         return self.store.memo(
             ("network", self.fingerprint, tuple(self.dims), self.settings, dim, is_umap),
             lambda: build_network_html(
@@ -248,8 +321,8 @@ class Pipeline:
         if len(layouts) < len(self.dims):
             return None
         views = self.views()
-        return self.store.memo(
-            ("animation", self.fingerprint, tuple(self.dims), self.settings),
+        return self._per_ladder(
+            "animation",
             lambda: ladder_animation(
                 layouts, {d: views[d].communities for d in self.dims}, self.hovers()
             ),

@@ -57,6 +57,7 @@ class ResultStore:
     def __init__(self, limit_bytes: int | None = None):
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[Hashable, list] = {}  # key -> [its computation's lock, waiters]
         self.limit_bytes = default_limit() if limit_bytes is None else limit_bytes
         self.used_bytes = 0
 
@@ -84,9 +85,23 @@ class ResultStore:
         return value
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The stored value for key, computed and stored when missing."""
+        """The stored value for key, computed and stored when missing. Callers asking for the
+        same missing key at once (a page and a background job) wait for one computation."""
         found = self.get(key)
-        return found if found is not None else self.put(key, compute())
+        if found is not None:
+            return found
+        with self._lock:
+            pending = self._pending.setdefault(key, [threading.Lock(), 0])
+            pending[1] += 1
+        try:
+            with pending[0]:
+                found = self.get(key)
+                return found if found is not None else self.put(key, compute())
+        finally:
+            with self._lock:
+                pending[1] -= 1
+                if not pending[1]:
+                    del self._pending[key]
 
     def __len__(self) -> int:
         return len(self._items)

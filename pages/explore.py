@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.analysis.ladder import community_summary
+from core.background import precompute
 from core.io.export import figure_bytes, graph_bytes, to_networkx
 from core.viz.figures import map_figure, network_figure
 from core.viz.network import MAX_NETWORK_NODES
@@ -11,9 +12,8 @@ from pages import state, widgets
 state.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
-pipe = state.pipeline()
+pipe = state.pipeline(every_size=False)
 choice, corpus, dims, full = pipe.choice, pipe.corpus, pipe.dims, pipe.full
-views = pipe.views()
 st.caption(state.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
     st.session_state.dim = full
@@ -30,7 +30,15 @@ def explorer() -> None:
         key="dim",
         help="Drag to truncate the embedding; everything below is rebuilt for that size.",
     )
-    view = views[dim]
+    job = precompute(pipe, focus=dim)
+    view = pipe.ready_views().get(dim)
+    if view is None:
+        status = job.status()
+        st.info(
+            f"The graph for {dim} dims is still being computed in the background "
+            f"({status.views} of {status.sizes} sizes ready); this view updates by itself."
+        )
+        return
     coords, is_umap = pipe.map_coords(dim)
     names = pipe.names(dim)
     hover = pipe.hovers()
@@ -66,7 +74,10 @@ def explorer() -> None:
             st.plotly_chart(animation, key="animation_chart")
     else:
         if not is_umap:
-            st.info("Showing an instant PCA map while the UMAP maps are computed below.")
+            st.info(
+                f"Showing an instant PCA map while the UMAP map for {dim} dims is computed in the "
+                "background; it replaces this one by itself."
+            )
         st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
 
     st.subheader("Export")
@@ -103,9 +114,23 @@ def explorer() -> None:
     widgets.download_row(downloads, stem)
 
 
+@st.fragment(run_every=1.0)
+def background_status() -> None:
+    """While sizes are being computed: say how far it has got, and redraw the page each time a
+    graph or a map becomes ready."""
+    status = precompute(pipe, focus=st.session_state.dim).status()
+    if status.error:
+        st.error(f"Computing the sizes failed: {widgets.plain(status.error)}")
+    elif status != st.session_state.get("shown_status"):
+        st.session_state.shown_status = status
+        st.rerun()
+    elif not status.done:
+        st.caption(
+            f"Computing in the background: graphs {status.views}/{status.sizes} sizes, "
+            f"UMAP maps {status.maps}/{status.sizes}. The slider works meanwhile."
+        )
+
+
 explorer()
-if pipe.missing_layouts():
-    with widgets.ProgressBar() as bar:
-        bar(0.0, f"Computing UMAP maps for {len(pipe.missing_layouts())} sizes (cached once done)…")
-        pipe.layouts(bar)
-    st.rerun()
+if not precompute(pipe, focus=st.session_state.dim).status().done:
+    background_status()

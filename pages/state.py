@@ -3,16 +3,23 @@ the Pipeline they open."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.analysis.ladder import GraphSettings, parse_dims
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
 from core.errors import ExplorerError
-from core.io.corpus import Corpus, load_demo_corpus
+from core.io.corpus import Corpus, load_demo_corpus, read_files
 from core.io.vectors import UploadedVectors
 from core.pipeline import Choice, Pipeline, default_ordering
 from pages.store import results
 from pages.widgets import ProgressBar, notice, plain, show_error
+
+# corpora up to this size get every size's graph before the page shows (a few seconds at most)
+SYNC_VIEWS_UP_TO = 20_000
 
 
 def require_entrypoint() -> None:
@@ -36,6 +43,25 @@ def set_corpus(corpus: Corpus) -> None:
     """Switch to another corpus; vectors uploaded for the previous one are dropped, with a note."""
     st.session_state.corpus = corpus
     _drop_stale_vectors()
+
+
+def read_uploads(uploads: Sequence[UploadedFile]) -> pd.DataFrame:
+    """The uploaded files parsed into one table, once per set of uploads: every widget click
+    reruns the page, and re-parsing up to 200 MB each time would make the page crawl. A refusal
+    is remembered too, and raised again."""
+    key = tuple((f.file_id, f.name, f.size) for f in uploads)
+    cached = st.session_state.get("parsed_upload")
+    if cached is None or cached[0] != key:
+        try:
+            parsed: pd.DataFrame | ExplorerError = read_files(
+                [(f.name, f.getvalue()) for f in uploads]
+            )
+        except ExplorerError as error:
+            parsed = error
+        cached = st.session_state.parsed_upload = (key, parsed)
+    if isinstance(cached[1], ExplorerError):
+        raise cached[1]
+    return cached[1]
 
 
 def set_uploaded(uploaded: UploadedVectors) -> None:
@@ -120,9 +146,11 @@ def graph_settings() -> GraphSettings:
     )
 
 
-def pipeline() -> Pipeline:
-    """The session's Pipeline with embeddings and per-size views ready (progress bars while they
-    are computed); a choice that cannot be used stops the page with a clear message."""
+def pipeline(*, every_size: bool = True) -> Pipeline:
+    """The session's Pipeline with embeddings ready and the per-size views: every size's (a
+    progress bar while they are computed), or with every_size=False on a large corpus only the
+    full size's, the rest being left to the background precompute. A choice that cannot be
+    used stops the page with a clear message."""
     try:
         pipe = Pipeline(
             current_choice(),
@@ -134,7 +162,11 @@ def pipeline() -> Pipeline:
         with ProgressBar() as bar:
             pipe.ordered(bar)
         with ProgressBar() as bar:
-            pipe.views(bar)
+            if every_size or len(pipe.corpus) <= SYNC_VIEWS_UP_TO:
+                pipe.views(bar)
+            else:
+                bar(0.0, f"Graph and communities at the full size ({pipe.full} dims)…")
+                pipe.view(pipe.full)
     except ExplorerError as error:
         show_error(error)
         st.stop()

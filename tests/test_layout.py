@@ -1,4 +1,4 @@
-"""Tests for core.viz.layout: PCA maps, Procrustes alignment and UMAP maps chained down the ladder.
+"""Tests for core.viz.layout: PCA maps, Procrustes alignment and UMAP maps anchored on full size.
 
 The first UMAP call compiles numba kernels (~30 s once per session); the tests keep UMAP runs
 few and small.
@@ -15,7 +15,6 @@ from core.analysis.knn import truncate
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
-    iter_layouts,
     ladder_layouts,
     pca_layout,
     umap_layout,
@@ -44,7 +43,7 @@ def _displacement(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def chained():
     x, _ = _clusters(6, 25, 32, scale=0.25)
-    return x, dict(iter_layouts(x, LADDER))
+    return x, ladder_layouts(x, LADDER)
 
 
 def test_pca_layout_is_two_dimensional_and_standardised():
@@ -107,21 +106,22 @@ def test_umap_layout_separates_three_clusters():
     assert distances[same & off_diagonal].mean() < 0.25 * distances[~same].mean()
 
 
-def test_iter_layouts_yields_every_size_largest_first(chained):
+def test_ladder_layouts_gives_every_size_largest_first(chained):
     x, layouts = chained
     assert list(layouts) == list(LADDER)
     assert all(c.shape == (x.shape[0], 2) and np.all(np.isfinite(c)) for c in layouts.values())
 
 
-def test_iter_layouts_resumes_with_only_the_missing_sizes(chained):
+def test_ladder_layouts_resume_with_only_the_missing_sizes_in_any_order(chained):
     x, layouts = chained
-    resumed = dict(iter_layouts(x, LADDER, existing={LADDER[0]: layouts[LADDER[0]]}))
-    assert list(resumed) == list(LADDER[1:])
-    for dim in LADDER[1:]:
-        np.testing.assert_allclose(resumed[dim], layouts[dim], atol=1e-5)
+    calls = []
+    known = {LADDER[0]: layouts[LADDER[0]], LADDER[1]: layouts[LADDER[1]]}
+    resumed = ladder_layouts(x, LADDER, existing=known, progress=lambda *a: calls.append(a))
+    assert calls == [(1, 1, LADDER[2])]  # each size starts from the full-size map alone
+    np.testing.assert_allclose(resumed[LADDER[2]], layouts[LADDER[2]], atol=1e-5)
 
 
-def test_chained_layouts_stay_in_register_unlike_independent_runs(chained):
+def test_anchored_layouts_stay_in_register_unlike_independent_runs(chained):
     x, layouts = chained
     independent = {dim: umap_layout(truncate(x, dim)) for dim in LADDER}
     pairs = list(zip(LADDER, LADDER[1:], strict=False))

@@ -44,18 +44,39 @@ def test_default_ladder_and_views_come_from_one_store():
     assert pipe.dims == [32, 24, 16, 8]
     views = pipe.views()
     assert list(views) == pipe.dims
-    assert _pipeline(_corpus(), store).views() is views  # a second session reuses the work
+    again = _pipeline(_corpus(), store).views()
+    assert all(again[d] is views[d] for d in pipe.dims)  # a second session reuses the work
 
 
-def test_maps_are_keyed_by_the_whole_ladder_because_each_is_chained_from_the_one_above():
+def test_graph_settings_change_communities_without_searching_again(monkeypatch):
+    from core import pipeline as pipeline_module
+
     store = ResultStore()
-    full = _pipeline(_corpus(), store)
-    full.layouts()
+    _pipeline(_corpus(), store).views()
+    searches = []
+    real_knn = pipeline_module.knn
+    monkeypatch.setattr(
+        pipeline_module, "knn", lambda *a, **k: searches.append(1) or real_knn(*a, **k)
+    )
+    other = _pipeline(_corpus(), store)
+    other.settings = GraphSettings(k=3, kind="mutual", resolution=2.0)
+    assert (
+        other.views()[8].graph.edge_count < _pipeline(_corpus(), store).views()[8].graph.edge_count
+    )
+    other.layouts()
+    other.fidelity(k=4)
+    assert searches == []  # kNN lists are computed once per size at the largest k needed
+
+
+def test_maps_start_from_the_full_size_map_alone_so_any_ladder_reuses_them():
+    store = ResultStore()
     short = _pipeline(_corpus(), store, ladder=(32, 8))
-    assert short.missing_layouts() == [32, 8]  # not the maps chained through 24 and 16
     assert not short.map_coords(8)[1]  # a PCA preview until its own map is computed
-    short.layouts()
-    assert short.map_coords(8)[1]
+    coords_8 = short.layout(8)  # computes the full-size map first, then this one
+    assert short.missing_layouts() == []
+    full = _pipeline(_corpus(), store)
+    assert full.missing_layouts() == [24, 16]
+    np.testing.assert_array_equal(full.map_coords(8)[0], coords_8)
 
 
 def test_network_page_is_keyed_by_the_document_ids_not_only_the_texts():

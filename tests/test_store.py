@@ -52,3 +52,24 @@ def test_replacing_a_key_does_not_count_it_twice():
 def test_budget_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MGE_RESULT_CACHE_MB", "64")
     assert ResultStore().limit_bytes == 64 * MB
+
+
+def test_callers_asking_for_the_same_missing_result_wait_for_one_computation():
+    import threading
+    import time
+
+    store = ResultStore(limit_bytes=10 * MB)
+    calls = []
+
+    def slow() -> np.ndarray:
+        calls.append(1)
+        time.sleep(0.3)
+        return np.ones(10)
+
+    threads = [threading.Thread(target=store.memo, args=("k", slow)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and store.get("k") is not None
+    assert not store._pending

@@ -96,6 +96,74 @@ def fit_ladder(sizes: Iterable[int], full: int) -> list[int]:
     return sorted({d for d in sizes if 1 <= d <= full} | {full}, reverse=True)
 
 
+def first_k(neighbours: Neighbours, k: int) -> Neighbours:
+    """The k nearest of lists computed for a larger k (each size's lists are computed once, at
+    the largest k any view needs)."""
+    return Neighbours(neighbours.indices[:, :k], neighbours.similarities[:, :k])
+
+
+@dataclass(frozen=True)
+class RecallReference:
+    """What every size's recall is scored against: the documents scored and their exact
+    full-size k nearest neighbours. Up to EXACT_KNN_LIMIT rows kNN is exact, so every document
+    is scored from its own lists; above it kNN is approximate, so a seeded sample is searched
+    exactly at each size instead (an approximate list would count search errors as truncation
+    loss) and the other documents get NaN."""
+
+    rows: np.ndarray
+    indices: np.ndarray
+    from_lists: bool
+
+
+def recall_reference(vectors: np.ndarray, full: Neighbours, k: int) -> RecallReference:
+    """The reference for vectors whose full-size kNN lists are `full`."""
+    n = vectors.shape[0]
+    if n <= knn_module.EXACT_KNN_LIMIT:
+        return RecallReference(np.arange(n), full.indices[:, :k], True)
+    rows = sample_rows(n, RECALL_SAMPLE)
+    exact = exact_neighbours(truncate(vectors, vectors.shape[1]), rows, k)
+    return RecallReference(rows, exact.indices, False)
+
+
+def size_recall(reference: RecallReference, unit: np.ndarray, neighbours: Neighbours) -> np.ndarray:
+    """Per document, the share of its exact full-size kNN kept at this size (NaN if unscored)."""
+    k = reference.indices.shape[1]
+    if reference.from_lists:
+        found = neighbours.indices[:, :k]
+    else:
+        found = exact_neighbours(unit, reference.rows, k).indices
+    recall = np.full(unit.shape[0], np.nan, dtype=np.float32)
+    recall[reference.rows] = knn_recall(reference.indices, found)
+    return recall
+
+
+def compute_view(
+    vectors: np.ndarray,
+    dim: int,
+    neighbours: Neighbours,
+    terms: TermCounts,
+    settings: GraphSettings,
+    *,
+    reference: RecallReference,
+    larger: np.ndarray | None = None,
+) -> DimensionView:
+    """One size's view from its kNN lists (any k ≥ settings.k); community ids are matched to
+    the next larger size's labels `larger` so colours stay stable down the ladder."""
+    lists = first_k(neighbours, settings.k)
+    graph = similarity_graph(lists, settings.kind)
+    labels = communities(graph, resolution=settings.resolution, seed=settings.seed)
+    if larger is not None:
+        labels = match_communities(larger, labels)
+    return DimensionView(
+        dim=dim,
+        neighbours=lists,
+        graph=graph,
+        communities=labels,
+        keywords=terms.keywords(labels),
+        recall=size_recall(reference, truncate(vectors, dim), lists),
+    )
+
+
 def compute_views(
     vectors: np.ndarray,
     dims: Sequence[int],
@@ -108,52 +176,17 @@ def compute_views(
     full = vectors.shape[1]
     ordered = sorted(set(dims) | {full}, reverse=True)
     views: dict[int, DimensionView] = {}
-    recall = _RecallReference(vectors, settings.k)
-    previous_labels: np.ndarray | None = None
+    reference = None
     for step, dim in enumerate(ordered):
-        unit = truncate(vectors, dim)
-        neighbours = knn(unit, settings.k)
-        graph = similarity_graph(neighbours, settings.kind)
-        labels = communities(graph, resolution=settings.resolution, seed=settings.seed)
-        if previous_labels is not None:
-            labels = match_communities(previous_labels, labels)
-        previous_labels = labels
-        views[dim] = DimensionView(
-            dim=dim,
-            neighbours=neighbours,
-            graph=graph,
-            communities=labels,
-            keywords=terms.keywords(labels),
-            recall=recall.of(unit, neighbours),
+        neighbours = knn(truncate(vectors, dim), settings.k)
+        reference = reference or recall_reference(vectors, neighbours, settings.k)
+        larger = views[ordered[step - 1]].communities if step else None
+        views[dim] = compute_view(
+            vectors, dim, neighbours, terms, settings, reference=reference, larger=larger
         )
         if progress:
             progress(step + 1, len(ordered), dim)
     return views
-
-
-class _RecallReference:
-    """Each document's exact full-size neighbours, to score every size against. Up to
-    EXACT_KNN_LIMIT rows kNN is exact and every document is scored; above it kNN is approximate,
-    so a seeded sample of documents is searched exactly at both sizes instead, and the rest get
-    NaN (an approximate list would count search errors as truncation loss)."""
-
-    def __init__(self, vectors: np.ndarray, k: int):
-        n = vectors.shape[0]
-        self.exact = n <= knn_module.EXACT_KNN_LIMIT
-        self.rows = np.arange(n) if self.exact else sample_rows(n, RECALL_SAMPLE)
-        self.n, self.k = n, k
-        self.reference: np.ndarray | None = None
-
-    def of(self, unit: np.ndarray, neighbours: Neighbours) -> np.ndarray:
-        found = neighbours.indices if self.exact else self._exact(unit)
-        if self.reference is None:  # the first size scored is the full size
-            self.reference = found
-        recall = np.full(self.n, np.nan, dtype=np.float32)
-        recall[self.rows] = knn_recall(self.reference, found)
-        return recall
-
-    def _exact(self, unit: np.ndarray) -> np.ndarray:
-        return exact_neighbours(unit, self.rows, self.k).indices
 
 
 def community_summary(view: DimensionView, doc_labels: Sequence[str] | None = None) -> pd.DataFrame:

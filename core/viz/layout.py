@@ -1,17 +1,22 @@
-"""2-D maps of a truncated embedding: UMAP chained down the ladder, plus an instant PCA map."""
+"""2-D maps of a truncated embedding: UMAP per size, anchored on the full-size map, plus an
+instant PCA map."""
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.analysis.knn import knn, truncate
+from core.analysis.knn import Neighbours, knn, truncate
 from core.embed.cache import cache_dir
 
 MIN_UMAP_ROWS = 10
+UMAP_NEIGHBOURS = 15
+WARM_EPOCHS = 200
+WARM_EPOCHS_LARGE = 100
+WARM_EPOCHS_FULL_UP_TO = 20_000
 
 
 def _set_numba_cache() -> None:
@@ -50,13 +55,14 @@ def umap_layout(
     unit_vectors: np.ndarray,
     *,
     init: np.ndarray | None = None,
-    n_neighbors: int = 15,
+    neighbours: Neighbours | None = None,
+    n_epochs: int | None = None,
     seed: int = 42,
 ) -> np.ndarray:
     """UMAP (cosine) to 2-D; initialised from `init` and aligned to it so maps stay in register.
 
-    The exact kNN is computed here (fast blocked top-k) and handed to UMAP, which skips its
-    approximate search and that search's numba compile.
+    kNN lists computed elsewhere (at least UMAP_NEIGHBOURS - 1 per row) are handed to UMAP,
+    which then skips its own approximate search and that search's numba compile.
     """
     n = unit_vectors.shape[0]
     if n < MIN_UMAP_ROWS:
@@ -65,13 +71,15 @@ def umap_layout(
     _set_numba_cache()
     import umap
 
-    n_neighbors = min(n_neighbors, n - 1)
-    neighbours = knn(unit_vectors, n_neighbors - 1)
+    n_neighbors = min(UMAP_NEIGHBOURS, n - 1)
+    if neighbours is None or neighbours.indices.shape[1] < n_neighbors - 1:
+        neighbours = knn(unit_vectors, n_neighbors - 1)
     self_column = np.arange(n)[:, None]
-    indices = np.hstack([self_column, neighbours.indices])
-    distances = np.hstack([np.zeros((n, 1)), 1.0 - neighbours.similarities]).clip(min=0.0)
+    indices = np.hstack([self_column, neighbours.indices[:, : n_neighbors - 1]])
+    similarities = neighbours.similarities[:, : n_neighbors - 1]
+    distances = np.hstack([np.zeros((n, 1)), 1.0 - similarities]).clip(min=0.0)
     reducer = umap.UMAP(
-        precomputed_knn=(indices, distances.astype(np.float32)),
+        precomputed_knn=(indices.astype(np.int64), distances.astype(np.float32)),
         n_components=2,
         n_neighbors=n_neighbors,
         min_dist=0.1,
@@ -79,7 +87,7 @@ def umap_layout(
         random_state=seed,
         n_jobs=1,
         init=init if init is not None else "spectral",
-        n_epochs=200 if init is not None else None,
+        n_epochs=n_epochs,
     )
     with warnings.catch_warnings():  # we never call transform(), so no search index is needed
         warnings.filterwarnings("ignore", message="precomputed_knn")
@@ -87,33 +95,45 @@ def umap_layout(
     return align(coords, init) if init is not None else _standardise(coords)
 
 
-def iter_layouts(
-    vectors: np.ndarray, dims: Sequence[int], existing: dict[int, np.ndarray] | None = None
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (dim, layout) for each missing size, largest first, each UMAP initialised from the
-    next larger size's layout so the maps stay in register; resumable from `existing`."""
-    done = dict(existing or {})
-    previous = None
-    for dim in sorted(set(dims), reverse=True):
-        if dim not in done:
-            done[dim] = umap_layout(truncate(vectors, dim), init=previous)
-            yield dim, done[dim]
-        previous = done[dim]
+def warm_epochs(n: int) -> int:
+    """Epochs for a map that starts from the full-size map (fewer on big corpora, where each
+    epoch costs most and the start is already close)."""
+    return WARM_EPOCHS if n <= WARM_EPOCHS_FULL_UP_TO else WARM_EPOCHS_LARGE
+
+
+def size_layout(
+    vectors: np.ndarray,
+    dim: int,
+    *,
+    full_layout: np.ndarray | None = None,
+    neighbours: Neighbours | None = None,
+) -> np.ndarray:
+    """One size's map. The full size starts from a spectral layout; every other size starts
+    from the full-size map and is aligned to it, so all maps stay in register and any size can
+    be computed next (the one on screen first)."""
+    unit = truncate(vectors, dim)
+    if full_layout is None:
+        return umap_layout(unit, neighbours=neighbours)
+    epochs = warm_epochs(unit.shape[0])
+    return umap_layout(unit, init=full_layout, neighbours=neighbours, n_epochs=epochs)
 
 
 def ladder_layouts(
     vectors: np.ndarray,
     dims: Sequence[int],
     *,
+    existing: dict[int, np.ndarray] | None = None,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> dict[int, np.ndarray]:
-    """UMAP layouts for every size of the ladder (see iter_layouts)."""
-    layouts: dict[int, np.ndarray] = {}
-    for step, (dim, coords) in enumerate(iter_layouts(vectors, dims), start=1):
-        layouts[dim] = coords
+    """Maps for every size of the ladder not in `existing`, full size first (see size_layout)."""
+    full = vectors.shape[1]
+    done = dict(existing or {})
+    missing = [d for d in sorted(set(dims) | {full}, reverse=True) if d not in done]
+    for step, dim in enumerate(missing, start=1):
+        done[dim] = size_layout(vectors, dim, full_layout=None if dim == full else done[full])
         if progress:
-            progress(step, len(set(dims)), dim)
-    return layouts
+            progress(step, len(missing), dim)
+    return done
 
 
 def warm_up() -> None:
