@@ -1,7 +1,9 @@
-"""Tests for core.viz.figures: the community map and the static network figure."""
+"""Tests for core.viz.figures: the community map, the static network figure, the ladder
+animation, and what each sends to the browser."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -9,15 +11,24 @@ import plotly.graph_objects as go
 
 from core.analysis.graph import Graph
 from core.viz.figures import (
+    ANIMATION_POINT_LIMIT,
+    HOVER_TEXT_LIMIT,
+    NETWORK_FIGURE_LIMIT,
     PALETTE,
+    ROW_HOVER,
     WEBGL_THRESHOLD,
     community_colour,
     edge_segments,
     excerpt,
+    hover_caption,
     hover_texts,
+    ladder_animation,
     map_figure,
     network_figure,
+    payload_bytes,
+    sample_rows,
 )
+from core.viz.network import MAX_NETWORK_NODES, sample_nodes
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 
@@ -31,6 +42,11 @@ def _inputs(n: int = 30, communities: int = 3, seed: int = 0):
     texts[5] = HOSTILE
     hover = hover_texts(texts, [f"doc-{i}" for i in range(n)], None)
     return coords, labels, names, hover
+
+
+def _decode(array: dict) -> np.ndarray:
+    """A plotly typed-array spec ({"dtype", "bdata"}) as numpy."""
+    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
 
 
 def _graph(n: int) -> Graph:
@@ -75,6 +91,62 @@ def test_map_figure_uses_webgl_only_beyond_the_threshold():
     assert all(isinstance(t, go.Scattergl) for t in map_figure(*big).data)
 
 
+def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():
+    n = HOVER_TEXT_LIMIT + 1
+    coords, labels, names, hover = _inputs(n=n, communities=4)
+    names[0] = "<script>x</script>"
+    spec = map_figure(coords, labels, names, hover).to_dict()
+    traces = spec["data"]
+    assert {t["type"] for t in traces} == {"scattergl"}
+    assert [t["name"] for t in traces][0] == "&lt;script&gt;x&lt;/script&gt;"
+    assert "<script" not in json.dumps(spec)
+    rows = []
+    for trace in traces:
+        assert "text" not in trace
+        assert trace["hovertemplate"] == ROW_HOVER
+        assert (trace["x"]["dtype"], trace["y"]["dtype"], trace["customdata"]["dtype"]) == (
+            "f4",
+            "f4",
+            "i4",
+        )
+        members = _decode(trace["customdata"])
+        np.testing.assert_array_equal(_decode(trace["x"]), coords[members, 0])
+        assert np.all(labels[members] == labels[members[0]])
+        rows.extend(members.tolist())
+    assert sorted(rows) == list(range(n))
+
+
+def test_small_map_hovers_with_each_documents_text():
+    coords, labels, names, hover = _inputs()
+    for trace in map_figure(coords, labels, names, hover).data:
+        assert list(trace.text) == [hover[i] for i in trace.customdata]
+        assert trace.hovertemplate == "%{text}<extra></extra>"
+    assert hover_caption(HOVER_TEXT_LIMIT) == ""
+    assert f"{HOVER_TEXT_LIMIT:,}" in hover_caption(HOVER_TEXT_LIMIT + 1)
+
+
+def test_map_payload_at_100k_points_stays_under_2_mb():
+    n = 100_000
+    rng = np.random.default_rng(0)
+    coords = rng.normal(size=(n, 2)).astype(np.float32)
+    labels = rng.integers(0, 20, n)
+    names = {c: f"{c} · keyword{c} another{c} third{c}" for c in range(20)}
+    fig = map_figure(coords, labels, names, ["unused"] * n)
+    assert sum(len(t.x) for t in fig.data) == n
+    assert not fig.layout.annotations  # every point drawn, no sample to announce
+    assert payload_bytes(fig) <= 2_000_000
+
+
+def test_map_beyond_its_limit_draws_a_fixed_sample_and_says_so():
+    coords, labels, names, hover = _inputs(n=50)
+    fig = map_figure(coords, labels, names, hover, limit=20)
+    rows = np.sort(np.concatenate([t.customdata for t in fig.data]))
+    np.testing.assert_array_equal(rows, sample_rows(50, 20))
+    assert "20 of 50 documents" in fig.layout.annotations[0].text
+    again = map_figure(coords, labels, names, hover, limit=20)
+    assert [list(t.customdata) for t in again.data] == [list(t.customdata) for t in fig.data]
+
+
 def test_network_figure_draws_each_edge_as_three_entries_then_the_nodes():
     coords, labels, names, hover = _inputs()
     graph = _graph(len(labels))
@@ -85,6 +157,58 @@ def test_network_figure_draws_each_edge_as_three_entries_then_the_nodes():
     assert np.all(np.isnan(np.asarray(edges.x, dtype=float)[2::3]))
     assert len(fig.data) == 1 + 3
     assert sum(len(t.x) for t in fig.data[1:]) == len(labels)
+
+
+def test_network_figure_draws_the_network_views_sample_and_only_its_edges():
+    assert NETWORK_FIGURE_LIMIT == MAX_NETWORK_NODES
+    for n, limit in [(10, 20), (5_000, 300), (200, 50)]:
+        np.testing.assert_array_equal(sample_rows(n, limit), sample_nodes(n, limit))
+    coords, labels, names, hover = _inputs(n=60)
+    graph = _graph(60)
+    fig = network_figure(coords, graph, labels, names, hover, limit=20)
+    kept = sample_rows(60, 20)
+    drawn = np.sort(np.concatenate([t.customdata for t in fig.data[1:]]))
+    np.testing.assert_array_equal(drawn, kept)
+    consecutive = int(np.sum(np.diff(kept) == 1))  # the path graph's edges between kept nodes
+    assert len(fig.data[0].x) == 3 * consecutive
+    assert "20 of 60 nodes" in fig.layout.annotations[0].text
+
+
+def _ladder(n: int, dims=(64, 32, 16, 8), communities: int = 60):
+    rng = np.random.default_rng(1)
+    layouts = {d: rng.normal(size=(n, 2)).astype(np.float32) for d in dims}
+    labels = {d: rng.integers(0, communities, n) for d in dims}
+    return layouts, labels
+
+
+def test_ladder_animation_follows_a_capped_sample_and_sends_hover_once():
+    n = ANIMATION_POINT_LIMIT + 500
+    layouts, labels = _ladder(n)
+    hover = [f"doc {i}" for i in range(n)]
+    fig = ladder_animation(layouts, labels, hover)
+    rows = sample_rows(n, ANIMATION_POINT_LIMIT)
+    assert len(fig.frames) == 2 * len(layouts) - 2
+    assert list(fig.data[0].text) == [hover[i] for i in rows]
+    assert f"{ANIMATION_POINT_LIMIT:,} of {n:,} documents" in fig.layout.annotations[0].text
+    scale = fig.data[0].marker.colorscale
+    spec = fig.to_dict()
+    for frame, dim in zip(spec["frames"], [64, 32, 16, 8, 16, 32], strict=True):
+        (points,) = frame["data"]
+        assert set(points) == {"type", "x", "y", "marker"}  # no text, ids or styling per frame
+        np.testing.assert_array_equal(_decode(points["x"]), layouts[dim][rows, 0])
+        codes = _decode(points["marker"]["color"])
+        assert points["marker"]["color"]["dtype"] == "u1"
+        colours = [scale[2 * int(c)][1] for c in codes]
+        assert colours == [community_colour(c) for c in labels[dim][rows]]
+
+
+def test_ladder_animation_at_50k_documents_sends_under_2_mb():
+    n = 50_000
+    layouts, labels = _ladder(n, dims=(768, 512, 256, 128, 64, 32))
+    hover = hover_texts(["word " * 60] * n, [f"file.csv:{i}" for i in range(n)], None)
+    fig = ladder_animation(layouts, labels, hover)
+    assert len(fig.data[0].x) == ANIMATION_POINT_LIMIT
+    assert payload_bytes(fig) <= 2_000_000
 
 
 def test_edge_segments_join_the_endpoints_of_each_edge():

@@ -7,13 +7,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io
 from plotly.colors import qualitative
 
 from core.analysis.graph import Graph
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
-WEBGL_THRESHOLD = 5_000
+WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
+HOVER_TEXT_LIMIT = 5_000  # more points than this hover with community and row, not text
+MAP_POINT_LIMIT = 100_000  # more documents than this: the map draws a fixed sample
+ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of this size
+# As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
+NETWORK_FIGURE_LIMIT = 1_500
 EXCERPT_CHARS = 160
+ROW_HOVER = "<b>%{fullData.name}</b><br>row %{customdata}<extra></extra>"
 
 
 def escape(text: str) -> str:
@@ -56,6 +63,50 @@ def _scatter_class(n: int):
     return go.Scattergl if n > WEBGL_THRESHOLD else go.Scatter
 
 
+def sample_rows(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    """Which rows to draw: all of them, or a fixed random sample of `limit` sorted rows (the
+    same rows as core.viz.network.sample_nodes)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def sample_note(shown: int, total: int, what: str = "documents") -> str:
+    """The on-screen statement of a sample's size."""
+    return f"showing a fixed sample of {shown:,} of {total:,} {what}"
+
+
+def hover_caption(n: int) -> str:
+    """What a map of n documents shows on hover, for a caption; empty when it shows the text."""
+    if n <= HOVER_TEXT_LIMIT:
+        return ""
+    return (
+        f"Above {HOVER_TEXT_LIMIT:,} documents the map's hover shows each point's community and "
+        "row (0-based) only, which keeps the page light."
+    )
+
+
+def payload_bytes(fig: go.Figure) -> int:
+    """Bytes of the figure as st.plotly_chart sends it to the browser."""
+    return len(plotly.io.to_json(fig.to_dict(), validate=False).encode())
+
+
+def _note(fig: go.Figure, text: str) -> go.Figure:
+    fig.add_annotation(
+        text=escape(text),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 12, "color": "#444"},
+        bgcolor="rgba(255,255,255,0.8)",
+    )
+    return fig
+
+
 def style(
     fig: go.Figure,
     title: str,
@@ -94,22 +145,27 @@ def _node_traces(
     labels: np.ndarray,
     names: dict[int, str],
     hover: Sequence[str],
+    rows: np.ndarray,
     size: int,
 ) -> list:
-    scatter = _scatter_class(len(labels))
+    """One trace per community over `rows`: float32 positions, int32 rows as customdata, and
+    per-point hover text only up to HOVER_TEXT_LIMIT points."""
+    scatter = _scatter_class(len(rows))
+    with_text = len(rows) <= HOVER_TEXT_LIMIT
+    drawn = labels[rows]
     traces = []
-    for community in sorted(np.unique(labels).tolist()):
-        members = np.flatnonzero(labels == community)
+    for community in sorted(np.unique(drawn).tolist()):
+        members = rows[drawn == community]
         traces.append(
             scatter(
-                x=coords[members, 0],
-                y=coords[members, 1],
+                x=coords[members, 0].astype(np.float32),
+                y=coords[members, 1].astype(np.float32),
                 mode="markers",
                 name=escape(names.get(community, str(community))),
                 marker={"size": size, "color": community_colour(community), "line": {"width": 0}},
-                text=[hover[i] for i in members],
-                customdata=members,
-                hovertemplate="%{text}<extra></extra>",
+                text=[hover[i] for i in members] if with_text else None,
+                customdata=members.astype(np.int32),
+                hovertemplate="%{text}<extra></extra>" if with_text else ROW_HOVER,
             )
         )
     return traces
@@ -124,11 +180,15 @@ def map_figure(
     title: str = "",
     width: int | None = None,
     height: int = 600,
+    limit: int = MAP_POINT_LIMIT,
 ) -> go.Figure:
-    """The 2-D map, one trace per community (legend = keyword names); customdata = row index."""
-    size = 7 if len(labels) <= 2_000 else 4
-    fig = go.Figure(_node_traces(coords, labels, names, hover, size))
-    return _layout(fig, title, width, height)
+    """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
+    Beyond `limit` documents it draws a fixed sample and says so on the map."""
+    rows = sample_rows(len(labels), limit)
+    size = 7 if len(rows) <= 2_000 else 4
+    fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size))
+    _layout(fig, title, width, height)
+    return _note(fig, sample_note(len(rows), len(labels))) if len(rows) < len(labels) else fig
 
 
 def edge_segments(coords: np.ndarray, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -150,10 +210,17 @@ def network_figure(
     title: str = "",
     width: int | None = None,
     height: int = 600,
+    limit: int = NETWORK_FIGURE_LIMIT,
 ) -> go.Figure:
-    """The similarity graph drawn at the map's positions: a static twin of the pyvis view."""
-    xs, ys = edge_segments(coords, graph)
-    edges = _scatter_class(graph.edge_count)(
+    """The similarity graph drawn at the map's positions: a static twin of the pyvis view, with
+    the same fixed sample of at most `limit` nodes and the edges between them."""
+    rows = sample_rows(graph.n, limit)
+    kept = np.zeros(graph.n, dtype=bool)
+    kept[rows] = True
+    both = kept[graph.src] & kept[graph.dst]
+    shown = Graph(graph.n, graph.src[both], graph.dst[both], graph.weight[both])
+    xs, ys = edge_segments(coords, shown)
+    edges = _scatter_class(shown.edge_count)(
         x=xs,
         y=ys,
         mode="lines",
@@ -162,9 +229,17 @@ def network_figure(
         name="edges",
         showlegend=False,
     )
-    size = 6 if len(labels) <= 2_000 else 3
-    fig = go.Figure([edges, *_node_traces(coords, labels, names, hover, size)])
-    return _layout(fig, title, width, height)
+    size = 6 if len(rows) <= 2_000 else 3
+    fig = go.Figure([edges, *_node_traces(coords, labels, names, hover, rows, size)])
+    _layout(fig, title, width, height)
+    return _note(fig, sample_note(len(rows), graph.n, "nodes")) if len(rows) < graph.n else fig
+
+
+def _palette_scale() -> list[list]:
+    """A stepped colorscale taking code c (with cmin -0.5, cmax len(PALETTE) - 0.5) to
+    PALETTE[c]."""
+    k = len(PALETTE)
+    return [[edge / k, colour] for c, colour in enumerate(PALETTE) for edge in (c, c + 1)]
 
 
 def ladder_animation(
@@ -174,37 +249,47 @@ def ladder_animation(
     *,
     title: str = "",
     height: int = 650,
+    limit: int = ANIMATION_POINT_LIMIT,
 ) -> go.Figure:
-    """The map played through the ladder (largest size first, then back up): one frame per size,
-    points keyed by row so plotly moves them smoothly; colours follow matched community ids."""
+    """The map played through the ladder (largest size first, then back up): one frame per size
+    over a fixed sample of at most `limit` documents. Points keep their order in every frame, so
+    plotly moves them smoothly (SVG markers: WebGL would jump); frames carry only float32
+    positions and uint8 colour codes, and hover text is sent once."""
     down = sorted(layouts, reverse=True)
     sequence = down + down[-2:0:-1]
     n = len(hover)
-    ids = [str(i) for i in range(n)]
+    rows = sample_rows(n, limit)
 
-    def trace(dim: int) -> go.Scatter:
+    def points(dim: int, **extra) -> go.Scatter:
         return go.Scatter(
-            x=layouts[dim][:, 0].tolist(),
-            y=layouts[dim][:, 1].tolist(),
-            ids=ids,
-            mode="markers",
-            marker={
-                "size": 6 if n <= 2_000 else 3,
-                "color": [community_colour(c) for c in labels[dim]],
-            },
-            text=list(hover),
-            hovertemplate="%{text}<extra></extra>",
-            showlegend=False,
+            x=layouts[dim][rows, 0].astype(np.float32),
+            y=layouts[dim][rows, 1].astype(np.float32),
+            marker={"color": (labels[dim][rows] % len(PALETTE)).astype(np.uint8)},
+            **extra,
         )
 
     def caption(dim: int) -> str:
         return f"{dim} dims · {np.unique(labels[dim]).size} communities"
 
     frames = [
-        go.Frame(data=[trace(dim)], name=f"{step}", layout={"title": {"text": caption(dim)}})
+        go.Frame(data=[points(dim)], name=f"{step}", layout={"title": {"text": caption(dim)}})
         for step, dim in enumerate(sequence)
     ]
-    fig = go.Figure(data=[trace(sequence[0])], frames=frames)
+    first = points(
+        sequence[0],
+        mode="markers",
+        text=[hover[i] for i in rows],
+        hovertemplate="%{text}<extra></extra>",
+        showlegend=False,
+    )
+    first.marker.update(
+        size=6 if len(rows) <= 2_000 else 3,
+        colorscale=_palette_scale(),
+        cmin=-0.5,
+        cmax=len(PALETTE) - 0.5,
+        showscale=False,
+    )
+    fig = go.Figure(data=[first], frames=frames)
     play = {
         "frame": {"duration": 900, "redraw": False},
         "transition": {"duration": 600},
@@ -246,11 +331,11 @@ def ladder_animation(
         ],
     )
     _layout(fig, title or caption(sequence[0]), None, height)
-    all_xy = np.vstack([layouts[d] for d in down])
+    all_xy = np.vstack([layouts[d][rows] for d in down])
     pad = 0.05 * (all_xy.max(axis=0) - all_xy.min(axis=0))
     fig.update_xaxes(range=[all_xy[:, 0].min() - pad[0], all_xy[:, 0].max() + pad[0]])
     fig.update_yaxes(range=[all_xy[:, 1].min() - pad[1], all_xy[:, 1].max() + pad[1]])
-    return fig
+    return _note(fig, sample_note(len(rows), n)) if len(rows) < n else fig
 
 
 def add_pins(
