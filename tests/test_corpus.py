@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from core.errors import ExplorerError
-from core.io import corpus
+from core.io import corpus, zipsafe
 from core.io.corpus import (
     Corpus,
     Limits,
@@ -460,6 +460,43 @@ def test_zip_with_too_many_members_is_explained() -> None:
     archive = zip_bytes({f"{i}.md": b"doc" for i in range(6)})
     with pytest.raises(ExplorerError, match="holds 6 files; the limit is 5 per zip"):
         read_files([("many.zip", archive)], limits=Limits(max_zip_members=5))
+
+
+def test_zip_declaring_a_million_entries_is_refused_before_its_directory_is_parsed() -> None:
+    # 60,000 empty-named entries make a ~3 MB directory; the end record's count is read first
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(60_000):
+            archive.writestr(f"d/{i}/", b"")
+    data = buffer.getvalue()
+    assert zipsafe.declared_entries(data) == 60_000
+    parsed = []
+    original = zipfile.ZipFile._RealGetContents
+    zipfile.ZipFile._RealGetContents = lambda self: parsed.append(1) or original(self)
+    try:
+        with pytest.raises(ExplorerError, match=r"declares 60,000 entries; the limit is 20,000"):
+            read_files([("many.zip", data)])
+    finally:
+        zipfile.ZipFile._RealGetContents = original
+    assert parsed == []
+
+
+def test_zip64_entry_count_is_read_from_the_zip64_end_record() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
+        for i in range(70_000):  # over 65,535 entries forces the zip64 end record
+            archive.writestr(f"{i}/", b"")
+    assert zipsafe.declared_entries(buffer.getvalue()) == 70_000
+    assert zipsafe.declared_entries(b"not a zip") is None
+
+
+def test_document_limit_is_set_by_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Limits().max_documents == 200_000
+    monkeypatch.setenv("MGE_MAX_DOCUMENTS", "3")
+    with pytest.raises(ExplorerError, match=r"has 4 .*limit of 3 documents"):
+        read_files([("rows.csv", b"text\na\nb\nc\nd\n")], limits=Limits())
+    monkeypatch.setenv("MGE_MAX_DOCUMENTS", "lots")
+    assert Limits().max_documents == 200_000
 
 
 def test_zip_bomb_is_refused_from_its_headers_without_unpacking() -> None:

@@ -164,9 +164,10 @@ def test_communities_reach_at_least_the_planted_partitions_modularity():
     g = ig.Graph(n=graph.n, edges=np.column_stack([graph.src, graph.dst]).tolist())
     weights = graph.weight.tolist()
     found = communities(graph, resolution=1.0)
-    assert g.modularity(found.tolist(), weights=weights) >= g.modularity(
-        truth.tolist(), weights=weights
-    ) - 1e-9
+    assert (
+        g.modularity(found.tolist(), weights=weights)
+        >= g.modularity(truth.tolist(), weights=weights) - 1e-9
+    )
     finer = communities(graph, resolution=3.0)
     assert np.unique(finer).size > np.unique(found).size  # resolution keeps its meaning
 

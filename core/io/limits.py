@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from core.errors import ExplorerError
 
 MB = 1024 * 1024
+MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"
+DEFAULT_MAX_DOCUMENTS = 200_000
+
+
+def _max_documents() -> int:
+    """The server's document limit: MGE_MAX_DOCUMENTS if set (a whole number), else 200,000."""
+    value = os.environ.get(MAX_DOCUMENTS_ENV, "").strip().replace("_", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_DOCUMENTS
 
 
 @dataclass(frozen=True)
@@ -15,9 +24,10 @@ class Limits:
 
     max_file_bytes: int = 50 * MB
     max_total_bytes: int = 200 * MB
-    max_documents: int = 50_000
+    max_documents: int = field(default_factory=_max_documents)
     max_doc_chars: int = 20_000
     max_zip_members: int = 2_000
+    max_zip_entries: int = 20_000  # every entry, folders and skipped files included
     max_zip_uncompressed: int = 200 * MB
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import PurePosixPath
@@ -16,11 +17,36 @@ from core.io.limits import Limits, size_text, too_large
 _CHUNK = 64 * 1024
 _DRIVE_PREFIX = re.compile(r"^[A-Za-z]:")
 _MEMBER_TEXT = ", ".join(READERS)
+_END_RECORD = b"PK\x05\x06"  # end of central directory: its entry count is at bytes 10-11
+_ZIP64_LOCATOR = b"PK\x06\x07"  # points at the zip64 end record, whose count is at 32-39
+_END_SEARCH = 22 + 0xFFFF  # the end record plus the longest archive comment
+
+
+def declared_entries(data: bytes) -> int | None:
+    """How many entries the archive's end record declares, read before the central directory
+    is parsed (a small zip can declare a million entries); None if there is no end record."""
+    tail_start = max(0, len(data) - _END_SEARCH)
+    end = data.rfind(_END_RECORD, tail_start)
+    if end < 0 or end + 22 > len(data):
+        return None
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    locator = end - 20
+    if count == 0xFFFF and locator >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR:
+        (record,) = struct.unpack_from("<Q", data, locator + 8)
+        if record + 40 <= len(data):
+            (count,) = struct.unpack_from("<Q", data, record + 32)
+    return count
 
 
 def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
     """The supported members of a zip, read in memory with sizes checked from the headers and
     again while decompressing; unsafe paths, hidden files, folders and nested zips are skipped."""
+    entries = declared_entries(data)
+    if entries is not None and entries > limits.max_zip_entries:
+        raise ExplorerError(
+            f"{name} declares {entries:,} entries; the limit is {limits.max_zip_entries:,} "
+            "per zip. Split it into several zips."
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
