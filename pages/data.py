@@ -16,7 +16,6 @@ from core.io.corpus import (
     corpus_name,
     label_columns,
     load_demo_corpus,
-    read_files,
     text_columns,
 )
 from core.io.vectors import upload_vectors
@@ -45,7 +44,7 @@ uploads = st.file_uploader(
 )
 if uploads:
     try:
-        table = read_files([(f.name, f.getvalue()) for f in uploads])
+        table = state.read_uploads(uploads)
         texts = text_columns(table)
         if not texts:
             raise ExplorerError("No column in these files holds text. Check the files' format.")
