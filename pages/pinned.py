@@ -2,11 +2,19 @@
 
 import streamlit as st
 
-from core.analysis.pinned import neighbour_changes, neighbour_table, selected_rows
+from core.analysis.pinned import (
+    find_documents,
+    neighbour_changes,
+    neighbour_table,
+    selected_rows,
+)
 from core.viz.figures import add_pins, map_figure
 from pages import state, widgets
 
 state.require_entrypoint()
+
+ALL_OPTIONS_UP_TO = 2_000
+SEARCH_OPTIONS = 200
 
 st.title("Pinned documents")
 pipe = state.pipeline()
@@ -18,9 +26,23 @@ st.caption("Pick documents and see which of their neighbours each size keeps, lo
 row_of = {doc_id: row for row, doc_id in enumerate(corpus.ids)}
 st.session_state.setdefault("pins", [corpus.ids[0]])
 st.session_state.pins = [p for p in st.session_state.pins if p in row_of]
+# Every document as an option would send the whole corpus to the browser on each rerun; large
+# corpora offer the pins plus the documents matching a search.
+if len(corpus) > ALL_OPTIONS_UP_TO:
+    query = st.text_input(
+        "Find documents to pin (id or text contains…)",
+        help=f"The list below offers up to {SEARCH_OPTIONS} matches; points can also be picked "
+        "on the map.",
+    )
+    matches = [
+        corpus.ids[row] for row in find_documents(corpus.ids, corpus.texts, query, SEARCH_OPTIONS)
+    ]
+    options = list(dict.fromkeys([*st.session_state.pins, *matches]))
+else:
+    options = corpus.ids
 pinned_ids = st.multiselect(
     "Documents to follow",
-    options=corpus.ids,
+    options=options,
     format_func=lambda doc_id: f"{doc_id} · {corpus.texts[row_of[doc_id]][:80]}",
     key="pins",
 )

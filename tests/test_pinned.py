@@ -6,7 +6,12 @@ import numpy as np
 
 from core.analysis.keywords import TermCounts
 from core.analysis.ladder import compute_views
-from core.analysis.pinned import neighbour_changes, neighbour_table, selected_rows
+from core.analysis.pinned import (
+    find_documents,
+    neighbour_changes,
+    neighbour_table,
+    selected_rows,
+)
 
 
 def _views():
@@ -49,3 +54,13 @@ def test_selected_rows_reads_customdata_and_skips_pin_markers():
         {"customdata": 5},
     ]
     assert selected_rows(points) == [2, 5]
+
+
+def test_find_documents_matches_ids_and_text_case_insensitively_up_to_a_limit() -> None:
+    ids = ["alpha", "beta", "Gamma", "delta"]
+    texts = ["tennis serve", "Tennis racket", "chess", "golf"]
+    assert find_documents(ids, texts, "TENNIS", 10) == [0, 1]
+    assert find_documents(ids, texts, "gam", 10) == [2]
+    assert find_documents(ids, texts, "tennis", 1) == [0]
+    assert find_documents(ids, texts, "  ", 3) == [0, 1, 2]
+    assert find_documents(ids, texts, "nowhere", 3) == []

@@ -63,3 +63,16 @@ def selected_rows(points: Sequence[Mapping]) -> list[int]:
         if value is not None:
             rows.add(int(value))
     return sorted(rows)
+
+
+def find_documents(ids: Sequence[str], texts: Sequence[str], query: str, limit: int) -> list[int]:
+    """Rows whose id or text contains `query` (case-insensitive), first `limit` in corpus order;
+    an empty query finds the first `limit` rows."""
+    needle = query.strip().casefold()
+    found = []
+    for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+        if not needle or needle in doc_id.casefold() or needle in text.casefold():
+            found.append(row)
+            if len(found) == limit:
+                break
+    return found
