@@ -55,3 +55,26 @@ def test_texts_without_usable_words_give_empty_keywords():
 def test_community_names_join_id_and_keywords():
     names = community_names({0: ("serve", "racket"), 4: ()})
     assert names == {0: "0 · serve, racket", 4: "4"}
+
+
+def test_sparse_keywords_equal_the_dense_c_tf_idf_with_ties_in_term_order():
+    rng = np.random.default_rng(3)
+    vocabulary = ["serve", "racket", "violin", "bread", "flour", "chess", "pawn", "river"]
+    texts = [" ".join(rng.choice(vocabulary, size=rng.integers(1, 6))) for _ in range(120)]
+    labels = rng.integers(0, 7, size=120)
+    counts = TermCounts(texts)
+    dense = counts.matrix.toarray().astype(float)
+    ids = np.unique(labels)
+    tf = np.array([dense[labels == c].sum(axis=0) for c in ids])
+    tf /= np.maximum(tf.sum(axis=1, keepdims=True), 1.0)
+    idf = np.log1p(dense.sum() / ids.size / np.maximum(dense.sum(axis=0), 1))
+    scores = tf * idf
+    expected = {
+        int(c): tuple(
+            str(counts.terms[j])
+            for j in np.argsort(-scores[row], kind="stable")[:3]
+            if scores[row, j] > 0
+        )
+        for row, c in enumerate(ids)
+    }
+    assert counts.keywords(labels) == expected

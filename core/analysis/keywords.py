@@ -33,15 +33,18 @@ class TermCounts:
             (np.ones(labels.size), (np.searchsorted(ids, labels), np.arange(labels.size))),
             shape=(ids.size, labels.size),
         )
-        tf = np.asarray((member @ self.matrix).todense(), dtype=np.float64)
-        tf /= np.maximum(tf.sum(axis=1, keepdims=True), 1.0)
+        counts = (member @ self.matrix).tocsr()  # communities × terms, sparse
+        totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
         average_words = self.matrix.sum() / max(ids.size, 1)
         idf = np.log1p(average_words / np.maximum(np.asarray(self.matrix.sum(axis=0)).ravel(), 1))
-        scores = tf * idf
+        scores = (sparse.diags(1.0 / totals) @ counts @ sparse.diags(idf)).tocsr()
         out = {}
         for row, c in enumerate(ids):
-            best = np.argsort(-scores[row], kind="stable")[:top]
-            out[int(c)] = tuple(str(self.terms[j]) for j in best if scores[row, j] > 0)
+            start, end = scores.indptr[row], scores.indptr[row + 1]
+            terms, values = scores.indices[start:end], scores.data[start:end]
+            # highest score first, ties by term order (as a stable sort of the dense row)
+            best = np.lexsort((terms, -values))[:top]
+            out[int(c)] = tuple(str(self.terms[terms[j]]) for j in best if values[j] > 0)
         return out
 
 
