@@ -15,8 +15,6 @@ from core.analysis.lineage import (
     cluster_tree,
     describe,
     lineage_events,
-    sankey_data,
-    step_summary,
     tree_bytes,
 )
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
@@ -41,7 +39,7 @@ from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, default_ordering
 from core.store import ResultStore
 from core.viz.figures import map_figure, network_figure
-from core.viz.lineage_plots import sankey_figure, tree_figure
+from core.viz.lineage_plots import tree_figure
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -164,7 +162,7 @@ def run(args: argparse.Namespace) -> list[Path]:
         events = lineage_events(dims_, labels, names)
         record = {
             "dims": dims_,
-            "steps": step_summary(dims_, labels).to_dict("records"),
+            "steps": pipe.lineage_summary().to_dict("records"),
             "events": [{**event.__dict__, "text": describe(event)} for event in events],
             "communities": {str(d): labels[d].tolist() for d in dims_},
             "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims_},
@@ -176,7 +174,7 @@ def run(args: argparse.Namespace) -> list[Path]:
         if formats:
             keep_exporter_warm()
         figures: list[tuple[str, int | None, object]] = [
-            ("sankey", None, sankey_figure(sankey_data(dims_, labels, names), title="Communities")),
+            ("sankey", None, pipe.sankey()),
             ("tree", None, tree_figure(tree, title="Cluster tree")),
         ]
         bar.update()

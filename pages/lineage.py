@@ -7,12 +7,10 @@ from core.analysis.lineage import (
     describe,
     label_agreement,
     lineage_events,
-    sankey_data,
-    step_summary,
     tree_bytes,
 )
 from core.io.export import figure_bytes
-from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
+from core.viz.lineage_plots import containment_figure, tree_figure
 from pages import state, widgets
 
 state.require_entrypoint()
@@ -26,10 +24,8 @@ st.caption(
     + state.ordering_note(choice)
 )
 
-summary = step_summary(dims, labels)
-sankey = sankey_figure(
-    sankey_data(dims, labels, names), title="Communities across the ladder", height=700
-)
+summary = pipe.lineage_summary()
+sankey = pipe.sankey()
 st.plotly_chart(sankey, key="sankey")
 left, right = st.columns([2, 3])
 with left:
