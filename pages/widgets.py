@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -37,17 +38,21 @@ def show_error(error: ExplorerError) -> None:
 
 class ProgressBar:
     """A progress callback (share, text) that draws a bar on first use, and removes it on exit;
-    a result that is already computed reports nothing, so no bar flashes."""
+    a result that is already computed reports nothing, so no bar flashes. Once a step has run a
+    few seconds the bar adds an estimate of the time left."""
 
     def __init__(self) -> None:
         self._bar = None
+        self._start = time.monotonic()
 
     def __call__(self, share: float, text: str) -> None:
         share = min(max(share, 0.0), 1.0)
         if self._bar is None:
+            self._start = time.monotonic()
             self._bar = st.progress(share, text=text)
         else:
-            self._bar.progress(share, text=text)
+            left = time_left(share, time.monotonic() - self._start)
+            self._bar.progress(share, text=f"{text} · {left}" if left else text)
 
     def __enter__(self) -> ProgressBar:
         return self
@@ -55,6 +60,17 @@ class ProgressBar:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.empty()
+
+
+def time_left(share: float, elapsed: float) -> str:
+    """ "about 2 min left" from the share done and the seconds taken so far; empty while too
+    early to tell (under 3 s or 2 % in) or when done."""
+    if elapsed < 3 or share < 0.02 or share >= 1:
+        return ""
+    seconds = elapsed * (1 - share) / share
+    if seconds < 60:
+        return f"about {max(5, round(seconds / 5) * 5)} s left"
+    return f"about {round(seconds / 60)} min left"
 
 
 Download = tuple[str, Callable[[], bytes], str, str, str]

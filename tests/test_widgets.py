@@ -7,7 +7,7 @@ import html
 import pytest
 from markdown_it import MarkdownIt
 
-from pages.widgets import plain
+from pages.widgets import plain, time_left
 
 HOSTILE = [
     "**bold** _it_ `code` ~~strike~~",
@@ -34,3 +34,19 @@ def test_plain_text_renders_as_written_through_commonmark(text):
 
 def test_plain_leaves_ordinary_names_alone():
     assert plain("wordllama-l2-supercat (OSError).") == "wordllama-l2-supercat (OSError)."
+
+
+@pytest.mark.parametrize(
+    ("share", "elapsed", "expected"),
+    [
+        (0.5, 2.0, ""),  # too early to tell
+        (0.01, 30.0, ""),
+        (1.0, 30.0, ""),
+        (0.5, 20.0, "about 20 s left"),
+        (0.25, 10.0, "about 30 s left"),
+        (0.9, 10.0, "about 5 s left"),
+        (0.2, 60.0, "about 4 min left"),
+    ],
+)
+def test_time_left_extrapolates_the_rate_so_far(share, elapsed, expected):
+    assert time_left(share, elapsed) == expected
