@@ -1,0 +1,158 @@
+"""Slider timing in the real app: upload a corpus on the Corpus page, wait for the Explore page's
+UMAP maps, then step the dimension slider with the arrow keys, timing each step from the key
+press until the page shows the new size's numbers and counting the websocket bytes it cost."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from scale_workers import peak_rss
+
+from tests.browser_support import (
+    SLIDER_NAME,
+    browser_page,
+    running_app,
+    wait_until_maps_ready,
+)
+
+QUIET_SECONDS = 1.0  # a step is over once no frame has arrived for this long
+
+
+def _server_pid() -> int:
+    """The `streamlit run` process that running_app started (a child of this process)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = stat.read_text().rsplit(")", 1)[1].split()[1]
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if ppid == me and b"streamlit" in command:
+            return int(stat.parent.name)
+    raise RuntimeError("the streamlit server process was not found")
+
+
+def _upload_file(csv_path: Path, folder: Path) -> Path:
+    """The corpus as a TSV of text and label (tab-free texts, so no delimiter sniffing)."""
+    target = folder / f"{csv_path.stem}.tsv"
+    with csv_path.open(newline="", encoding="utf-8") as src, target.open("w", newline="") as out:
+        writer = csv.writer(out, delimiter="\t")
+        writer.writerow(["text", "label"])
+        writer.writerows((row["text"], row["label"]) for row in csv.DictReader(src))
+    return target
+
+
+def _path(dims: list[int], steps: int) -> list[int]:
+    """The sizes visited by `steps` arrow presses from the full size: down the ladder, back up,
+    and so on."""
+    ladder = sorted(dims)
+    position, direction, visited = len(ladder) - 1, -1, []
+    for _ in range(steps):
+        if not 0 <= position + direction < len(ladder):
+            direction = -direction
+        position += direction
+        visited.append(ladder[position])
+    return visited
+
+
+def slider_timings(
+    csv_path: Path, n: int, dims: list[int], ladder: str, steps: int, timeout_s: float
+) -> dict:
+    """Per step: key press → new numbers shown (s), key press → the step's last websocket frame
+    (s) and websocket payload bytes received; plus time to the maps and the server's peak RSS."""
+    frames: list[tuple[float, int]] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        size = len(payload) if isinstance(payload, bytes) else len(payload.encode())
+        frames.append((time.perf_counter(), size))
+
+    timeout_ms = timeout_s * 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        upload = _upload_file(csv_path, Path(tmp))
+        with running_app(Path(tmp) / "server.log") as url, browser_page(url) as page:
+            page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+            page.reload()  # a new session, whose websocket is now listened to
+            page.get_by_role("link", name="Corpus & model").click()
+            start = time.perf_counter()  # upload → first map includes parsing and embedding
+            page.locator('input[type="file"]').first.set_input_files(str(upload))
+            page.get_by_role("button", name="Use these documents").click(timeout=timeout_ms)
+            page.get_by_text(f"· {n:,} documents").first.wait_for(timeout=timeout_ms)
+            if ladder:
+                box = page.get_by_role("textbox", name="Dimension ladder")
+                box.fill(ladder)
+                box.press("Enter")
+            page.get_by_role("link", name="Explore").click()
+            wait_until_maps_ready(page, timeout_ms=timeout_ms)
+            ready = time.perf_counter() - start
+            # steps are timed once every size is ready (the background status line is gone and
+            # no longer redraws every second)
+            page.get_by_text("Computing in the background").wait_for(
+                state="detached", timeout=timeout_ms
+            )
+            every_size = time.perf_counter() - start
+            slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
+            shown, complete, sizes = [], [], []
+            previous, path = max(dims), _path(dims, steps)
+            for dim in path:
+                _wait_quiet(page, frames)
+                frames.clear()
+                # while a rerun renders the previous slider can still be there: wait for one
+                page.wait_for_function(
+                    "(name) => document.querySelectorAll("
+                    "`input[aria-label^='${name}']`).length === 1",
+                    arg=SLIDER_NAME,
+                    timeout=timeout_ms,
+                )
+                slider.focus()
+                pressed = time.perf_counter()
+                page.keyboard.press("ArrowLeft" if dim < previous else "ArrowRight")
+                page.wait_for_function(
+                    """(bytes) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                             .some(m => m.innerText.includes('Bytes per vector')
+                                   && m.innerText.trim().endsWith(bytes))""",
+                    arg=f"{dim * 4:,}",
+                    timeout=timeout_ms,
+                )
+                shown.append(time.perf_counter() - pressed)
+                _wait_quiet(page, frames)
+                complete.append(max((t for t, _ in frames), default=pressed) - pressed)
+                sizes.append(sum(size for _, size in frames))
+                previous = dim
+            server_rss = peak_rss(_server_pid())
+    return {
+        "first map (s)": round(ready, 2),
+        "every size (s)": round(every_size, 2),
+        "dims": path,
+        "shown (s)": [round(s, 3) for s in shown],
+        "complete (s)": [round(s, 3) for s in complete],
+        "bytes": sizes,
+        "shown p50": statistics.median(shown),
+        "shown p95": _p95(shown),
+        "complete p50": statistics.median(complete),
+        # Streamlit lets the browser keep large messages for a couple of runs, so going back to
+        # the size just left costs little: that turn-around step is cheap in "bytes"
+        "bytes p50": statistics.median(sizes),
+        "server peak rss": server_rss,
+    }
+
+
+def _wait_quiet(page, frames: list[tuple[float, int]], limit_s: float = 600) -> None:
+    """Wait until no websocket frame has arrived for QUIET_SECONDS (events are delivered while
+    Playwright waits)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit_s:
+        page.wait_for_timeout(100)
+        last = frames[-1][0] if frames else start
+        if time.perf_counter() - max(last, start) >= QUIET_SECONDS:
+            return
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
