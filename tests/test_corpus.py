@@ -379,9 +379,11 @@ def test_csv_with_unbalanced_rows_is_explained() -> None:
         read_files([("data.csv", b"a,b\n1,2,3\n4,5,6\n")])
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "sheet.xlsx", "noextension"])
+@pytest.mark.parametrize("name", ["slides.pptx", "sheet.xlsx", "noextension"])
 def test_unsupported_extension_lists_the_supported_ones(name: str) -> None:
-    with pytest.raises(ExplorerError, match=r"unsupported file type.*\.txt, \.md.*\.zip"):
+    with pytest.raises(
+        ExplorerError, match=r"unsupported file type.*\.txt, \.md.*\.pdf, \.docx, \.html.*\.zip"
+    ):
         read_files([(name, b"whatever")])
 
 
@@ -423,7 +425,7 @@ def test_zip_members_are_read_as_if_uploaded() -> None:
             "docs/": b"",
             "__MACOSX/docs/._a.txt": b"\x00\x05junk",
             "docs/.DS_Store": b"\x00junk",
-            "docs/readme.pdf": b"%PDF-1.4",
+            "docs/picture.png": b"\x89PNG",
         }
     )
     table = read_files([("Upload.ZIP", archive)])
