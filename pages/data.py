@@ -18,12 +18,15 @@ from core.io.corpus import (
     load_demo_corpus,
     text_columns,
 )
+from core.io.limits import DEFAULT_LIMITS
+from core.io.passages import split_passages
 from core.io.vectors import upload_vectors
 from pages import state, widgets
 
 state.require_entrypoint()
 
 NONE = "(none)"
+WHOLE, PARAGRAPHS, WINDOWS = "one per row or file", "one per paragraph", "passages of N words"
 OTHER = "other"
 
 st.title("Corpus & model")
@@ -40,7 +43,8 @@ uploads = st.file_uploader(
     type=[ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS],
     accept_multiple_files=True,
     help=".txt: one document per line (one per file when several are uploaded) · .md: one per "
-    "file · .csv/.tsv: pick the text column · .jsonl/.json: records or strings · .zip of these",
+    "file · .csv/.tsv: pick the text column · .jsonl/.json: records or strings · .pdf (text "
+    "layer), .docx, .html/.htm (visible text): one per file · .zip of these",
 )
 if uploads:
     try:
@@ -49,6 +53,21 @@ if uploads:
         if not texts:
             raise ExplorerError("No column in these files holds text. Check the files' format.")
         text_column = st.selectbox("Text column", texts)
+        split = st.radio(
+            "Documents",
+            [WHOLE, PARAGRAPHS, WINDOWS],
+            horizontal=True,
+            help="Split long documents into passages; each passage keeps the name of its "
+            "document in a 'document' column, which can serve as the label.",
+        )
+        if split != WHOLE:
+            budget = (
+                st.number_input("Words per passage (at most)", 20, 2_000, 200, step=20)
+                if split == WINDOWS
+                else None
+            )
+            table = split_passages(table, text_column, words=budget, limits=DEFAULT_LIMITS)
+            st.caption(f"{len(table):,} passages.")
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
         st.dataframe(table.head(20), hide_index=True)
         if st.button("Use these documents", type="primary"):

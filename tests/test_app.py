@@ -303,3 +303,27 @@ def test_file_names_in_messages_are_shown_as_written_not_as_markdown():
     at.file_uploader[0].upload("**loud**_[x].json", b'[{"text": "a"').run()
     assert at.error
     assert "\\*\\*loud\\*\\*\\_\\[x\\].json" in at.error[0].value
+
+
+def test_html_pages_split_into_paragraph_passages_labelled_by_their_page():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    pages = {
+        f"{topic}.html": "".join(
+            f"<p>{topic} paragraph {i}: all about {topic} and more {topic}.</p>" for i in range(6)
+        ).encode()
+        + b"<script>alert('never a passage')</script>"
+        for topic in ("apples", "engines", "rivers")
+    }
+    at.file_uploader[0].upload("pages.zip", zip_bytes(pages), "application/zip").run()
+    assert not at.exception and not at.error
+    assert len(at.session_state.parsed_upload[1]) == 3  # one document per page, parsed once
+    at.radio[0].set_value("one per paragraph").run()
+    assert not at.exception and not at.error
+    at.selectbox[1].set_value("document").run()
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    corpus = at.session_state.corpus
+    assert len(corpus) == 18
+    assert corpus.ids[0] == "apples.html#1" and corpus.ids[-1] == "rivers.html#6"
+    assert corpus.labels[:7] == ("apples.html",) * 6 + ("engines.html",)
+    assert not any("alert" in text for text in corpus.texts)
