@@ -10,11 +10,16 @@ import numpy as np
 from core.analysis.graph import Graph
 
 _RNG_LOCK = threading.Lock()
+# Leiden passes over the graph. Measured on 100k docstring paragraphs (kNN graphs of ~780k
+# edges): running to convergence took 12 s at 256 dims and 52 s at 32 dims; 5 passes took
+# 2.0 s and 2.6 s and reached modularity within 0.004 of it (0.7599 vs 0.7608, 0.6162 vs 0.6196).
+LEIDEN_ITERATIONS = 5
 
 
 def communities(graph: Graph, *, resolution: float = 1.0, seed: int = 42) -> np.ndarray:
-    """Leiden communities maximising modularity with a resolution (igraph's C implementation, run
-    to convergence), numbered by size, largest first; the same seed gives the same partition."""
+    """Leiden communities maximising modularity with a resolution (igraph's C implementation,
+    LEIDEN_ITERATIONS passes), numbered by size, largest first; the same seed gives the same
+    partition."""
     import igraph as ig
 
     g = ig.Graph(n=graph.n, edges=np.column_stack([graph.src, graph.dst]).tolist())
@@ -26,7 +31,7 @@ def communities(graph: Graph, *, resolution: float = 1.0, seed: int = 42) -> np.
                 objective_function="modularity",
                 weights=weights,
                 resolution=resolution,
-                n_iterations=-1,
+                n_iterations=LEIDEN_ITERATIONS,
             )
         finally:
             ig.set_random_number_generator(random)
