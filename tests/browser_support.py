@@ -107,7 +107,9 @@ def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     # The map comes after the PCA-preview note in the page, so once it is drawn the note's
     # absence means the UMAP maps are there.
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=timeout_ms)
-    page.get_by_text("Showing an instant PCA map").wait_for(state="detached", timeout=timeout_ms)
+    page.get_by_text("Showing an instant PCA map").first.wait_for(
+        state="detached", timeout=timeout_ms
+    )
 
 
 def step_slider_left(page, expected_bytes: str, timeout_ms: int = 60_000) -> None:
