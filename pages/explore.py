@@ -5,7 +5,7 @@ import streamlit as st
 from core.analysis.ladder import community_summary
 from core.background import precompute
 from core.io.export import figure_bytes, graph_bytes, to_networkx
-from core.viz.figures import map_figure, network_figure
+from core.viz.figures import hover_caption, map_figure, network_figure
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
 
@@ -79,6 +79,8 @@ def explorer() -> None:
                 "background; it replaces this one by itself."
             )
         st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
+        if caption := hover_caption(len(corpus)):
+            st.caption(caption)
 
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")

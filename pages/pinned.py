@@ -8,7 +8,7 @@ from core.analysis.pinned import (
     neighbour_table,
     selected_rows,
 )
-from core.viz.figures import add_pins, map_figure
+from core.viz.figures import add_pins, hover_caption, map_figure
 from pages import state, widgets
 
 state.require_entrypoint()
@@ -68,6 +68,8 @@ event = st.plotly_chart(
     on_select="rerun",
     selection_mode=("points", "box", "lasso"),
 )
+if caption := hover_caption(len(corpus)):
+    st.caption(caption)
 picked = [corpus.ids[row] for row in selected_rows(event.selection.points) if row not in pins]
 if picked:
     st.button(
