@@ -17,6 +17,7 @@ from core.analysis.lineage import (
     lineage_events,
     tree_bytes,
 )
+from core.analysis.measures import MEASURES
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
 from core.errors import ExplorerError
 from core.io.corpus import (
@@ -72,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dims", help="sizes to draw and export graphs for (default: every size)")
     p.add_argument("--k", type=int, default=10, help="neighbours per document (default: 10)")
     p.add_argument("--graph", choices=["knn", "mutual"], default="knn")
+    p.add_argument(
+        "--measure",
+        choices=list(MEASURES),
+        default="cosine",
+        help="similarity measure for the kNN graph, communities, recall and Spearman "
+        "(default: cosine; maps always use cosine)",
+    )
     p.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default: 1)")
     p.add_argument("--text-column", help="text column of a CSV/JSON corpus (default: best guess)")
     p.add_argument("--label-column", help="optional label column, for NMI/ARI and hover")
@@ -119,7 +127,9 @@ def run(args: argparse.Namespace) -> list[Path]:
     choice, uploaded = _choice(args, corpus)
     ladder = parse_dims(args.ladder) if args.ladder else ()
     wanted = parse_dims(args.dims) if args.dims else ()
-    settings = GraphSettings(k=args.k, kind=args.graph, resolution=args.resolution)
+    settings = GraphSettings(
+        k=args.k, kind=args.graph, resolution=args.resolution, measure=args.measure
+    )
     pipe = Pipeline(
         choice, settings=settings, ladder=(*ladder, *wanted), store=ResultStore(), uploaded=uploaded
     )

@@ -13,7 +13,7 @@ import pandas as pd
 
 from core.analysis.fidelity import fidelity_table
 from core.analysis.keywords import TermCounts, community_names
-from core.analysis.knn import Neighbours, knn, truncate
+from core.analysis.knn import Neighbours, knn
 from core.analysis.ladder import (
     DimensionView,
     GraphSettings,
@@ -25,6 +25,7 @@ from core.analysis.ladder import (
     recall_reference,
 )
 from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
+from core.analysis.measures import prefix_points, ranks_alike, truncate
 from core.embed.cache import cache_key
 from core.embed.models import ModelSpec, embed
 from core.embed.ordering import Ordered, order_dimensions
@@ -146,22 +147,36 @@ class Pipeline:
         )
 
     @property
-    def list_k(self) -> int:
-        """How many neighbours each size's lists hold: enough for the graph and for UMAP, so a
-        change of graph settings or a map never searches again."""
-        return max(self.settings.k, UMAP_NEIGHBOURS - 1)
+    def measure(self) -> str:
+        return self.settings.measure
 
-    def neighbours(self, dim: int) -> Neighbours:
-        """One size's kNN lists at list_k (computed once per size, whatever the graph settings)."""
+    def list_k(self, measure: str) -> int:
+        """How many neighbours each size's lists hold: enough for the graph and, for cosine (the
+        maps' measure), for UMAP, so a change of graph settings or a map never searches again."""
+        return max(self.settings.k, UMAP_NEIGHBOURS - 1) if measure == "cosine" else self.settings.k
+
+    def neighbours(self, dim: int, measure: str | None = None) -> Neighbours:
+        """One size's kNN lists under `measure` (default: the settings'), at list_k: computed
+        once per size and measure, whatever the other graph settings."""
+        measure = measure or self.measure
+        k = self.list_k(measure)
         return self.store.memo(
-            ("knn", self.fingerprint, dim, self.list_k),
-            lambda: knn(truncate(self.vectors, dim), self.list_k),
+            ("knn", self.fingerprint, dim, k, measure),
+            lambda: knn(prefix_points(self.vectors, dim, measure), k, measure),
+        )
+
+    def ranks_alike(self, dim: int) -> bool:
+        """True when every measure ranks neighbours alike at this size (see measures)."""
+        return self.store.memo(
+            ("ranks-alike", self.fingerprint, dim), lambda: ranks_alike(self.vectors, dim)
         )
 
     def _reference(self) -> RecallReference:
         return self.store.memo(
-            ("recall-reference", self.fingerprint, self.settings.k),
-            lambda: recall_reference(self.vectors, self.neighbours(self.full), self.settings.k),
+            ("recall-reference", self.fingerprint, self.settings.k, self.measure),
+            lambda: recall_reference(
+                self.vectors, self.neighbours(self.full), self.settings.k, self.measure
+            ),
         )
 
     def _view_key(self, dim: int) -> tuple:
@@ -210,12 +225,14 @@ class Pipeline:
         return ("layout", self.fingerprint, dim)
 
     def layout(self, dim: int) -> np.ndarray:
-        """One size's UMAP map (the full-size map first, which every other one starts from)."""
+        """One size's UMAP map (the full-size map first, which every other one starts from).
+        Maps are drawn from cosine neighbours whatever the measure: the picture of the embedding
+        stays put when only the graph's measure changes."""
         full = None if dim == self.full else self.layout(self.full)
         return self.store.memo(
             self._layout_key(dim),
             lambda: size_layout(
-                self.vectors, dim, full_layout=full, neighbours=self.neighbours(dim)
+                self.vectors, dim, full_layout=full, neighbours=self.neighbours(dim, "cosine")
             ),
         )
 
@@ -265,8 +282,9 @@ class Pipeline:
                 k=k,
                 communities={d: v.communities for d, v in views.items()},
                 neighbours={d: first_k(self.neighbours(d), k) for d in self.dims}
-                if k <= self.list_k
+                if k <= self.list_k(self.measure)
                 else None,
+                measure=self.measure,
             ),
         )
 

@@ -50,6 +50,7 @@ def explorer() -> None:
     k_used = view.neighbours.indices.shape[1]  # k is capped at n - 1 for tiny corpora
     cols[3].metric(f"Mean kNN recall@{k_used} vs {full}d", f"{view.mean_recall:.1%}")
     cols[4].metric("Bytes per vector (float32)", f"{dim * 4:,}")
+    widgets.measure_note(pipe, dim)
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
     map_fig = map_figure(coords, view.communities, names, hover, title=title)

@@ -8,6 +8,7 @@ from core.analysis.fidelity import (
     recommend_dimension,
     storage_table,
 )
+from core.analysis.measures import MEASURES
 from core.io.export import export_name
 from core.viz.fidelity_plots import (
     fidelity_curves,
@@ -22,7 +23,11 @@ state.require_entrypoint()
 st.title("Fidelity & size")
 pipe = state.pipeline()
 corpus, choice, dims = pipe.corpus, pipe.choice, pipe.dims
-st.caption(state.ordering_note(choice))
+measure = MEASURES[pipe.measure]
+st.caption(
+    f"{state.ordering_note(choice)} Every figure here is under **{measure.label.lower()}** (set "
+    "in the sidebar)."
+)
 
 c1, c2 = st.columns(2)
 k = c1.slider("k for recall@k", 1, 50, pipe.settings.k, key="fidelity_k")
@@ -38,8 +43,8 @@ st.plotly_chart(
 )
 st.caption(
     f"recall@{k}: share of each document's full-size {k} nearest neighbours kept · Spearman: rank "
-    "correlation of pairwise similarities with full size (sampled pairs) · ARI: agreement of "
-    "communities with the full-size communities."
+    f"correlation of pairwise {measure.value_name}s with full size (sampled pairs) · ARI: "
+    "agreement of communities with the full-size communities."
 )
 st.dataframe(table, hide_index=True)
 st.download_button(
@@ -72,7 +77,8 @@ st.plotly_chart(
 )
 st.caption(
     f"recall@{k} of vectors stored as int8 (sentence-transformers scalar quantization, ranges "
-    "calibrated on this corpus) and binary (sign bits, Hamming distance), against the exact "
+    "calibrated on this corpus) and binary (sign bits, Hamming distance, which every measure "
+    "ranks alike), against the exact "
     f"float32 full-size neighbours, on {int(table['quantized_queries'].iloc[0]):,} documents."
 )
 
@@ -93,8 +99,10 @@ st.caption(
 if st.toggle("Compare orderings", key="compare_orderings"):
     with st.spinner("Computing both orderings…"):
         comparison, recommendations = pipe.store.memo(
-            ("orderings", choice.fingerprint_without_ordering, tuple(dims), k, share),
-            lambda: compare_orderings(pipe.raw(), dims, k=k, min_recall_share=share),
+            ("orderings", choice.fingerprint_without_ordering, tuple(dims), k, share, pipe.measure),
+            lambda: compare_orderings(
+                pipe.raw(), dims, k=k, min_recall_share=share, measure=pipe.measure
+            ),
         )
     for ordering, rec in recommendations.items():
         st.markdown(f"**{ordering}**: {rec.sentence}")

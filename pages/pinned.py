@@ -91,5 +91,6 @@ for row in pins[:DETAILED]:
     st.dataframe(neighbour_changes(views, row, corpus.ids), hide_index=True)
     st.caption(f"Its neighbours at {dim} dims")
     st.dataframe(
-        neighbour_table(view, row, corpus.ids, corpus.texts, views[pipe.full]), hide_index=True
+        neighbour_table(view, row, corpus.ids, corpus.texts, views[pipe.full], pipe.measure),
+        hide_index=True,
     )

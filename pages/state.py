@@ -143,6 +143,7 @@ def graph_settings() -> GraphSettings:
         k=int(s.get("k", 10)),
         kind=s.get("graph_kind", "knn"),
         resolution=float(s.get("resolution", 1.0)),
+        measure=s.get("measure", "cosine"),
     )
 
 

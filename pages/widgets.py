@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core.analysis.measures import MEASURES
 from core.errors import ExplorerError
 from core.io.export import export_name
 from pages.store import warm_exporter
@@ -98,12 +99,32 @@ def notice() -> None:
         st.info(plain(text), icon="ℹ️")
 
 
+def measure_note(pipe, dim: int) -> None:
+    """Say so when the chosen measure ranks exactly like cosine at this size (every prefix has
+    the same length), instead of pretending the choice makes a difference there."""
+    if pipe.measure != "cosine" and pipe.ranks_alike(dim):
+        st.caption(
+            f"At {dim} dims every document's prefix has the same length, so "
+            f"{MEASURES[pipe.measure].label.lower()} ranks neighbours exactly as cosine does: "
+            "the graph and communities here are the cosine ones."
+        )
+
+
 def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
     """Graph settings shared by every page, under a line naming the corpus and the model."""
     with st.sidebar:
         st.caption(f"Corpus: **{plain(corpus_name)}** · {documents:,} docs")
         st.caption(f"Model: **{plain(model_key)}**")
         st.subheader("Graph")
+        measure = st.selectbox(
+            "Similarity measure",
+            list(MEASURES),
+            format_func=lambda m: MEASURES[m].label,
+            key="measure",
+            help="Used by the kNN graph, communities, recall, Spearman, search and the network "
+            "weights (maps are always drawn from cosine neighbours).",
+        )
+        st.caption(f"{MEASURES[measure].meaning} {MEASURES[measure].truncation}")
         st.slider("k nearest neighbours", 2, 50, 10, key="k")
         st.radio(
             "Graph",

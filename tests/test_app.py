@@ -327,3 +327,22 @@ def test_html_pages_split_into_paragraph_passages_labelled_by_their_page():
     assert corpus.ids[0] == "apples.html#1" and corpus.ids[-1] == "rivers.html#6"
     assert corpus.labels[:7] == ("apples.html",) * 6 + ("engines.html",)
     assert not any("alert" in text for text in corpus.texts)
+
+
+def test_measure_choice_changes_the_graph_and_says_when_it_ranks_like_cosine():
+    at = _app()
+    assert any("Each prefix is renormalised" in c.value for c in at.caption)  # cosine's line
+    at.select_slider(key="dim").set_value(32).run()
+    cosine = _metrics(at)
+    # a sidebar change reruns the Explore fragment in AppTest, which then drops the sidebar's
+    # widget state; the choice is set before the first run instead
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["measure"] = "dot"
+    at.run()
+    assert not at.exception
+    assert any("Prefixes are not renormalised" in c.value for c in at.caption)
+    assert any("ranks neighbours exactly as cosine" in c.value for c in at.caption)  # 256 dims
+    at.select_slider(key="dim").set_value(32).run()
+    assert not any("ranks neighbours exactly as cosine" in c.value for c in at.caption)
+    dot = _metrics(at)
+    assert dot["Mean kNN recall@10 vs 256d"] != cosine["Mean kNN recall@10 vs 256d"]

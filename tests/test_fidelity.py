@@ -24,7 +24,8 @@ from core.analysis.fidelity import (
     storage_table,
     vector_bytes,
 )
-from core.analysis.knn import Neighbours, exact_neighbours, knn, truncate
+from core.analysis.knn import Neighbours, exact_neighbours, knn
+from core.analysis.measures import truncate
 from core.viz.fidelity_plots import (
     PRECISION_COLOURS,
     fidelity_curves,
@@ -119,7 +120,7 @@ def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarr
     found = exact_neighbours(truncate(matryoshka, 8), rows, 6)
     expected = brute_force_neighbours(matryoshka, 8, 6)
     assert found.indices.tolist() == [expected[r] for r in rows]
-    assert (np.diff(found.similarities, axis=1) <= 0).all()
+    assert (np.diff(found.scores, axis=1) <= 0).all()
 
 
 def test_exact_neighbours_leave_out_the_query_by_index_even_among_duplicates() -> None:
@@ -127,7 +128,7 @@ def test_exact_neighbours_leave_out_the_query_by_index_even_among_duplicates() -
     unit = truncate(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
     found = exact_neighbours(unit, np.array([1, 0, 3]), 1)
     assert found.indices.tolist() == [[0], [1], [brute_force_neighbours(unit, 8, 1)[3][0]]]
-    assert found.similarities[:2] == pytest.approx(1.0)
+    assert found.scores[:2] == pytest.approx(1.0)
 
 
 def test_recall_above_the_exact_limit_ignores_approximate_neighbours(
@@ -262,14 +263,14 @@ def test_fidelity_table_times_search_for_the_tables_k(
 ) -> None:
     tops = []
 
-    def fake_latency(vectors: np.ndarray, dim: int, *, top: int) -> float:
-        tops.append(top)
+    def fake_latency(vectors: np.ndarray, dim: int, *, top: int, measure: str) -> float:
+        tops.append((top, measure))
         return 1.5
 
     monkeypatch.setattr(fidelity, "search_latency", fake_latency)
-    table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False)
+    table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False, measure="dot")
     assert list(table["k"]) == [5, 5]  # only 5 other rows
-    assert tops == [5, 5]
+    assert tops == [(5, "dot"), (5, "dot")]
     assert (table["latency_ms"] == 1.5).all()
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from core.analysis.communities import communities, match_communities
 from core.analysis.graph import similarity_graph
-from core.analysis.knn import Neighbours, knn, knn_recall, truncate
+from core.analysis.knn import Neighbours, knn, knn_recall
+from core.analysis.measures import truncate
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -61,8 +62,8 @@ def test_knn_matches_brute_force_argsort():
     expected_idx, expected_sims = _brute_force(x, 7)
     assert result.indices.shape == (150, 7)
     np.testing.assert_array_equal(result.indices, expected_idx)
-    np.testing.assert_allclose(result.similarities, expected_sims, atol=1e-5)
-    assert np.all(np.diff(result.similarities, axis=1) <= 0)
+    np.testing.assert_allclose(result.scores, expected_sims, atol=1e-5)
+    assert np.all(np.diff(result.scores, axis=1) <= 0)
 
 
 def test_knn_blocked_path_matches_single_block():
@@ -70,7 +71,7 @@ def test_knn_blocked_path_matches_single_block():
     blocked = knn(x, 5, block=17)
     expected_idx, expected_sims = _brute_force(x, 5)
     np.testing.assert_array_equal(blocked.indices, expected_idx)
-    np.testing.assert_allclose(blocked.similarities, expected_sims, atol=1e-5)
+    np.testing.assert_allclose(blocked.scores, expected_sims, atol=1e-5)
 
 
 def test_knn_never_returns_self_and_caps_k_at_n_minus_one():
@@ -234,7 +235,7 @@ def test_approximate_knn_drops_self_by_index_even_behind_a_duplicate(monkeypatch
     assert not (found.indices == rows).any(), "a row must never be its own neighbour"
     duplicate = np.r_[np.arange(300, 350), np.arange(50)]
     assert (found.indices[np.r_[0:50, 300:350], 0] == duplicate).all()
-    np.testing.assert_allclose(found.similarities[np.r_[0:50, 300:350], 0], 1.0, atol=1e-5)
+    np.testing.assert_allclose(found.scores[np.r_[0:50, 300:350], 0], 1.0, atol=1e-5)
 
 
 def test_without_self_keeps_order_when_self_is_not_first():
@@ -244,4 +245,4 @@ def test_without_self_keeps_order_when_self_is_not_first():
     sims = np.array([[1.0, 1.0, 0.5, 0.4], [1.0, 0.9, 0.8, 0.7]])
     out = _without_self(indices, sims, 3)
     assert out.indices.tolist() == [[5, 3, 4], [2, 0, 3]]
-    np.testing.assert_allclose(out.similarities, [[1.0, 0.5, 0.4], [0.9, 0.8, 0.7]])
+    np.testing.assert_allclose(out.scores, [[1.0, 0.5, 0.4], [0.9, 0.8, 0.7]])

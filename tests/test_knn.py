@@ -46,9 +46,9 @@ def test_exact_knn_equals_brute_force(block):
     x = _unit(np.random.default_rng(2).normal(size=(300, 12)))
     result = knn(x, 8, block=block)
     expected_idx, expected_sims = _brute_force(x, 8)
-    assert result.indices.dtype == np.int32 and result.similarities.dtype == np.float32
+    assert result.indices.dtype == np.int32 and result.scores.dtype == np.float32
     np.testing.assert_array_equal(result.indices, expected_idx)
-    np.testing.assert_allclose(result.similarities, expected_sims, atol=1e-5)
+    np.testing.assert_allclose(result.scores, expected_sims, atol=1e-5)
 
 
 @pytest.mark.parametrize("block", BLOCKS)
@@ -57,7 +57,7 @@ def test_exact_knn_breaks_ties_by_lower_index(block):
     result = knn(x, 12, block=block)
     expected_idx, expected_sims = _brute_force(x, 12)
     np.testing.assert_array_equal(result.indices, expected_idx)
-    np.testing.assert_array_equal(result.similarities, expected_sims)
+    np.testing.assert_array_equal(result.scores, expected_sims)
 
 
 def test_exact_knn_leaves_out_only_the_row_itself_among_duplicates():
@@ -66,7 +66,7 @@ def test_exact_knn_leaves_out_only_the_row_itself_among_duplicates():
     for row in range(12):
         copies = [i for i in range(6 * (row // 6), 6 * (row // 6) + 6) if i != row]
         assert result.indices[row].tolist() == copies[:3]
-    np.testing.assert_array_equal(result.similarities, 1.0)
+    np.testing.assert_array_equal(result.scores, 1.0)
 
 
 def test_exact_knn_resolves_ties_longer_than_its_lists():
@@ -74,7 +74,7 @@ def test_exact_knn_resolves_ties_longer_than_its_lists():
     result = knn(x, 2)
     expected_idx, expected_sims = _brute_force(x, 2)
     np.testing.assert_array_equal(result.indices, expected_idx)
-    np.testing.assert_array_equal(result.similarities, expected_sims)
+    np.testing.assert_array_equal(result.scores, expected_sims)
 
 
 def test_exact_knn_matches_exact_neighbours_on_rows():
@@ -82,7 +82,7 @@ def test_exact_knn_matches_exact_neighbours_on_rows():
     rows = np.array([0, 17, 499])
     full, some = knn(x, 10), exact_neighbours(x, rows, 10)
     np.testing.assert_array_equal(full.indices[rows], some.indices)
-    np.testing.assert_allclose(full.similarities[rows], some.similarities, atol=1e-6)
+    np.testing.assert_allclose(full.scores[rows], some.scores, atol=1e-6)
 
 
 @pytest.fixture
@@ -98,11 +98,11 @@ def test_approximate_knn_recall_and_determinism(approximate):
     reference = exact_neighbours(x, np.arange(len(x)), 10)
     assert knn_recall(reference.indices, first.indices).mean() >= 0.9
     np.testing.assert_array_equal(first.indices, second.indices)
-    np.testing.assert_array_equal(first.similarities, second.similarities)
+    np.testing.assert_array_equal(first.scores, second.scores)
     assert not np.any(first.indices == np.arange(len(x))[:, None])
-    assert np.all(np.diff(first.similarities, axis=1) <= 0)
+    assert np.all(np.diff(first.scores, axis=1) <= 0)
     found = np.take_along_axis(x @ x.T, first.indices.astype(np.int64), axis=1)
-    np.testing.assert_allclose(first.similarities, found, atol=1e-5)
+    np.testing.assert_allclose(first.scores, found, atol=1e-5)
 
 
 def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, monkeypatch):
@@ -111,7 +111,7 @@ def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, mo
     x = _clustered(200, 8, clusters=5)
     exact = exact_neighbours(x, np.arange(len(x)), 4)
     graph = np.hstack([np.arange(200)[:, None], exact.indices]).astype(np.int32)
-    distances = np.hstack([np.zeros((200, 1)), 1.0 - exact.similarities]).astype(np.float32)
+    distances = np.hstack([np.zeros((200, 1)), 1.0 - exact.scores]).astype(np.float32)
     graph[[3, 50], 2:] = -1  # rows the search left short
     distances[[3, 50], 2:] = np.inf
 
@@ -122,4 +122,4 @@ def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, mo
     monkeypatch.setattr(pynndescent, "NNDescent", Unfilled)
     result = knn(x, 4)
     np.testing.assert_array_equal(result.indices, exact.indices)
-    np.testing.assert_allclose(result.similarities, exact.similarities, atol=1e-6)
+    np.testing.assert_allclose(result.scores, exact.scores, atol=1e-6)

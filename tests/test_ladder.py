@@ -153,7 +153,8 @@ def test_eight_dim_keywords_name_the_theme(hierarchy):
 def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monkeypatch):
     from core.analysis import knn as knn_module
     from core.analysis import ladder
-    from core.analysis.knn import exact_neighbours, knn_recall, truncate
+    from core.analysis.knn import exact_neighbours, knn_recall
+    from core.analysis.measures import truncate
 
     x, _, texts = _planted_hierarchy(seed=1)
     monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)

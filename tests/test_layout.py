@@ -11,7 +11,7 @@ import pytest
 from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
-from core.analysis.knn import truncate
+from core.analysis.measures import truncate
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,

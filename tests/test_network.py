@@ -103,7 +103,7 @@ def test_network_page_of_a_big_graph_draws_only_sampled_nodes_and_their_edges():
 
 
 def test_titles_read_as_written_because_vis_shows_them_as_text():
-    from core.analysis.knn import truncate
+    from core.analysis.measures import truncate
 
     rng = np.random.default_rng(3)
     unit = truncate(rng.normal(size=(12, 8)).astype(np.float32), 8)

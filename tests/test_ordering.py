@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import special_ortho_group
 
-from core.analysis.knn import knn, knn_recall, truncate
+from core.analysis.knn import knn, knn_recall
+from core.analysis.measures import truncate
 from core.embed.ordering import order_dimensions
 
 

@@ -27,10 +27,6 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-
 @pytest.mark.parametrize(
     ("name", "data"),
     [
@@ -42,10 +38,10 @@ def _unit(matrix: np.ndarray) -> np.ndarray:
         ("e.parquet", _parquet(pd.DataFrame({"embedding": [list(row) for row in MATRIX]}))),
     ],
 )
-def test_each_format_gives_the_same_unit_rows(name, data):
+def test_each_format_gives_the_same_rows_at_their_own_lengths(name, data):
     vectors = read_vectors(name, data)
     assert vectors.dtype == np.float32 and vectors.shape == (6, 5)
-    np.testing.assert_allclose(vectors, _unit(MATRIX), atol=1e-6)
+    np.testing.assert_allclose(vectors, MATRIX, rtol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,8 @@ from core.analysis.knn import (
     kth_largest,
     sample_rows,
     score_blocks,
-    truncate,
 )
+from core.analysis.measures import paired_scores, prefix_points, scores, truncate
 from core.embed.ordering import ORDERINGS, order_dimensions
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
@@ -32,39 +32,43 @@ _DECIMAL_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _RECALL_TOLERANCE = 1e-9
 
 
-def quantized_vectors(unit_vectors: np.ndarray, precision: str) -> np.ndarray:
-    """What search sees of unit vectors stored with sentence-transformers' `quantize_embeddings`.
+def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine") -> np.ndarray:
+    """What search sees of points (measures.prefix_points) stored with sentence-transformers'
+    `quantize_embeddings`.
 
-    int8: codes with per-dimension ranges calibrated on these vectors, decoded to bucket centres
-    and renormalised (dot product = cosine). binary: packed sign bits ("ubinary") unpacked to ±1,
-    whose dot product is dim - 2 × Hamming distance, so it ranks exactly like Hamming distance.
+    int8: codes with per-dimension ranges calibrated on these points, decoded to bucket centres
+    (and renormalised for cosine). binary: packed sign bits ("ubinary") unpacked to ±1, whose dot
+    product is dim - 2 × Hamming distance; all codes have one length, so every measure ranks them
+    exactly like Hamming distance.
     """
     from sentence_transformers import quantize_embeddings
 
     if precision == "int8":
-        ranges = np.vstack([unit_vectors.min(axis=0), unit_vectors.max(axis=0)])
-        codes = quantize_embeddings(unit_vectors, "int8", ranges=ranges)
+        ranges = np.vstack([points.min(axis=0), points.max(axis=0)])
+        codes = quantize_embeddings(points, "int8", ranges=ranges)
         steps = (ranges[1] - ranges[0]) / 255
         decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
-        return truncate(decoded, decoded.shape[1])
+        return truncate(decoded, decoded.shape[1]) if measure == "cosine" else decoded
     if precision == "binary":
-        packed = quantize_embeddings(unit_vectors, "ubinary")
-        bits = np.unpackbits(packed, axis=1, count=unit_vectors.shape[1])
+        packed = quantize_embeddings(points, "ubinary")
+        bits = np.unpackbits(packed, axis=1, count=points.shape[1])
         return bits.astype(np.float32) * 2 - 1
     raise ValueError(f"unknown precision {precision!r}; choose from {list(QUANTIZED_PRECISIONS)}")
 
 
-def _expected_recall(stored: np.ndarray, rows: np.ndarray, reference: np.ndarray) -> float:
-    """Mean share of `reference` (neighbours of `rows`) among each row's top k by dot product over
+def _expected_recall(
+    stored: np.ndarray, rows: np.ndarray, reference: np.ndarray, measure: str = "cosine"
+) -> float:
+    """Mean share of `reference` (neighbours of `rows`) among each row's top k by `measure` over
     `stored`, expected under random tie-breaking: quantized codes tie often, and picking the
     lowest indices among ties would reward or punish the corpus order."""
     k = reference.shape[1]
     hits = np.empty(len(rows))
-    for part, scores in score_blocks(stored, rows):
-        kth = kth_largest(scores, k)
-        ref = np.take_along_axis(scores, reference[part], axis=1)
-        above = (scores > kth).sum(axis=1)
-        tied = (scores == kth).sum(axis=1)
+    for part, block in score_blocks(stored, rows, measure):
+        kth = kth_largest(block, k)
+        ref = np.take_along_axis(block, reference[part], axis=1)
+        above = (block > kth).sum(axis=1)
+        tied = (block == kth).sum(axis=1)
         hits[part] = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
     return float(hits.mean() / k)
 
@@ -92,9 +96,9 @@ def _pair_indices(n: int, pairs: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def similarity_spearman(
-    vectors: np.ndarray, dim: int, *, pairs: int = 20_000, seed: int = 0
+    vectors: np.ndarray, dim: int, *, pairs: int = 20_000, seed: int = 0, measure: str = "cosine"
 ) -> float:
-    """Spearman rank correlation of pairwise cosine similarities at full size and at `dim`.
+    """Spearman rank correlation of pairwise scores under `measure` at full size and at `dim`.
 
     Uses every pair i < j when there are at most `pairs`, else a seeded random sample of distinct
     pairs; NaN when either side has no spread (e.g. every similarity equal).
@@ -105,10 +109,10 @@ def similarity_spearman(
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}")
     i, j = _pair_indices(n, pairs, seed)
-    full = truncate(vectors, vectors.shape[1])
-    small = truncate(vectors, dim)
-    reference = np.einsum("ij,ij->i", full[i], full[j])
-    candidate = np.einsum("ij,ij->i", small[i], small[j])
+    full = prefix_points(vectors, vectors.shape[1], measure)
+    small = prefix_points(vectors, dim, measure)
+    reference = paired_scores(full[i], full[j], measure)
+    candidate = paired_scores(small[i], small[j], measure)
     if np.ptp(reference) == 0 or np.ptp(candidate) == 0:
         return math.nan
     return float(spearmanr(reference, candidate).statistic)
@@ -172,9 +176,10 @@ def search_latency(
     repeats: int = 3,
     seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
+    measure: str = "cosine",
 ) -> float:
-    """Median wall time in milliseconds of one exact top-`top` cosine query: the time a person
-    waits for one search, not batched throughput.
+    """Median wall time in milliseconds of one exact top-`top` query under `measure`: the time a
+    person waits for one search, not batched throughput.
 
     Each of `queries` seeded corpus rows is searched on its own `repeats` times against the whole
     corpus truncated to `dim` (matrix-vector product, argpartition, sort of the top hits); the
@@ -183,15 +188,15 @@ def search_latency(
     """
     if queries < 1 or top < 1 or repeats < 1:
         raise ValueError("queries, top and repeats must all be at least 1")
-    corpus = truncate(vectors, dim)
+    corpus = prefix_points(vectors, dim, measure)
     n = corpus.shape[0]
     top = min(top, n)
     picked = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
 
     def search(query: np.ndarray) -> np.ndarray:
-        scores = corpus @ query
-        best = np.argpartition(scores, n - top)[n - top :]
-        return best[np.argsort(-scores[best])]
+        found = scores(query[None, :], corpus, measure)[0]
+        best = np.argpartition(found, n - top)[n - top :]
+        return best[np.argsort(-found[best])]
 
     search(picked[0])
     timings = []
@@ -209,6 +214,7 @@ def _float_recalls(
     k: int,
     neighbours: Mapping[int, Neighbours] | None,
     queries: np.ndarray,
+    measure: str,
 ) -> tuple[dict[int, float], np.ndarray, int]:
     """Float32 recall@k per dim against an exact full-size reference (`dims[0]` is the full size),
     the reference neighbours of `queries`, and how many queries the recalls average over.
@@ -217,23 +223,29 @@ def _float_recalls(
     reused); beyond it `knn` turns approximate, so only `queries` are searched, by brute force.
     """
     full = dims[0]
+
+    def points(dim: int) -> np.ndarray:
+        return prefix_points(vectors, dim, measure)
+
     if vectors.shape[0] > knn_module.EXACT_KNN_LIMIT:
-        found = {dim: exact_neighbours(truncate(vectors, dim), queries, k) for dim in dims}
+        found = {dim: exact_neighbours(points(dim), queries, k, measure) for dim in dims}
         reference, averaged_over = found[full].indices, len(queries)
     else:
         given = neighbours or {}
-        found = {dim: given.get(dim) or knn(truncate(vectors, dim), k) for dim in dims}
+        found = {dim: given.get(dim) or knn(points(dim), k, measure) for dim in dims}
         reference, averaged_over = found[full].indices[queries], vectors.shape[0]
     return {dim: _mean_recall(found[full], found[dim]) for dim in dims}, reference, averaged_over
 
 
 def _quantized_recalls(
-    unit_vectors: np.ndarray, queries: np.ndarray, reference: np.ndarray
+    points: np.ndarray, queries: np.ndarray, reference: np.ndarray, measure: str
 ) -> dict[str, float]:
-    """recall_<precision> of `queries` searched among the vectors stored at each quantized
+    """recall_<precision> of `queries` searched among the points stored at each quantized
     precision, against their float32 full-size `reference` neighbours."""
     return {
-        f"recall_{p}": _expected_recall(quantized_vectors(unit_vectors, p), queries, reference)
+        f"recall_{p}": _expected_recall(
+            quantized_vectors(points, p, measure), queries, reference, measure
+        )
         for p in QUANTIZED_PRECISIONS
     }
 
@@ -249,10 +261,12 @@ def fidelity_table(
     latency: bool = True,
     quantized: bool = True,
     recall_sample: int = 2_000,
+    measure: str = "cosine",
 ) -> pd.DataFrame:
     """Fidelity, storage and search time per size, largest first; the full size always included.
 
-    Columns: dim; k (neighbours actually used); recall_at_k of float32 vectors against the exact
+    Every score is under `measure` (measures.MEASURES). Columns: dim; k (neighbours actually
+    used); recall_at_k of float32 vectors against the exact
     full-size kNN, averaged over recall_queries rows (all rows up to `EXACT_KNN_LIMIT`, where
     `neighbours` computed per dim with the same k may be passed to skip recomputing; beyond it a
     seeded sample of `recall_sample` rows searched exactly, and `neighbours` is ignored);
@@ -271,7 +285,9 @@ def fidelity_table(
     if recall_sample < 1:
         raise ValueError(f"recall_sample must be at least 1, got {recall_sample}")
     queries = sample_rows(vectors.shape[0], recall_sample)
-    recalls, reference, recall_queries = _float_recalls(vectors, ordered, k, neighbours, queries)
+    recalls, reference, recall_queries = _float_recalls(
+        vectors, ordered, k, neighbours, queries, measure
+    )
     k = reference.shape[1]
     rows = []
     for dim in ordered:
@@ -283,15 +299,19 @@ def fidelity_table(
                 "recall_at_k": recalls[dim],
                 "recall_queries": recall_queries,
                 **(
-                    _quantized_recalls(truncate(vectors, dim), queries, reference)
+                    _quantized_recalls(
+                        prefix_points(vectors, dim, measure), queries, reference, measure
+                    )
                     if quantized
                     else {f"recall_{p}": math.nan for p in QUANTIZED_PRECISIONS}
                 ),
                 "quantized_queries": len(queries) if quantized else 0,
-                "spearman": similarity_spearman(vectors, dim, pairs=pairs),
+                "spearman": similarity_spearman(vectors, dim, pairs=pairs, measure=measure),
                 "ari": math.nan if labels is None else partition_ari(communities[full], labels),
                 **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
-                "latency_ms": search_latency(vectors, dim, top=k) if latency else math.nan,
+                "latency_ms": (
+                    search_latency(vectors, dim, top=k, measure=measure) if latency else math.nan
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -363,13 +383,16 @@ def compare_orderings(
     min_recall_share: float = 0.9,
     pairs: int = 20_000,
     latency: bool = False,
+    measure: str = "cosine",
 ) -> tuple[pd.DataFrame, dict[str, Recommendation]]:
     """Fidelity tables for native and PCA ordering stacked with an "ordering" column, and the
     recommended size for each ordering."""
     tables, recommendations = [], {}
     for ordering in ORDERINGS:
         ordered = order_dimensions(vectors, ordering).vectors
-        table = fidelity_table(ordered, dims, k=k, pairs=pairs, latency=latency, quantized=False)
+        table = fidelity_table(
+            ordered, dims, k=k, pairs=pairs, latency=latency, quantized=False, measure=measure
+        )
         recommendations[ordering] = recommend_dimension(table, min_recall_share=min_recall_share)
         tables.append(table.assign(ordering=ordering))
     combined = pd.concat(tables, ignore_index=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.analysis.knn import Neighbours
+from core.analysis.measures import graph_weights
 
 GRAPH_KINDS = ("knn", "mutual")
 
@@ -18,21 +19,22 @@ class Graph:
     n: int
     src: np.ndarray  # int32
     dst: np.ndarray  # int32
-    weight: np.ndarray  # float32
+    weight: np.ndarray  # float32, > 0 (see measures.graph_weights)
 
     @property
     def edge_count(self) -> int:
         return int(self.src.size)
 
 
-def similarity_graph(neighbours: Neighbours, kind: str = "knn") -> Graph:
-    """kNN graph (edge if either is among the other's k nearest) or mutual kNN (both)."""
+def similarity_graph(neighbours: Neighbours, kind: str = "knn", measure: str = "cosine") -> Graph:
+    """kNN graph (edge if either is among the other's k nearest) or mutual kNN (both), weighted
+    by the measure's positive edge weight."""
     if kind not in GRAPH_KINDS:
         raise ValueError(f"unknown graph kind {kind!r}")
     n, k = neighbours.indices.shape
     rows = np.repeat(np.arange(n), k)
     cols = neighbours.indices.ravel()
-    w = neighbours.similarities.ravel()
+    w = graph_weights(neighbours.scores, measure).ravel()
     lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
     pair = lo * n + hi
     unique, first, counts = np.unique(pair, return_index=True, return_counts=True)

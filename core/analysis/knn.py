@@ -1,5 +1,8 @@
-"""Truncated views and their nearest neighbours: exact up to EXACT_KNN_LIMIT rows, approximate
-(NN-descent) above, where exact search grows as n² and stops fitting the ladder's time budget."""
+"""Nearest neighbours of truncated views under a similarity measure (core.analysis.measures):
+exact up to EXACT_KNN_LIMIT rows, approximate (NN-descent) above, where exact search grows as n²
+and stops fitting the ladder's time budget. Dot product is always searched exactly: the largest
+inner product is no distance, so NN-descent's premise (a neighbour's neighbour is likely a
+neighbour) does not hold for it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
+
+from core.analysis.measures import check_measure, scores
 
 # The crossover, measured on 2 cores with 256-d WordLlama embeddings of real text and the default
 # 10-size ladder (256 … 8, k = 10): exact search takes ~25 s at 50k rows (47 CPU-s), ~113 s at
@@ -24,63 +29,58 @@ _APPROX_LIST = 30
 _BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
 
 
-def truncate(vectors: np.ndarray, dim: int) -> np.ndarray:
-    """The first `dim` dimensions, renormalised to unit length (all-zero rows stay zero)."""
-    if not 1 <= dim <= vectors.shape[1]:
-        raise ValueError(f"dim must be in 1..{vectors.shape[1]}, got {dim}")
-    prefix = np.ascontiguousarray(vectors[:, :dim], dtype=np.float32)
-    norms = np.linalg.norm(prefix, axis=1, keepdims=True)
-    return prefix / np.where(norms > 0, norms, 1.0)
-
-
 @dataclass(frozen=True)
 class Neighbours:
-    """Each row's k nearest other rows by cosine similarity, most similar first, ties (equal
-    float32 scores) by lower row index. Indices are int32, half the memory of int64 (numpy
-    indexes with either)."""
+    """Each row's k nearest other rows, closest first, ties (equal float32 scores) by lower row
+    index. Scores are higher-is-closer: the similarity, or minus the euclidean distance. Indices
+    are int32, half the memory of int64 (numpy indexes with either)."""
 
     indices: np.ndarray  # (n, k) int32
-    similarities: np.ndarray  # (n, k) float32
+    scores: np.ndarray  # (n, k) float32
 
 
-def knn(unit_vectors: np.ndarray, k: int, *, block: int = 16_384) -> Neighbours:
-    """Cosine kNN of unit rows, each row's own entry left out by index (its duplicates stay):
-    exact brute force (faiss) up to EXACT_KNN_LIMIT rows, ties in float32 score going to the
-    lower row index as in exact_neighbours (copies of one vector can differ in the last bit, so
-    need not tie); seeded NN-descent above. Either way the same data gives the same lists.
-    `block` is the number of query rows per faiss call."""
-    n = unit_vectors.shape[0]
+def knn(points: np.ndarray, k: int, measure: str = "cosine", *, block: int = 16_384) -> Neighbours:
+    """kNN of rows from measures.prefix_points (unit rows for cosine), each row's own entry left
+    out by index (its duplicates stay): exact brute force (faiss) up to EXACT_KNN_LIMIT rows and
+    for dot product, ties in float32 score going to the lower row index as in exact_neighbours
+    (copies of one vector can differ in the last bit, so need not tie); seeded NN-descent above.
+    Either way the same data gives the same lists. `block` is the number of query rows per faiss
+    call."""
+    check_measure(measure)
+    n = points.shape[0]
     k = min(k, n - 1)
     if k < 1:
         raise ValueError("kNN needs at least two rows")
-    unit = np.ascontiguousarray(unit_vectors, dtype=np.float32)
-    if n > EXACT_KNN_LIMIT:
-        found, unsure = _approximate_knn(unit, k)
+    points = np.ascontiguousarray(points, dtype=np.float32)
+    if n > EXACT_KNN_LIMIT and measure != "dot":
+        found, unsure = _approximate_knn(points, k, measure)
     else:
-        found, unsure = _exact_knn(unit, k, block)
+        found, unsure = _exact_knn(points, k, measure, block)
     if unsure.size:
-        exact = exact_neighbours(unit, unsure, k)
+        exact = exact_neighbours(points, unsure, k, measure)
         found.indices[unsure] = exact.indices
-        found.similarities[unsure] = exact.similarities
+        found.scores[unsure] = exact.scores
     return found
 
 
-def _exact_knn(unit: np.ndarray, k: int, block: int) -> tuple[Neighbours, np.ndarray]:
+def _exact_knn(
+    points: np.ndarray, k: int, measure: str, block: int
+) -> tuple[Neighbours, np.ndarray]:
     """Exact lists by faiss, and the rows still unsure. faiss keeps an arbitrary few of the scores
     tied at the end of its list, so lists run one place past self and k others to show where a
     tie is cut; those rows are searched again with 4× and 16× longer lists (duplicate documents
     make such ties common), and any left are unsure."""
     faiss = _faiss()
-    n = unit.shape[0]
+    n = points.shape[0]
     found = Neighbours(np.empty((n, k), np.int32), np.empty((n, k), np.float32))
     rows = np.arange(n)
     for length in (k + 2, 4 * (k + 2), 16 * (k + 2)):
         listed = min(length, n)
-        sims, indices = _search(faiss, unit, rows, listed, block)
-        part = _without_self(*_ranked(indices, sims), k, rows)
-        cut = sims[:, -1] >= part.similarities[:, -1] if listed < n else np.zeros(len(rows), bool)
+        best, indices = _search(faiss, points, rows, listed, measure, block)
+        part = _without_self(*_ranked(indices, best), k, rows)
+        cut = best[:, -1] >= part.scores[:, -1] if listed < n else np.zeros(len(rows), bool)
         found.indices[rows[~cut]] = part.indices[~cut]
-        found.similarities[rows[~cut]] = part.similarities[~cut]
+        found.scores[rows[~cut]] = part.scores[~cut]
         rows = rows[cut]
         if rows.size == 0:
             break
@@ -88,15 +88,24 @@ def _exact_knn(unit: np.ndarray, k: int, block: int) -> tuple[Neighbours, np.nda
 
 
 def _search(
-    faiss: ModuleType, unit: np.ndarray, rows: np.ndarray, listed: int, block: int
+    faiss: ModuleType,
+    points: np.ndarray,
+    rows: np.ndarray,
+    listed: int,
+    measure: str,
+    block: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """faiss's `listed` highest inner products of each of `rows` with every row, most first."""
-    ip = faiss.METRIC_INNER_PRODUCT
+    """faiss's `listed` best scores of each of `rows` against every row, best first: inner
+    products, or minus the distance (faiss gives squared euclidean distances)."""
+    metric = faiss.METRIC_L2 if measure == "euclidean" else faiss.METRIC_INNER_PRODUCT
     parts = [
-        faiss.knn(unit[rows[start : start + block]], unit, listed, metric=ip)
+        faiss.knn(points[rows[start : start + block]], points, listed, metric=metric)
         for start in range(0, len(rows), block)
     ]
-    return np.vstack([part[0] for part in parts]), np.vstack([part[1] for part in parts])
+    best = np.vstack([part[0] for part in parts])
+    if measure == "euclidean":
+        best = -np.sqrt(np.clip(best, 0, None))
+    return best, np.vstack([part[1] for part in parts])
 
 
 def _faiss() -> ModuleType:
@@ -116,31 +125,32 @@ def _faiss() -> ModuleType:
     return sys.modules["faiss"]
 
 
-def _approximate_knn(unit: np.ndarray, k: int) -> tuple[Neighbours, np.ndarray]:
+def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbours, np.ndarray]:
     """Seeded NN-descent lists, longer than k (see _APPROX_LIST) and cut to k, and the rows it
     could not fill. Starting from a larger size's lists was measured and dropped (it saved under
     0.3 s per size at 50k rows and lost recall), as was faiss HNSW (1.3–2.2× slower per size at
     equal recall, if with no compiling, and its threaded build is not sure to be deterministic)."""
     from pynndescent import NNDescent
 
-    n_neighbors = min(max(k + 1, _APPROX_LIST), unit.shape[0])
+    n_neighbors = min(max(k + 1, _APPROX_LIST), points.shape[0])
     with warnings.catch_warnings():  # knn searches unfilled rows exactly
         warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
-        index = NNDescent(unit, metric="cosine", n_neighbors=n_neighbors, random_state=0)
+        index = NNDescent(points, metric=measure, n_neighbors=n_neighbors, random_state=0)
         indices, distances = index.neighbor_graph
-    found = _without_self(*_ranked(indices, 1.0 - distances), k)
+    best = 1.0 - distances if measure == "cosine" else -distances
+    found = _without_self(*_ranked(indices, best), k)
     return found, np.flatnonzero((found.indices < 0).any(axis=1))
 
 
-def _ranked(indices: np.ndarray, similarities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's entries most similar first, ties by lower index, so order never depends on how
+def _ranked(indices: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's entries best score first, ties by lower index, so order never depends on how
     a search happened to visit them."""
-    order = np.lexsort((indices, -similarities))
-    return np.take_along_axis(indices, order, 1), np.take_along_axis(similarities, order, 1)
+    order = np.lexsort((indices, -best))
+    return np.take_along_axis(indices, order, 1), np.take_along_axis(best, order, 1)
 
 
 def _without_self(
-    indices: np.ndarray, similarities: np.ndarray, k: int, rows: np.ndarray | None = None
+    indices: np.ndarray, best: np.ndarray, k: int, rows: np.ndarray | None = None
 ) -> Neighbours:
     """The first k neighbours of each row (`rows`, by default all in order) other than the row
     itself, found by index: a duplicate document can come before the row in its own list, so
@@ -150,7 +160,7 @@ def _without_self(
     order = np.argsort(is_self, axis=1, kind="stable")[:, :k]
     return Neighbours(
         np.take_along_axis(indices, order, axis=1).astype(np.int32),
-        np.take_along_axis(similarities, order, axis=1).astype(np.float32),
+        np.take_along_axis(best, order, axis=1).astype(np.float32),
     )
 
 
@@ -161,40 +171,44 @@ def knn_recall(reference: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     return hits / k
 
 
-def score_blocks(stored: np.ndarray, rows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
-    """(slice of `rows`, dot products of those rows with every stored row) per block of queries,
-    each query's own row set to -inf."""
+def score_blocks(
+    stored: np.ndarray, rows: np.ndarray, measure: str = "cosine"
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """(slice of `rows`, scores of those rows against every stored row under `measure`) per block
+    of queries, each query's own row set to -inf."""
     step = max(1, _BLOCK_CELLS // stored.shape[0])
     for start in range(0, len(rows), step):
         block = rows[start : start + step]
-        scores = stored[block] @ stored.T
-        scores[np.arange(len(block)), block] = -np.inf
-        yield slice(start, start + len(block)), scores
+        found = scores(stored[block], stored, measure)
+        found[np.arange(len(block)), block] = -np.inf
+        yield slice(start, start + len(block)), found
 
 
-def kth_largest(scores: np.ndarray, k: int) -> np.ndarray:
-    return np.partition(scores, -k, axis=1)[:, -k, None]
+def kth_largest(block: np.ndarray, k: int) -> np.ndarray:
+    return np.partition(block, -k, axis=1)[:, -k, None]
 
 
-def exact_neighbours(unit_vectors: np.ndarray, rows: np.ndarray, k: int) -> Neighbours:
-    """Exact cosine k nearest other rows of each of `rows` by brute force, most similar first.
+def exact_neighbours(
+    points: np.ndarray, rows: np.ndarray, k: int, measure: str = "cosine"
+) -> Neighbours:
+    """Exact k nearest other rows of each of `rows` under `measure` by brute force, closest first.
 
     A query's own row is left out by index, so its duplicates still count as neighbours; ties go
     to the lower row index, so the same data always gives the same lists.
     """
-    k = min(k, unit_vectors.shape[0] - 1)
+    k = min(k, points.shape[0] - 1)
     if k < 1:
         raise ValueError("kNN needs at least two rows")
     rows = np.asarray(rows, dtype=np.int64)
     indices = np.empty((len(rows), k), dtype=np.int32)
     sims = np.empty((len(rows), k), dtype=np.float32)
-    for part, scores in score_blocks(unit_vectors, rows):
-        kth = kth_largest(scores, k)
-        above, tied = scores > kth, scores == kth
+    for part, block in score_blocks(points, rows, measure):
+        kth = kth_largest(block, k)
+        above, tied = block > kth, block == kth
         room = k - above.sum(axis=1, keepdims=True)
         keep = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= room))
         top = np.nonzero(keep)[1].reshape(-1, k)
-        top_scores = np.take_along_axis(scores, top, axis=1)
+        top_scores = np.take_along_axis(block, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")
         indices[part] = np.take_along_axis(top, order, axis=1)
         sims[part] = np.take_along_axis(top_scores, order, axis=1)

@@ -19,8 +19,8 @@ from core.analysis.knn import (
     knn,
     knn_recall,
     sample_rows,
-    truncate,
 )
+from core.analysis.measures import prefix_points
 from core.errors import ExplorerError
 
 MIN_DIM = 8
@@ -35,6 +35,7 @@ class GraphSettings:
     kind: str = "knn"
     resolution: float = 1.0
     seed: int = 42
+    measure: str = "cosine"  # a key of core.analysis.measures.MEASURES
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class DimensionView:
     graph: Graph
     communities: np.ndarray
     keywords: dict[int, tuple[str, ...]]
-    # per document: share of its exact full-size kNN kept at this size (NaN for documents outside
-    # the exactly-searched sample, above EXACT_KNN_LIMIT)
+    # per document: share of its exact full-size kNN (same measure) kept at this size (NaN for
+    # documents outside the exactly-searched sample, above EXACT_KNN_LIMIT)
     recall: np.ndarray
 
     @property
@@ -99,7 +100,7 @@ def fit_ladder(sizes: Iterable[int], full: int) -> list[int]:
 def first_k(neighbours: Neighbours, k: int) -> Neighbours:
     """The k nearest of lists computed for a larger k (each size's lists are computed once, at
     the largest k any view needs)."""
-    return Neighbours(neighbours.indices[:, :k], neighbours.similarities[:, :k])
+    return Neighbours(neighbours.indices[:, :k], neighbours.scores[:, :k])
 
 
 @dataclass(frozen=True)
@@ -113,26 +114,33 @@ class RecallReference:
     rows: np.ndarray
     indices: np.ndarray
     from_lists: bool
+    measure: str = "cosine"
 
 
-def recall_reference(vectors: np.ndarray, full: Neighbours, k: int) -> RecallReference:
-    """The reference for vectors whose full-size kNN lists are `full`."""
+def recall_reference(
+    vectors: np.ndarray, full: Neighbours, k: int, measure: str = "cosine"
+) -> RecallReference:
+    """The reference for vectors whose full-size kNN lists under `measure` are `full`."""
     n = vectors.shape[0]
-    if n <= knn_module.EXACT_KNN_LIMIT:
-        return RecallReference(np.arange(n), full.indices[:, :k], True)
+    if n <= knn_module.EXACT_KNN_LIMIT or measure == "dot":  # then the lists are exact
+        return RecallReference(np.arange(n), full.indices[:, :k], True, measure)
     rows = sample_rows(n, RECALL_SAMPLE)
-    exact = exact_neighbours(truncate(vectors, vectors.shape[1]), rows, k)
-    return RecallReference(rows, exact.indices, False)
+    points = prefix_points(vectors, vectors.shape[1], measure)
+    exact = exact_neighbours(points, rows, k, measure)
+    return RecallReference(rows, exact.indices, False, measure)
 
 
-def size_recall(reference: RecallReference, unit: np.ndarray, neighbours: Neighbours) -> np.ndarray:
-    """Per document, the share of its exact full-size kNN kept at this size (NaN if unscored)."""
+def size_recall(
+    reference: RecallReference, points: np.ndarray, neighbours: Neighbours
+) -> np.ndarray:
+    """Per document, the share of its exact full-size kNN kept at this size (NaN if unscored);
+    `points` are this size's prefix_points under the reference's measure."""
     k = reference.indices.shape[1]
     if reference.from_lists:
         found = neighbours.indices[:, :k]
     else:
-        found = exact_neighbours(unit, reference.rows, k).indices
-    recall = np.full(unit.shape[0], np.nan, dtype=np.float32)
+        found = exact_neighbours(points, reference.rows, k, reference.measure).indices
+    recall = np.full(points.shape[0], np.nan, dtype=np.float32)
     recall[reference.rows] = knn_recall(reference.indices, found)
     return recall
 
@@ -150,7 +158,7 @@ def compute_view(
     """One size's view from its kNN lists (any k ≥ settings.k); community ids are matched to
     the next larger size's labels `larger` so colours stay stable down the ladder."""
     lists = first_k(neighbours, settings.k)
-    graph = similarity_graph(lists, settings.kind)
+    graph = similarity_graph(lists, settings.kind, settings.measure)
     labels = communities(graph, resolution=settings.resolution, seed=settings.seed)
     if larger is not None:
         labels = match_communities(larger, labels)
@@ -160,7 +168,7 @@ def compute_view(
         graph=graph,
         communities=labels,
         keywords=terms.keywords(labels),
-        recall=size_recall(reference, truncate(vectors, dim), lists),
+        recall=size_recall(reference, prefix_points(vectors, dim, settings.measure), lists),
     )
 
 
@@ -178,8 +186,9 @@ def compute_views(
     views: dict[int, DimensionView] = {}
     reference = None
     for step, dim in enumerate(ordered):
-        neighbours = knn(truncate(vectors, dim), settings.k)
-        reference = reference or recall_reference(vectors, neighbours, settings.k)
+        points = prefix_points(vectors, dim, settings.measure)
+        neighbours = knn(points, settings.k, settings.measure)
+        reference = reference or recall_reference(vectors, neighbours, settings.k, settings.measure)
         larger = views[ordered[step - 1]].communities if step else None
         views[dim] = compute_view(
             vectors, dim, neighbours, terms, settings, reference=reference, larger=larger

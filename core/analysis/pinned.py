@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from core.analysis.ladder import DimensionView
+from core.analysis.measures import MEASURES, shown_values
 
 
 def neighbour_changes(
@@ -39,13 +40,17 @@ def neighbour_table(
     ids: Sequence[str],
     texts: Sequence[str],
     full_view: DimensionView,
+    measure: str = "cosine",
 ) -> pd.DataFrame:
-    """The document's neighbours at one size, with similarity and whether full size has them."""
+    """The document's neighbours at one size, with their similarity (or distance) under the
+    lists' measure and whether full size has them."""
     reference = set(full_view.neighbours.indices[row].tolist())
     return pd.DataFrame(
         {
             "neighbour": [ids[j] for j in view.neighbours.indices[row]],
-            "similarity": view.neighbours.similarities[row].round(3),
+            MEASURES[measure].value_name: shown_values(view.neighbours.scores[row], measure).round(
+                3
+            ),
             "also at full size": [j in reference for j in view.neighbours.indices[row]],
             "text": [texts[j][:200] for j in view.neighbours.indices[row]],
         }

@@ -202,6 +202,7 @@ def embed(
     key = cache_key(
         {
             "model": _model_identity(spec),
+            "scale": "as-the-model-gives",  # before: unit rows
             "prompt": spec.prompt,
             "recipe": spec.recipe,
             "texts": texts_digest(texts),
@@ -233,12 +234,35 @@ def embed(
     return vectors
 
 
+def embed_typed(texts: Sequence[str], spec: ModelSpec) -> np.ndarray:
+    """A few typed texts (a search query, two texts to compare) embedded like the corpus (same
+    model, prompt and recipe), without the disk cache. Uploaded vectors have no model to embed
+    text with: that gives a clear error."""
+    if spec.source == "uploaded":
+        raise ExplorerError(
+            "These embeddings were uploaded, so there is no model to embed typed text with: "
+            "pick a document of the corpus instead."
+        )
+    if not any(t.strip() for t in texts):
+        raise ExplorerError("Type some text first.")
+    encoded = load_model(spec).encode(
+        list(texts),
+        batch_size=spec.batch_size,
+        prompt=spec.prompt or None,
+        normalize_embeddings=False,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return finish_embeddings(encoded, spec)
+
+
 def finish_embeddings(encoded: np.ndarray, spec: ModelSpec) -> np.ndarray:
-    """The model's output made ready for truncation: layer norm first where the model's
-    Matryoshka recipe asks for it (nomic-embed-text-v1.5), then unit length. Truncating and
-    renormalising a unit vector equals truncating and normalising the unscaled one."""
+    """The model's output made ready for truncation: layer-normalised where the model's
+    Matryoshka recipe asks for it (nomic-embed-text-v1.5), otherwise as the model gave it. The
+    scale is kept, so dot product and euclidean distance see the lengths the model produced;
+    cosine renormalises every prefix (core.analysis.measures.truncate), which is the recipe's
+    "truncate, then normalise"."""
     x = np.asarray(encoded, dtype=np.float64)
     if spec.recipe == LAYER_NORM:
         x = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return x.astype(np.float32)

@@ -11,10 +11,20 @@ ORDERINGS = ("native", "pca")
 
 @dataclass(frozen=True)
 class Ordered:
-    """Embeddings whose leading dimensions are the ones to keep when truncating."""
+    """Embeddings whose leading dimensions are the ones to keep when truncating, and the rotation
+    that took them there (None for native order), so new vectors such as a search query can be
+    put in the same order."""
 
     vectors: np.ndarray
     ordering: str
+    rotation: np.ndarray | None = None  # (d, d): ordered = raw @ rotation
+
+    def transform(self, raw: np.ndarray) -> np.ndarray:
+        """Vectors from the same model (rows) in this ordering."""
+        x = np.asarray(raw, dtype=np.float32)
+        if self.rotation is None:
+            return x
+        return (x.astype(np.float64) @ self.rotation).astype(np.float32)
 
 
 def order_dimensions(vectors: np.ndarray, ordering: str = "native") -> Ordered:
@@ -30,9 +40,8 @@ def order_dimensions(vectors: np.ndarray, ordering: str = "native") -> Ordered:
     if ordering == "native":
         return Ordered(x, ordering)
     _, _, vt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
-    rotated = (x.astype(np.float64) @ vt.T).astype(np.float32)
-    if rotated.shape[1] < x.shape[1]:  # fewer documents than dimensions: pad with empty axes
-        rotated = np.hstack(
-            [rotated, np.zeros((x.shape[0], x.shape[1] - rotated.shape[1]), np.float32)]
-        )
-    return Ordered(np.ascontiguousarray(rotated), ordering)
+    rotation = np.zeros((x.shape[1], x.shape[1]))
+    # fewer documents than dimensions: the missing axes stay empty (zero columns)
+    rotation[:, : vt.shape[0]] = vt.T
+    rotated = (x.astype(np.float64) @ rotation).astype(np.float32)
+    return Ordered(np.ascontiguousarray(rotated), ordering, rotation)

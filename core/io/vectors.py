@@ -21,7 +21,8 @@ MAX_VECTOR_BYTES = 2_000_000_000
 
 def read_vectors(name: str, data: bytes) -> np.ndarray:
     """A (documents × dims) float32 matrix from .npy, .csv/.tsv (numbers only) or .parquet
-    (numeric columns, or one column of equal-length lists); unit-normalised rows."""
+    (numeric columns, or one column of equal-length lists), rows kept at their own lengths (dot
+    product and euclidean distance depend on them)."""
     suffix = PurePath(name).suffix.lower()
     if suffix not in VECTOR_EXTENSIONS:
         raise ExplorerError(
@@ -73,7 +74,7 @@ def _validated(name: str, matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     if (norms == 0).any():
         raise ExplorerError(f"{name} has all-zero rows, which have no direction to compare.")
-    return vectors / norms
+    return vectors
 
 
 def vectors_spec(name: str, vectors: np.ndarray, *, matryoshka: bool) -> ModelSpec:

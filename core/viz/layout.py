@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.analysis.knn import Neighbours, knn, truncate
+from core.analysis.knn import Neighbours, knn
+from core.analysis.measures import truncate
 from core.embed.cache import cache_dir
 
 MIN_UMAP_ROWS = 10
@@ -77,7 +78,7 @@ def umap_layout(
         neighbours = knn(unit_vectors, n_neighbors - 1)
     self_column = np.arange(n)[:, None]
     indices = np.hstack([self_column, neighbours.indices[:, : n_neighbors - 1]])
-    similarities = neighbours.similarities[:, : n_neighbors - 1]
+    similarities = neighbours.scores[:, : n_neighbors - 1]
     distances = np.hstack([np.zeros((n, 1)), 1.0 - similarities]).clip(min=0.0)
     reducer = umap.UMAP(
         precomputed_knn=(indices.astype(np.int64), distances.astype(np.float32)),
