@@ -147,3 +147,16 @@ def test_custom_model_ids_are_refused_unless_the_server_allows_them(monkeypatch)
         resolve_model("/etc", allow_custom=False)
     monkeypatch.setenv("MGE_ALLOW_CUSTOM_MODELS", "1")
     assert custom_models_allowed()
+
+
+def test_typed_text_is_embedded_like_the_corpus_and_uploaded_vectors_refuse_it():
+    from core.embed.models import embed, embed_typed
+    from core.io.vectors import vectors_spec
+
+    texts = ["A serve that clips the net cord", "Sourdough needs a long proof"]
+    np.testing.assert_allclose(embed_typed(texts, WORDLLAMA), embed(texts, WORDLLAMA), atol=1e-6)
+    uploaded = vectors_spec("mine.npy", np.eye(3, dtype=np.float32), matryoshka=False)
+    with pytest.raises(ExplorerError, match="no model to embed typed text"):
+        embed_typed(["anything"], uploaded)
+    with pytest.raises(ExplorerError, match="Type some text"):
+        embed_typed(["  "], WORDLLAMA)

@@ -82,3 +82,17 @@ def test_pca_ordering_recovers_prefix_quality_lost_by_a_random_rotation():
     unrotated = prefix_recall(x)
     assert pca > native + 0.25
     assert pca >= 0.8 * unrotated
+
+
+def test_new_vectors_are_put_in_the_corpus_ordering():
+    x = _anisotropic()
+    pca = order_dimensions(x[:200], "pca")
+    np.testing.assert_allclose(pca.transform(x[:200]), pca.vectors, atol=1e-4)
+    queries = pca.transform(x[200:])
+    # inner products with the corpus are unchanged by the rotation, so search ranks alike
+    np.testing.assert_allclose(queries @ pca.vectors.T, x[200:] @ x[:200].T, rtol=1e-3, atol=1e-3)
+    native = order_dimensions(x, "native")
+    assert native.rotation is None and (native.transform(x[:3]) == x[:3]).all()
+    few = order_dimensions(x[:5], "pca")  # fewer documents than dimensions: padded axes
+    assert few.rotation.shape == (16, 16)
+    np.testing.assert_allclose(few.transform(x[:5]), few.vectors, atol=1e-4)
