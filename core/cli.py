@@ -36,6 +36,7 @@ from core.io.export import (
     stop_exporter,
     to_networkx,
 )
+from core.io.project import write_project
 from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, default_ordering
 from core.store import ResultStore
@@ -85,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", help="optional label column, for NMI/ARI and hover")
     p.add_argument("--formats", default="png,svg", help="image formats: png,svg,pdf (or 'none')")
     p.add_argument("--min-recall-share", type=float, default=0.9)
+    p.add_argument(
+        "--project",
+        help="also write a project folder here (Parquet tables + manifest.json) that the app "
+        "opens with nothing recomputed",
+    )
     return p
 
 
@@ -222,6 +228,8 @@ def run(args: argparse.Namespace) -> list[Path]:
         if formats:
             stop_exporter()
         bar.update()
+    if args.project:
+        written += write_project(pipe, Path(args.project))
     print(recommendation.sentence)
     return written
 

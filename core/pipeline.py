@@ -4,7 +4,7 @@ ResultStore under content keys, and reports long steps through progress callback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -107,10 +107,10 @@ class Pipeline:
         """Full-size embeddings in the model's own order (disk-cached by embed)."""
         key = ("raw", self.choice.fingerprint_without_ordering)
         spec = self.choice.spec
-        if spec.source == UPLOADED:
-            if self.uploaded is None or self.uploaded.spec != spec:
-                raise ValueError("uploaded vectors must be handed to the pipeline")
+        if self.uploaded is not None and self.uploaded.spec == spec:  # uploaded or a project's
             return self.store.memo(key, lambda: self.uploaded.for_corpus(self.corpus))
+        if spec.source == UPLOADED:
+            raise ValueError("uploaded vectors must be handed to the pipeline")
 
         def report(done: int, total: int) -> None:
             progress(done / total, f"Embedding with {spec.key}: {done:,}/{total:,} documents")
@@ -270,12 +270,15 @@ class Pipeline:
             lambda: hover_texts(corpus.texts, corpus.ids, corpus.labels),
         )
 
+    def _fidelity_key(self, k: int) -> tuple:
+        return ("fidelity", self.fingerprint, tuple(self.dims), self.settings, k)
+
     def fidelity(self, k: int | None = None) -> pd.DataFrame:
         """Recall, rank correlation, community agreement, storage and search time per size."""
         k = k or self.settings.k
         views = self.views()
         return self.store.memo(
-            ("fidelity", self.fingerprint, tuple(self.dims), self.settings, k),
+            self._fidelity_key(k),
             lambda: fidelity_table(
                 self.vectors,
                 self.dims,
@@ -292,10 +295,13 @@ class Pipeline:
         """(sizes largest first, community labels per size, display names per size)."""
         return lineage_inputs(self.views())
 
+    def _per_ladder_key(self, what: str) -> tuple:
+        return (what, self.fingerprint, tuple(self.dims), self.settings)
+
     def _per_ladder(self, what: str, compute: Callable[[], object]):
         """A result computed from every size's communities, kept for this ladder and settings
         (the Lineage page reruns on every widget change)."""
-        return self.store.memo((what, self.fingerprint, tuple(self.dims), self.settings), compute)
+        return self.store.memo(self._per_ladder_key(what), compute)
 
     def lineage_summary(self) -> pd.DataFrame:
         """The nesting/AMI table per step (see core.analysis.lineage.step_summary)."""
@@ -330,6 +336,28 @@ class Pipeline:
                 self.corpus.ids,
             ),
         )
+
+    def restore(
+        self,
+        ordered: Ordered,
+        neighbours: Mapping[int, Neighbours],
+        views: Mapping[int, DimensionView],
+        layouts: Mapping[int, np.ndarray],
+        fidelity: pd.DataFrame,
+        lineage: pd.DataFrame,
+    ) -> None:
+        """Put results read back from a project file into the store under this pipeline's
+        keys, so that nothing is computed again (core.io.project)."""
+        put = self.store.put
+        put(("ordered", self.fingerprint), ordered)
+        for dim, lists in neighbours.items():
+            put(("knn", self.fingerprint, dim, self.list_k(self.measure), self.measure), lists)
+        for dim, view in views.items():
+            put(self._view_key(dim), view)
+        for dim, coords in layouts.items():
+            put(self._layout_key(dim), coords)
+        put(self._fidelity_key(self.settings.k), fidelity)
+        put(self._per_ladder_key("lineage-summary"), lineage)
 
     def animation(self):
         """The ladder animation (every map ready), or None while maps are missing."""

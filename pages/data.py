@@ -18,8 +18,10 @@ from core.io.corpus import (
     load_demo_corpus,
     text_columns,
 )
+from core.io.export import export_name
 from core.io.limits import DEFAULT_LIMITS
 from core.io.passages import split_passages
+from core.io.project import list_projects, project_zip, projects_folder, read_project
 from core.io.vectors import upload_vectors
 from pages import state, widgets
 
@@ -85,7 +87,9 @@ if uploads:
 
 st.subheader("Model")
 uploaded = state.uploaded_vectors()
-specs = [WORDLLAMA, MINILM, *HUB_PRESETS, *([uploaded.spec] if uploaded else [])]
+presets = [WORDLLAMA, MINILM, *HUB_PRESETS]
+own = [uploaded.spec] if uploaded and uploaded.spec.key not in {s.key for s in presets} else []
+specs = [*presets, *own]
 allow_custom = custom_models_allowed()
 options = [s.key for s in specs] + ([OTHER] if allow_custom else [])
 labels = {s.key: s.label for s in specs} | {OTHER: "Other hub id or local folder…"}
@@ -152,3 +156,40 @@ if not spec.offline:
         "a network. "
         f"Offline: {WORDLLAMA.key} or {MINILM.key}."
     )
+
+st.subheader("Project file")
+st.caption(
+    "A project holds the documents, the embedding and every size's neighbours, graph, "
+    "communities, map, fidelity and lineage (Parquet tables and a JSON manifest). Opening one "
+    "shows it at once, with nothing recomputed; `python -m core CORPUS --project out/NAME` "
+    "writes one from the command line."
+)
+opened = st.file_uploader("Open a project (.zip of its folder)", type=["zip"], key="project_zip")
+folder = projects_folder()
+found = list_projects(folder) if folder else []
+picked = (
+    st.selectbox("Or one from the server's projects folder", found, format_func=lambda p: p.name)
+    if found
+    else None
+)
+if (opened or picked) and st.button("Open this project"):
+    try:
+        source = picked if opened is None else opened.getvalue()
+        with st.spinner("Reading the project…"):
+            project = read_project(source, name=opened.name if opened else picked.name)
+        state.open_project(project)
+        st.session_state.notice = (
+            f"Opened the project {project.corpus.name} ({len(project.corpus):,} documents, "
+            f"{project.spec.key}, {len(project.dims)} sizes)."
+        )
+        st.rerun()
+    except ExplorerError as error:
+        widgets.show_error(error)
+        st.caption(f"Still using **{widgets.plain(current.name)}** ({len(current):,} documents).")
+st.download_button(
+    "Save this session as a project (.zip)",
+    data=lambda: project_zip(state.session_pipeline(), current.name),
+    file_name=export_name(current.name, "project", ext="zip"),
+    mime="application/zip",
+    help="Computes whatever is still missing (every size's graph and map) first.",
+)

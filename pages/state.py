@@ -13,6 +13,7 @@ from core.analysis.ladder import GraphSettings, parse_dims
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
 from core.errors import ExplorerError
 from core.io.corpus import Corpus, load_demo_corpus, read_files
+from core.io.project import Project
 from core.io.vectors import UploadedVectors
 from core.pipeline import Choice, Pipeline, default_ordering
 from pages.store import results
@@ -28,15 +29,43 @@ def require_entrypoint() -> None:
     to app.py. Then show the note the previous run left, if any."""
     if "corpus" not in st.session_state:
         st.switch_page("app.py")
+    apply_pending_settings()  # app.py applied them already, unless a page rerun alone (AppTest)
     notice()
 
 
 def init_state() -> None:
-    """Defaults for a new session: the demo corpus with the offline Matryoshka model."""
+    """Defaults for a new session: the demo corpus with the offline Matryoshka model. Settings
+    an opened project left pending are applied here, before any widget that shows them."""
     if "corpus" not in st.session_state:
         st.session_state.corpus = load_demo_corpus()
     st.session_state.setdefault("model_key", WORDLLAMA.key)
     st.session_state.setdefault("ordering_mode", "auto")
+    apply_pending_settings()
+
+
+def apply_pending_settings() -> None:
+    """Settings an opened project left for the next run, set before any widget shows them."""
+    for key, value in st.session_state.pop("pending_settings", {}).items():
+        st.session_state[key] = value
+
+
+def open_project(project: Project) -> None:
+    """Switch to a project: its corpus, embedding, ordering, ladder and graph settings, with its
+    results put into the shared store so the pages show it with nothing recomputed. The
+    settings apply from the next run (call st.rerun)."""
+    project.pipeline(results())
+    st.session_state.corpus = project.corpus
+    set_uploaded(project.vectors)
+    s = project.settings
+    st.session_state.pending_settings = {
+        "ordering_mode": project.ordering,
+        "ladder_text": ", ".join(str(d) for d in project.dims),
+        "k": s.k,
+        "graph_kind": s.kind,
+        "resolution": s.resolution,
+        "measure": s.measure,
+        "graph_seed": s.seed,
+    }
 
 
 def set_corpus(corpus: Corpus) -> None:
@@ -143,7 +172,19 @@ def graph_settings() -> GraphSettings:
         k=int(s.get("k", 10)),
         kind=s.get("graph_kind", "knn"),
         resolution=float(s.get("resolution", 1.0)),
+        seed=int(s.get("graph_seed", GraphSettings.seed)),
         measure=s.get("measure", "cosine"),
+    )
+
+
+def session_pipeline() -> Pipeline:
+    """The session's Pipeline, nothing computed yet."""
+    return Pipeline(
+        current_choice(),
+        settings=graph_settings(),
+        ladder=typed_ladder(),
+        store=results(),
+        uploaded=uploaded_vectors(),
     )
 
 
@@ -153,13 +194,7 @@ def pipeline(*, every_size: bool = True) -> Pipeline:
     full size's, the rest being left to the background precompute. A choice that cannot be
     used stops the page with a clear message."""
     try:
-        pipe = Pipeline(
-            current_choice(),
-            settings=graph_settings(),
-            ladder=typed_ladder(),
-            store=results(),
-            uploaded=uploaded_vectors(),
-        )
+        pipe = session_pipeline()
         with ProgressBar() as bar:
             pipe.ordered(bar)
         with ProgressBar() as bar:

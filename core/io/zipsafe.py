@@ -85,20 +85,26 @@ def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]
     return expanded
 
 
-def _safe_member_name(info: zipfile.ZipInfo) -> str | None:
-    """The member's path if it is a supported, non-hidden file inside the archive, else None."""
-    path = info.filename.replace("\\", "/")
+def safe_path(name: str) -> str | None:
+    """A member name as a clean relative path if it stays inside the archive and is no hidden
+    file or folder, else None (absolute paths, drive letters, "..", __MACOSX, dot files)."""
+    path = name.replace("\\", "/")
     parts = [part for part in path.split("/") if part not in ("", ".")]
-    if info.is_dir() or path.endswith("/") or not parts:
+    if path.endswith("/") or not parts:
         return None
     if path.startswith("/") or _DRIVE_PREFIX.match(path) or ".." in parts:
         return None
     if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
         return None
-    extension = PurePosixPath(parts[-1]).suffix.lower()
-    if extension not in READERS:
-        return None
     return "/".join(parts)
+
+
+def _safe_member_name(info: zipfile.ZipInfo) -> str | None:
+    """The member's path if it is a supported, non-hidden file inside the archive, else None."""
+    path = None if info.is_dir() else safe_path(info.filename)
+    if path is None or PurePosixPath(path).suffix.lower() not in READERS:
+        return None
+    return path
 
 
 def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
