@@ -1,0 +1,38 @@
+"""Picking documents on a map: the map of one size with chosen documents ringed, where clicking,
+box- or lasso-selecting points picks their rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core.analysis.pinned import selected_rows
+from core.pipeline import Pipeline
+from core.viz.figures import add_pins, hover_caption, map_figure
+
+
+def map_selection(
+    pipe: Pipeline, dim: int, marked: Sequence[int], *, title: str, key: str, height: int = 600
+) -> list[int]:
+    """Draw the map at `dim` (the PCA preview until its UMAP map is ready, said in the title)
+    with the `marked` rows ringed, and return the rows selected on it, in row order."""
+    coords, is_umap = pipe.map_coords(dim)
+    fig = map_figure(
+        coords,
+        pipe.view(dim).communities,
+        pipe.names(dim),
+        pipe.hovers(),
+        title=title + ("" if is_umap else " (PCA preview)"),
+        height=height,
+    )
+    fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming
+    event = st.plotly_chart(
+        add_pins(fig, coords, marked, pipe.corpus.ids),
+        key=key,
+        on_select="rerun",
+        selection_mode=("points", "box", "lasso"),
+    )
+    if caption := hover_caption(len(pipe.corpus)):
+        st.caption(caption)
+    return selected_rows(event.selection.points)
