@@ -20,8 +20,21 @@ navigation = st.navigation(
             icon=":material/account_tree:",
             url_path="lineage",
         ),
+        st.Page(
+            "pages/layers.py",
+            title="Multi-layer graph",
+            icon=":material/layers:",
+            url_path="layers",
+        ),
         st.Page("pages/fidelity.py", title="Fidelity & size", icon=":material/straighten:"),
+        st.Page("pages/search.py", title="Search", icon=":material/search:", url_path="search"),
         st.Page("pages/pinned.py", title="Pinned documents", icon=":material/push_pin:"),
+        st.Page(
+            "pages/pairs.py",
+            title="Two documents",
+            icon=":material/compare_arrows:",
+            url_path="pairs",
+        ),
     ]
 )
 try:

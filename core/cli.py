@@ -18,6 +18,7 @@ from core.analysis.lineage import (
     tree_bytes,
 )
 from core.analysis.measures import MEASURES
+from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
 from core.errors import ExplorerError
 from core.io.corpus import (
@@ -86,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", help="optional label column, for NMI/ARI and hover")
     p.add_argument("--formats", default="png,svg", help="image formats: png,svg,pdf (or 'none')")
     p.add_argument("--min-recall-share", type=float, default=0.9)
+    p.add_argument(
+        "--multilayer-limit",
+        type=int,
+        default=DOCUMENT_NODE_LIMIT,
+        help="document nodes (documents × sizes) up to which the multi-layer graph keeps the "
+        f"documents; above it, communities only (default: {DOCUMENT_NODE_LIMIT:,})",
+    )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the heavy precompute on a Ray cluster (e.g. ray://head:10001 or auto), or "
+        "'local' to start Ray on this machine's cores; without it Ray is never imported",
+    )
     p.add_argument(
         "--project",
         help="also write a project folder here (Parquet tables + manifest.json) that the app "
@@ -156,6 +170,11 @@ def run(args: argparse.Namespace) -> list[Path]:
             bar.set_postfix_str(text)
 
         report(0, f"embedding {len(corpus)} docs with {choice.spec.key}")
+        if args.ray:
+            from core.distributed import ray_precompute, start_ray
+
+            start_ray(args.ray)
+            ray_precompute(pipe, report)
         pipe.ordered(report)
         dims = pipe.dims
         drawn = fit_ladder(wanted, pipe.full) if wanted else dims
@@ -187,6 +206,16 @@ def run(args: argparse.Namespace) -> list[Path]:
         tree = cluster_tree(dims_, labels, names)
         write("tree", "graphml", tree_bytes(tree, "graphml"))
         write("tree", "json", tree_bytes(tree, "json"))
+        multilayer = multilayer_graph(
+            dims_,
+            {d: view.graph for d, view in pipe.views().items()},
+            labels,
+            names,
+            corpus.ids,
+            document_limit=args.multilayer_limit,
+        )
+        write("multilayer", "graphml", graph_bytes(multilayer, "graphml"))
+        write("multilayer", "json", graph_bytes(multilayer, "json"))
         if formats:
             keep_exporter_warm()
         figures: list[tuple[str, int | None, object]] = [

@@ -51,6 +51,8 @@ def test_demo_run_writes_every_file(tmp_path):
             "lineage.json",
             "tree.graphml",
             "tree.json",
+            "multilayer.graphml",
+            "multilayer.json",
             "sankey.png",
             "sankey.svg",
             "tree.png",
@@ -81,6 +83,10 @@ def test_demo_run_writes_every_file(tmp_path):
     assert len(edges) == graph.number_of_edges()
     tree = nx.read_graphml(out / f"{prefix}tree.graphml")
     assert {d["dim"] for _, d in tree.nodes(data=True)} == {256, 64, 16, 8}
+    layers = nx.read_graphml(out / f"{prefix}multilayer.graphml")
+    documents = [n for n, d in layers.nodes(data=True) if d["kind"] == "document"]
+    assert len(documents) == 360 * 4  # every document in each of the 4 layers
+    assert layers.graph["level"] == "document"
     fidelity = pd.read_csv(out / f"{prefix}fidelity.csv")
     assert fidelity["dim"].tolist() == [256, 64, 16, 8]
     assert fidelity.loc[0, "recall_at_k"] == 1.0
