@@ -17,6 +17,7 @@ from core.analysis.knn import Neighbours, knn
 from core.analysis.ladder import (
     DimensionView,
     GraphSettings,
+    Partition,
     RecallReference,
     compute_view,
     default_dims,
@@ -27,7 +28,7 @@ from core.analysis.ladder import (
 from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
 from core.analysis.measures import prefix_points, ranks_alike, truncate
 from core.embed.cache import cache_key
-from core.embed.models import ModelSpec, embed
+from core.embed.models import Encoder, ModelSpec, embed
 from core.embed.ordering import Ordered, order_dimensions
 from core.io.corpus import Corpus
 from core.io.vectors import UPLOADED, UploadedVectors
@@ -88,12 +89,15 @@ class Pipeline:
         ladder: Sequence[int] = (),
         store: ResultStore | None = None,
         uploaded: UploadedVectors | None = None,
+        encoder: Encoder | None = None,
     ):
         self.choice = choice
         self.settings = settings
         self.ladder = tuple(ladder)
         self.store = store if store is not None else ResultStore()
         self.uploaded = uploaded
+        self.encoder = encoder  # embeds the corpus elsewhere (e.g. on a Ray cluster)
+        self._partitions: dict[int, Partition] = {}  # found elsewhere, matched here
 
     @property
     def corpus(self) -> Corpus:
@@ -115,7 +119,9 @@ class Pipeline:
         def report(done: int, total: int) -> None:
             progress(done / total, f"Embedding with {spec.key}: {done:,}/{total:,} documents")
 
-        return self.store.memo(key, lambda: embed(self.corpus.texts, spec, progress=report))
+        return self.store.memo(
+            key, lambda: embed(self.corpus.texts, spec, progress=report, encoder=self.encoder)
+        )
 
     def ordered(self, progress: Progress = _silent) -> Ordered:
         """Embeddings in the chosen ordering."""
@@ -161,9 +167,12 @@ class Pipeline:
         measure = measure or self.measure
         k = self.list_k(measure)
         return self.store.memo(
-            ("knn", self.fingerprint, dim, k, measure),
+            self._knn_key(dim, measure),
             lambda: knn(prefix_points(self.vectors, dim, measure), k, measure),
         )
+
+    def _knn_key(self, dim: int, measure: str) -> tuple:
+        return ("knn", self.fingerprint, dim, self.list_k(measure), measure)
 
     def ranks_alike(self, dim: int) -> bool:
         """True when every measure ranks neighbours alike at this size (see measures)."""
@@ -197,6 +206,7 @@ class Pipeline:
                 self.settings,
                 reference=self._reference(),
                 larger=larger,
+                partition=self._partitions.pop(dim, None),
             ),
         )
 
@@ -351,13 +361,25 @@ class Pipeline:
         put = self.store.put
         put(("ordered", self.fingerprint), ordered)
         for dim, lists in neighbours.items():
-            put(("knn", self.fingerprint, dim, self.list_k(self.measure), self.measure), lists)
+            self.adopt_neighbours(dim, self.measure, lists)
         for dim, view in views.items():
             put(self._view_key(dim), view)
         for dim, coords in layouts.items():
-            put(self._layout_key(dim), coords)
+            self.adopt_layout(dim, coords)
         put(self._fidelity_key(self.settings.k), fidelity)
         put(self._per_ladder_key("lineage-summary"), lineage)
+
+    def adopt_neighbours(self, dim: int, measure: str, lists: Neighbours) -> None:
+        """One size's kNN lists (at list_k) computed elsewhere."""
+        self.store.put(self._knn_key(dim, measure), lists)
+
+    def adopt_partition(self, dim: int, partition: Partition) -> None:
+        """One size's graph and communities computed elsewhere, matched when its view is built."""
+        self._partitions[dim] = partition
+
+    def adopt_layout(self, dim: int, coords: np.ndarray) -> None:
+        """One size's map computed elsewhere."""
+        self.store.put(self._layout_key(dim), coords)
 
     def animation(self):
         """The ladder animation (every map ready), or None while maps are missing."""

@@ -145,6 +145,16 @@ def size_recall(
     return recall
 
 
+Partition = tuple[Graph, np.ndarray]  # a size's graph and its communities, ids not yet matched
+
+
+def size_partition(neighbours: Neighbours, settings: GraphSettings) -> Partition:
+    """The graph of one size's kNN lists (any k ≥ settings.k) and its Leiden communities: the
+    part of a view that needs no other size, so sizes can run in parallel (core.distributed)."""
+    graph = similarity_graph(first_k(neighbours, settings.k), settings.kind, settings.measure)
+    return graph, communities(graph, resolution=settings.resolution, seed=settings.seed)
+
+
 def compute_view(
     vectors: np.ndarray,
     dim: int,
@@ -154,12 +164,13 @@ def compute_view(
     *,
     reference: RecallReference,
     larger: np.ndarray | None = None,
+    partition: Partition | None = None,
 ) -> DimensionView:
-    """One size's view from its kNN lists (any k ≥ settings.k); community ids are matched to
-    the next larger size's labels `larger` so colours stay stable down the ladder."""
+    """One size's view from its kNN lists (any k ≥ settings.k) and its partition (found here
+    unless given); community ids are matched to the next larger size's labels `larger` so
+    colours stay stable down the ladder."""
     lists = first_k(neighbours, settings.k)
-    graph = similarity_graph(lists, settings.kind, settings.measure)
-    labels = communities(graph, resolution=settings.resolution, seed=settings.seed)
+    graph, labels = partition or size_partition(neighbours, settings)
     if larger is not None:
         labels = match_communities(larger, labels)
     return DimensionView(

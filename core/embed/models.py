@@ -188,18 +188,14 @@ def _model_identity(spec: ModelSpec) -> str:
     return spec.source
 
 
-def embed(
-    texts: Sequence[str],
-    spec: ModelSpec,
-    *,
-    progress: Progress | None = None,
-    cache_root: Path | None = None,
-) -> np.ndarray:
-    """Unit-length full-size float32 embeddings (see finish_embeddings), cached on disk by model,
-    prompt, recipe and texts."""
-    if not texts:
-        raise ExplorerError("There are no documents to embed.")
-    key = cache_key(
+# encodes every text (a distributed encoder, e.g. core.distributed.ray_encoder)
+Encoder = Callable[[Sequence[str], ModelSpec, Progress | None], np.ndarray]
+
+
+def embedding_key(texts: Sequence[str], spec: ModelSpec) -> str:
+    """The disk-cache key of a corpus's embeddings: model (and wheel version), scale, prompt,
+    recipe and texts."""
+    return cache_key(
         {
             "model": _model_identity(spec),
             "scale": "as-the-model-gives",  # before: unit rows
@@ -208,28 +204,54 @@ def embed(
             "texts": texts_digest(texts),
         }
     )
+
+
+def encode(model, texts: Sequence[str], spec: ModelSpec) -> np.ndarray:
+    """One batch of texts through a loaded model, finished per the model's recipe."""
+    encoded = model.encode(
+        list(texts),
+        batch_size=spec.batch_size,
+        prompt=spec.prompt or None,
+        normalize_embeddings=False,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return finish_embeddings(encoded, spec)
+
+
+def _encode_here(
+    texts: Sequence[str], spec: ModelSpec, progress: Progress | None = None
+) -> np.ndarray:
+    model = load_model(spec)
+    chunk = max(spec.batch_size * 4, 256)
+    parts = []
+    for start in range(0, len(texts), chunk):
+        parts.append(encode(model, texts[start : start + chunk], spec))
+        if progress:
+            progress(min(start + chunk, len(texts)), len(texts))
+    return np.vstack(parts)
+
+
+def embed(
+    texts: Sequence[str],
+    spec: ModelSpec,
+    *,
+    progress: Progress | None = None,
+    cache_root: Path | None = None,
+    encoder: Encoder | None = None,
+) -> np.ndarray:
+    """Full-size float32 embeddings at the model's scale (see finish_embeddings), cached on disk
+    by model, prompt, recipe and texts; computed in this process, or by `encoder`."""
+    if not texts:
+        raise ExplorerError("There are no documents to embed.")
+    key = embedding_key(texts, spec)
     cached = load_array(key, cache_root)
     if cached is not None and cached.shape[0] == len(texts):
         if progress:
             progress(len(texts), len(texts))
         return cached
-    model = load_model(spec)
-    chunk = max(spec.batch_size * 4, 256)
-    parts = []
-    for start in range(0, len(texts), chunk):
-        batch = list(texts[start : start + chunk])
-        encoded = model.encode(
-            batch,
-            batch_size=spec.batch_size,
-            prompt=spec.prompt or None,
-            normalize_embeddings=False,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        parts.append(finish_embeddings(encoded, spec))
-        if progress:
-            progress(min(start + chunk, len(texts)), len(texts))
-    vectors = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+    vectors = (encoder or _encode_here)(texts, spec, progress)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     save_array(key, vectors, cache_root)
     return vectors
 
@@ -245,15 +267,7 @@ def embed_typed(texts: Sequence[str], spec: ModelSpec) -> np.ndarray:
         )
     if not any(t.strip() for t in texts):
         raise ExplorerError("Type some text first.")
-    encoded = load_model(spec).encode(
-        list(texts),
-        batch_size=spec.batch_size,
-        prompt=spec.prompt or None,
-        normalize_embeddings=False,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return finish_embeddings(encoded, spec)
+    return encode(load_model(spec), texts, spec)
 
 
 def finish_embeddings(encoded: np.ndarray, spec: ModelSpec) -> np.ndarray:
