@@ -22,7 +22,8 @@ from core.analysis.knn import (
     sample_rows,
     score_blocks,
 )
-from core.analysis.measures import paired_scores, prefix_points, scores, truncate
+from core.analysis.measures import paired_scores, prefix_points, truncate
+from core.analysis.search import top_k
 from core.embed.ordering import ORDERINGS, order_dimensions
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
@@ -190,20 +191,13 @@ def search_latency(
         raise ValueError("queries, top and repeats must all be at least 1")
     corpus = prefix_points(vectors, dim, measure)
     n = corpus.shape[0]
-    top = min(top, n)
     picked = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
-
-    def search(query: np.ndarray) -> np.ndarray:
-        found = scores(query[None, :], corpus, measure)[0]
-        best = np.argpartition(found, n - top)[n - top :]
-        return best[np.argsort(-found[best])]
-
-    search(picked[0])
+    top_k(corpus, picked[0], top, measure)  # warm-up, not timed
     timings = []
     for query in picked:
         for _ in range(repeats):
             start = clock()
-            search(query)
+            top_k(corpus, query, top, measure)
             timings.append(clock() - start)
     return float(np.median(timings)) * 1000
 

@@ -70,7 +70,7 @@ def _exact_knn(
     tied at the end of its list, so lists run one place past self and k others to show where a
     tie is cut; those rows are searched again with 4× and 16× longer lists (duplicate documents
     make such ties common), and any left are unsure."""
-    faiss = _faiss()
+    faiss = load_faiss()
     n = points.shape[0]
     found = Neighbours(np.empty((n, k), np.int32), np.empty((n, k), np.float32))
     rows = np.arange(n)
@@ -108,7 +108,7 @@ def _search(
     return best, np.vstack([part[1] for part in parts])
 
 
-def _faiss() -> ModuleType:
+def load_faiss() -> ModuleType:
     """faiss (one thread per core), imported so that its own OpenMP runtime lets idle threads
     sleep rather than spin unless OMP_WAIT_POLICY says otherwise: with other processes on the two
     cores, spinning made exact search 3–7× slower (50k rows, 8–64 d), while sleeping cost nothing

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.analysis.knn import _faiss
+from core.analysis.knn import load_faiss
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
 
 Clock = Callable[[], float]
@@ -165,7 +165,7 @@ def results_table(
 def _hnsw_index(points: np.ndarray, measure: str):
     """A faiss HNSW index of `points`, built on one thread so the same points give the same
     graph (faiss's threaded insertion order varies)."""
-    faiss = _faiss()
+    faiss = load_faiss()
     metric = faiss.METRIC_L2 if measure == "euclidean" else faiss.METRIC_INNER_PRODUCT
     index = faiss.IndexHNSWFlat(points.shape[1], HNSW_M, metric)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

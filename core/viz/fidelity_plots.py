@@ -28,7 +28,7 @@ PRECISION_RECALL = {"float32": "recall_at_k", **{p: f"recall_{p}" for p in QUANT
 ORDERING_DASH = {"native": "solid", "pca": "dash"}
 
 
-def _dims_axis(dims: np.ndarray, title: str = "dimensions kept") -> dict:
+def dims_axis(dims: np.ndarray, title: str = "dimensions kept") -> dict:
     """A log x axis (even steps for halvings) with one labelled tick per measured dim."""
     ticks = sorted({int(d) for d in dims})
     return {
@@ -97,7 +97,7 @@ def fidelity_curves(
         )
     lowest = np.nanmin(table[[m for m in METRICS if m in table.columns]].to_numpy(dtype=float))
     fig.update_layout(
-        xaxis=_dims_axis(table["dim"].to_numpy()),
+        xaxis=dims_axis(table["dim"].to_numpy()),
         yaxis={"range": [min(0.0, float(lowest)) - 0.02, 1.05], "title": {"text": "score"}},
         legend={"title": {"text": "metric"}},
         hovermode="x unified",
@@ -150,7 +150,7 @@ def precision_recall_figure(
     precision (as in the storage figure), one dash per ordering; unmeasured precisions left out."""
     fig = _curves(table, PRECISION_RECALL, PRECISION_COLOURS)
     fig.update_layout(
-        xaxis=_dims_axis(table["dim"].to_numpy()),
+        xaxis=dims_axis(table["dim"].to_numpy()),
         yaxis={"range": [-0.02, 1.05], "title": {"text": f"recall@{int(table['k'].iloc[0])}"}},
         legend={"title": {"text": "stored as"}},
         hovermode="x unified",
@@ -177,7 +177,7 @@ def latency_figure(
             )
         )
     fig.update_layout(
-        xaxis=_dims_axis(measured["dim"].to_numpy()),
+        xaxis=dims_axis(measured["dim"].to_numpy()),
         yaxis={"rangemode": "tozero", "title": {"text": "ms per query"}},
         showlegend=len(fig.data) > 1,
     )

@@ -25,7 +25,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _barycentre_rows(
+def barycentre_rows(
     rows: Sequence[Sequence[Hashable]],
     edges: Sequence[tuple[Hashable, Hashable, float]],
     *,
@@ -87,7 +87,7 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go
     nodes = np.arange(len(data.node_labels))
     rows = [nodes[data.node_dims == d].tolist() for d in dims]
     edges = list(zip(data.source.tolist(), data.target.tolist(), data.value.tolist(), strict=True))
-    ordered = _barycentre_rows(rows, edges)
+    ordered = barycentre_rows(rows, edges)
     x = np.zeros(nodes.size)
     y = np.zeros(nodes.size)
     span = max(len(dims) - 1, 1)
@@ -152,7 +152,7 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
         for d in dims
     ]
     edges = [(s, t, a["count"]) for s, t, a in tree.edges(data=True)]
-    ordered = _barycentre_rows(rows, edges)
+    ordered = barycentre_rows(rows, edges)
     widest = max((len(row) for row in ordered), default=1)
     position: dict[Hashable, tuple[float, int]] = {}
     for level, row in enumerate(ordered):

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from core.analysis.multilayer import BACKBONE, Topic
 from core.viz.figures import community_colour, escape, style
-from core.viz.lineage_plots import _barycentre_rows
+from core.viz.lineage_plots import barycentre_rows
 
 BOX_HEIGHT = 0.34  # of the distance between two rows
 ROW_GAPS = 0.12  # at most this share of a row's width is left as gaps between its boxes
@@ -36,7 +36,7 @@ def _rows(tree: nx.DiGraph) -> tuple[list[int], list[list[Hashable]]]:
     dims = sorted({a["dim"] for _, a in tree.nodes(data=True)}, reverse=True)
     rows = [sorted(n for n, a in tree.nodes(data=True) if a["dim"] == d) for d in dims]
     edges = [(s, t, a["count"]) for s, t, a in tree.edges(data=True)]
-    return dims, _barycentre_rows(rows, edges)
+    return dims, barycentre_rows(rows, edges)
 
 
 def _boxes(tree: nx.DiGraph, ordered: Sequence[Sequence[Hashable]]) -> dict[Hashable, Box]:

@@ -11,7 +11,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from core.analysis.measures import MEASURES
-from core.viz.fidelity_plots import _dims_axis
+from core.viz.fidelity_plots import dims_axis
 from core.viz.figures import escape, style
 
 MEASURE_COLOURS = dict(zip(MEASURES, qualitative.D3, strict=False))
@@ -72,7 +72,7 @@ def pair_value_figure(
             row=1,
             col=col,
         )
-        fig.update_xaxes(_dims_axis(rows["dim"].to_numpy()), row=1, col=col)
+        fig.update_xaxes(dims_axis(rows["dim"].to_numpy()), row=1, col=col)
         fig.update_yaxes(title_text=spec.value_name, row=1, col=col)
     return style(fig, title, width=width, height=height, top=80)
 
@@ -108,7 +108,7 @@ def pair_rank_figure(
     worst = int(pairs[["rank_b_in_a", "rank_a_in_b"]].to_numpy().max())
     ticks = [t for t in (m * 10**e for e in range(7) for m in (1, 2, 5)) if t <= worst * 1.5]
     fig.update_layout(
-        xaxis=_dims_axis(pairs["dim"].to_numpy()),
+        xaxis=dims_axis(pairs["dim"].to_numpy()),
         yaxis={
             "type": "log",
             # a descending range puts rank 1 at the top, whatever the best rank drawn

@@ -10,7 +10,7 @@ from pandas.io.formats.style import Styler
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from core.viz.fidelity_plots import _dims_axis
+from core.viz.fidelity_plots import dims_axis
 from core.viz.figures import style
 
 OVERLAP_BACKGROUND = "background-color: rgba(44, 160, 44, 0.18)"
@@ -73,7 +73,7 @@ def query_set_figure(
             row=1,
             col=col,
         )
-        fig.update_xaxes(_dims_axis(rows["dim"].to_numpy()), row=1, col=col)
+        fig.update_xaxes(dims_axis(rows["dim"].to_numpy()), row=1, col=col)
     fig.update_yaxes(range=[-0.02, 1.05], title_text="recall", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", title_text="ms", row=1, col=2)
     return style(fig, title, width=width, height=height, top=80)
