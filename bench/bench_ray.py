@@ -12,33 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import docstring_corpus  # noqa: E402
-
-GB = 1024**3
-
-
-def _tree_memory(root: psutil.Process) -> tuple[int, int, int]:
-    """(summed PSS, summed RSS, processes) of a process and all its descendants."""
-    pss = rss = count = 0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            info = proc.memory_full_info()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        pss, rss, count = pss + info.pss, rss + info.rss, count + 1
-    return pss, rss, count
+from process_tree import GB, run_measured  # noqa: E402
 
 
 def run_cli(corpus: Path, mode: str, ladder: str, numba_cache: Path) -> dict:
@@ -55,27 +38,16 @@ def run_cli(corpus: Path, mode: str, ladder: str, numba_cache: Path) -> dict:
         if mode == "ray":
             command += ["--ray", "local"]
         env = {**os.environ, "MGE_CACHE_DIR": str(cache), "MGE_MAX_DOCUMENTS": "2000000"}
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        root = psutil.Process(proc.pid)
-        peak_pss = peak_rss = most = 0
-        while proc.poll() is None:
-            pss, rss, count = _tree_memory(root)
-            peak_pss, peak_rss, most = max(peak_pss, pss), max(peak_rss, rss), max(most, count)
-            time.sleep(0.5)
-        seconds = time.perf_counter() - start
-        out, err = proc.communicate()
-        if proc.returncode:
-            raise SystemExit(f"{mode} run failed:\n{err[-3000:]}")
+        run = run_measured(command, env, ROOT)
+        if run.returncode:
+            raise SystemExit(f"{mode} run failed:\n{run.stderr[-3000:]}")
         project = json.loads((Path(tmp) / "project" / "manifest.json").read_text())
     return {
         "mode": mode,
-        "seconds": round(seconds, 1),
-        "peak_pss_gb": round(peak_pss / GB, 2),
-        "peak_rss_sum_gb": round(peak_rss / GB, 2),
-        "processes": most,
+        "seconds": round(run.seconds, 1),
+        "peak_pss_gb": round(run.peak_pss / GB, 2),
+        "peak_rss_sum_gb": round(run.peak_rss / GB, 2),
+        "processes": run.processes,
         "dims": project["dims"],
     }
 

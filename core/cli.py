@@ -30,6 +30,7 @@ from core.io.corpus import (
     text_columns,
 )
 from core.io.export import (
+    edge_table_csv,
     export_name,
     figure_bytes,
     graph_bytes,
@@ -43,6 +44,13 @@ from core.pipeline import Choice, Pipeline, default_ordering
 from core.store import ResultStore
 from core.viz.figures import map_figure, network_figure
 from core.viz.lineage_plots import tree_figure
+
+# One run on one corpus: nothing to share, and a result evicted from a bounded store would only
+# be computed again.
+_UNBOUNDED = 2**62
+# Above this many documents each size's graph is written as an edge list (CSV) only: networkx,
+# which writes GraphML, holds about a kilobyte per edge.
+GRAPHML_DOCUMENT_LIMIT = 200_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -151,7 +159,11 @@ def run(args: argparse.Namespace) -> list[Path]:
         k=args.k, kind=args.graph, resolution=args.resolution, measure=args.measure
     )
     pipe = Pipeline(
-        choice, settings=settings, ladder=(*ladder, *wanted), store=ResultStore(), uploaded=uploaded
+        choice,
+        settings=settings,
+        ladder=(*ladder, *wanted),
+        store=ResultStore(_UNBOUNDED),
+        uploaded=uploaded,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -245,6 +257,11 @@ def run(args: argparse.Namespace) -> list[Path]:
                     ),
                 )
             )
+            if len(corpus) > GRAPHML_DOCUMENT_LIMIT:  # networkx would hold GBs per size
+                g = view.graph
+                edges = edge_table_csv(g.src, g.dst, g.weight, corpus.ids)
+                write("edges", "csv", edges.encode(), dim)
+                continue
             graph = to_networkx(
                 view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
             )

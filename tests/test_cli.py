@@ -110,3 +110,33 @@ def test_uploaded_vectors_run_without_a_model(tmp_path):
     np.save(wrong, np.ones((5, 4), dtype=np.float32))
     result = _cli("demo", "--vectors", str(wrong), "--out", str(out))
     assert result.returncode == 2 and "5 rows but the corpus has 360" in result.stderr
+
+
+def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path, monkeypatch):
+    """The CLI's path for corpora too large for networkx and for a full map (1M documents),
+    on the demo with both limits lowered."""
+    import numpy as np
+
+    from core import cli
+    from core.io.project import read_project
+    from core.viz import layout
+
+    monkeypatch.setattr(cli, "GRAPHML_DOCUMENT_LIMIT", 100)
+    monkeypatch.setattr(layout, "MAP_POINT_LIMIT", 120)
+    vectors = tmp_path / "vectors.npy"
+    np.save(vectors, np.random.default_rng(0).normal(size=(360, 32)).astype(np.float32))
+    out, project = tmp_path / "out", tmp_path / "project"
+    args = ["demo", "--vectors", str(vectors), "--ladder", "32,8", "--formats", "none"]
+    assert cli.main([*args, "--out", str(out), "--project", str(project)]) == 0
+    assert not list(out.glob("*_graph.graphml"))
+    opened = read_project(project)
+    ids = opened.corpus.ids
+    for dim in (32, 8):
+        (edges_file,) = out.glob(f"*_{dim}d_edges.csv")
+        edges = pd.read_csv(edges_file, keep_default_na=False)
+        graph = opened.views[dim].graph
+        assert len(edges) == graph.edge_count
+        assert edges["source_id"].tolist() == [ids[i] for i in graph.src]
+        placed = np.isfinite(opened.layouts[dim]).all(axis=1)
+        assert placed.sum() == 120
+        np.testing.assert_array_equal(np.flatnonzero(placed), layout.map_rows(360))

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.analysis.graph import Graph
+from core.analysis.knn import sample_rows
 from core.viz.figures import (
     ANIMATION_POINT_LIMIT,
     HOVER_TEXT_LIMIT,
@@ -26,7 +27,6 @@ from core.viz.figures import (
     map_figure,
     network_figure,
     payload_bytes,
-    sample_rows,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
 

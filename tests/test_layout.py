@@ -12,11 +12,15 @@ from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
 from core.analysis.measures import truncate
+from core.viz import layout
+from core.viz.figures import ladder_animation, map_figure
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
     ladder_layouts,
+    map_rows,
     pca_layout,
+    size_layout,
     umap_layout,
 )
 
@@ -139,3 +143,27 @@ def test_ladder_layouts_reports_progress_for_each_size():
     layouts = ladder_layouts(x, [16, 8, 8, 4], progress=lambda *a: calls.append(a))
     assert list(layouts) == [16, 8, 4]
     assert calls == [(1, 3, 16), (2, 3, 8), (3, 3, 4)]
+
+
+def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatch):
+    monkeypatch.setattr(layout, "MAP_POINT_LIMIT", 60)
+    x, labels = _clusters(4, 40, 32, scale=0.2)
+    placed = map_rows(len(x))
+    assert len(placed) == 60 and len(np.unique(placed)) == 60
+    elsewhere = np.setdiff1d(np.arange(len(x)), placed)
+    full = size_layout(x, 32)
+    small = size_layout(x, 16, full_layout=full)
+    for coords in (full, small):
+        assert np.isfinite(coords[placed]).all() and np.isnan(coords[elsewhere]).all()
+    # the sample's own map, in register with the full size as below the limit
+    np.testing.assert_allclose(full[placed], size_layout(x[placed], 32), atol=1e-6)
+    assert _displacement(full[placed], small[placed]) < 0.5
+
+    names = {c: f"topic {c}" for c in range(4)}
+    hover = [f"doc {i}" for i in range(len(x))]
+    fig = map_figure(full, labels, names, hover)
+    drawn = np.concatenate([trace.customdata for trace in fig.data])
+    assert sorted(drawn.tolist()) == placed.tolist()
+    assert "60 of 160 documents" in fig.layout.annotations[0].text
+    animation = ladder_animation({32: full, 16: small}, {32: labels, 16: labels}, hover, limit=25)
+    assert np.isfinite(animation.data[0].x).all() and len(animation.data[0].x) == 25

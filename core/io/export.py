@@ -58,7 +58,7 @@ def to_networkx(
             "community": int(labels[i]),
             "text": texts[i][:NODE_TEXT_CHARS],
         }
-        if coords is not None:
+        if coords is not None and np.isfinite(coords[i]).all():  # unplaced rows have no x, y
             attrs["x"], attrs["y"] = float(coords[i, 0]), float(coords[i, 1])
         if doc_labels is not None:
             attrs["label"] = str(doc_labels[i])
@@ -89,21 +89,25 @@ def graph_bytes(nx_graph, fmt: str) -> bytes:
 
 def edge_csv(nx_graph) -> str:
     """Edge list with document ids: source,target,source_id,target_id,weight."""
+    edges = list(nx_graph.edges(data="weight"))
+    src = np.array([s for s, _, _ in edges], dtype=np.int64)
+    dst = np.array([d for _, d, _ in edges], dtype=np.int64)
+    ids = {node: data["doc_id"] for node, data in nx_graph.nodes(data=True)}
+    return edge_table_csv(src, dst, np.array([w for _, _, w in edges]), ids)
+
+
+def edge_table_csv(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, ids) -> str:
+    """The edge list of edge_csv straight from arrays, for graphs too large for networkx;
+    `ids` maps a row to its document id (a sequence or a dict)."""
     import csv
 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["source", "target", "source_id", "target_id", "weight"])
-    for s, d, data in nx_graph.edges(data=True):
-        writer.writerow(
-            [
-                s,
-                d,
-                nx_graph.nodes[s]["doc_id"],
-                nx_graph.nodes[d]["doc_id"],
-                f"{data['weight']:.6f}",
-            ]
-        )
+    writer.writerows(
+        (s, d, ids[s], ids[d], f"{w:.6f}")
+        for s, d, w in zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True)
+    )
     return out.getvalue()
 
 

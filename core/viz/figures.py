@@ -11,11 +11,11 @@ import plotly.io
 from plotly.colors import qualitative
 
 from core.analysis.graph import Graph
+from core.viz.layout import MAP_POINT_LIMIT, placed_sample
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
 WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
 HOVER_TEXT_LIMIT = 5_000  # more points than this hover with community and row, not text
-MAP_POINT_LIMIT = 100_000  # more documents than this: the map draws a fixed sample
 ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of this size
 # As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
 NETWORK_FIGURE_LIMIT = 1_500
@@ -61,14 +61,6 @@ def hover_texts(
 
 def _scatter_class(n: int):
     return go.Scattergl if n > WEBGL_THRESHOLD else go.Scatter
-
-
-def sample_rows(n: int, limit: int, seed: int = 0) -> np.ndarray:
-    """Which rows to draw: all of them, or a fixed random sample of `limit` sorted rows (the
-    same rows as core.viz.network.sample_nodes)."""
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
 def sample_note(shown: int, total: int, what: str = "documents") -> str:
@@ -184,7 +176,7 @@ def map_figure(
 ) -> go.Figure:
     """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
     Beyond `limit` documents it draws a fixed sample and says so on the map."""
-    rows = sample_rows(len(labels), limit)
+    rows = placed_sample(len(labels), limit)
     size = 7 if len(rows) <= 2_000 else 4
     fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size))
     _layout(fig, title, width, height)
@@ -214,7 +206,7 @@ def network_figure(
 ) -> go.Figure:
     """The similarity graph drawn at the map's positions: a static twin of the pyvis view, with
     the same fixed sample of at most `limit` nodes and the edges between them."""
-    rows = sample_rows(graph.n, limit)
+    rows = placed_sample(graph.n, limit)
     kept = np.zeros(graph.n, dtype=bool)
     kept[rows] = True
     both = kept[graph.src] & kept[graph.dst]
@@ -258,7 +250,7 @@ def ladder_animation(
     down = sorted(layouts, reverse=True)
     sequence = down + down[-2:0:-1]
     n = len(hover)
-    rows = sample_rows(n, limit)
+    rows = placed_sample(n, limit)
 
     def points(dim: int, **extra) -> go.Scatter:
         return go.Scatter(

@@ -1,5 +1,7 @@
 """2-D maps of a truncated embedding: UMAP per size, anchored on the full-size map, plus an
-instant PCA map."""
+instant PCA map. Above MAP_POINT_LIMIT documents a map places a fixed sample of them (the rows the
+map figure draws) and leaves the others at NaN: UMAP over a million points would take most of an
+hour on two cores, and a screen shows no more points than the sample."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.analysis.knn import Neighbours, knn
+from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
 from core.embed.cache import cache_dir
 
 MIN_UMAP_ROWS = 10
+MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
 UMAP_NEIGHBOURS = 15
 # Epochs for a map started from the full-size map. Measured on 10k docstring paragraphs (3k-row
 # sample, 64 and 16 dims): 100 epochs against 200 cost 0.002-0.007 trustworthiness (0.78) and
@@ -97,6 +100,17 @@ def umap_layout(
     return align(coords, init) if init is not None else _standardise(coords)
 
 
+def map_rows(n: int) -> np.ndarray:
+    """The rows a map of n documents places: all of them, or a fixed sample of MAP_POINT_LIMIT."""
+    return sample_rows(n, MAP_POINT_LIMIT)
+
+
+def placed_sample(n: int, limit: int) -> np.ndarray:
+    """A fixed sample of at most `limit` of the rows a map places (all of them if fewer)."""
+    placed = map_rows(n)
+    return placed[sample_rows(len(placed), limit)]
+
+
 def size_layout(
     vectors: np.ndarray,
     dim: int,
@@ -106,7 +120,14 @@ def size_layout(
 ) -> np.ndarray:
     """One size's map. The full size starts from a spectral layout; every other size starts
     from the full-size map and is aligned to it, so all maps stay in register and any size can
-    be computed next (the one on screen first)."""
+    be computed next (the one on screen first). Above MAP_POINT_LIMIT rows only map_rows are
+    placed, from their own neighbour lists, and the rest are NaN."""
+    rows = map_rows(vectors.shape[0])
+    if len(rows) < vectors.shape[0]:
+        coords = np.full((vectors.shape[0], 2), np.nan, np.float32)
+        start = None if full_layout is None else full_layout[rows]
+        coords[rows] = size_layout(vectors[rows], dim, full_layout=start)
+        return coords
     unit = truncate(vectors, dim)
     if full_layout is None:
         return umap_layout(unit, neighbours=neighbours)

@@ -10,6 +10,7 @@ import numpy as np
 
 from core.analysis.graph import Graph
 from core.viz.figures import community_colour, shorten
+from core.viz.layout import placed_sample
 
 MAX_NETWORK_NODES = 1_500
 SCALE = 320.0
@@ -20,11 +21,10 @@ _REMOTE_ASSET = re.compile(
 )
 
 
-def sample_nodes(n: int, limit: int = MAX_NETWORK_NODES, seed: int = 0) -> np.ndarray:
-    """Which rows to draw: all of them, or a fixed random sample when there are too many."""
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+def sample_nodes(n: int, limit: int = MAX_NETWORK_NODES) -> np.ndarray:
+    """Which rows to draw: all of them, or a fixed random sample when there are too many (the
+    same rows as the exported network figure, all with a place on the map)."""
+    return placed_sample(n, limit)
 
 
 def build_network_html(
