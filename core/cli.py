@@ -30,6 +30,7 @@ from core.io.corpus import (
     text_columns,
 )
 from core.io.export import (
+    GRAPHML_DOCUMENT_LIMIT,
     edge_table_csv,
     export_name,
     figure_bytes,
@@ -48,9 +49,6 @@ from core.viz.lineage_plots import tree_figure
 # One run on one corpus: nothing to share, and a result evicted from a bounded store would only
 # be computed again.
 _UNBOUNDED = 2**62
-# Above this many documents each size's graph is written as an edge list (CSV) only: networkx,
-# which writes GraphML, holds about a kilobyte per edge.
-GRAPHML_DOCUMENT_LIMIT = 200_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -261,12 +259,12 @@ def run(args: argparse.Namespace) -> list[Path]:
                 g = view.graph
                 edges = edge_table_csv(g.src, g.dst, g.weight, corpus.ids)
                 write("edges", "csv", edges.encode(), dim)
-                continue
-            graph = to_networkx(
-                view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
-            )
-            write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
-            write("edges", "csv", graph_bytes(graph, "csv"), dim)
+            else:
+                graph = to_networkx(
+                    view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
+                )
+                write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
+                write("edges", "csv", graph_bytes(graph, "csv"), dim)
             write("network", "html", pipe.network_html(dim).encode(), dim)
         for what, dim, fig in tqdm(figures, desc="images", file=sys.stderr, disable=not formats):
             for fmt in formats:

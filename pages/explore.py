@@ -4,7 +4,13 @@ import streamlit as st
 
 from core.analysis.ladder import community_summary
 from core.background import precompute
-from core.io.export import figure_bytes, graph_bytes, to_networkx
+from core.io.export import (
+    GRAPHML_DOCUMENT_LIMIT,
+    edge_table_csv,
+    figure_bytes,
+    graph_bytes,
+    to_networkx,
+)
 from core.viz.figures import hover_caption, map_figure, network_figure
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
@@ -86,6 +92,8 @@ def explorer() -> None:
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
+    edge_arrays = (view.graph.src, view.graph.dst, view.graph.weight)
+
     def graph():  # built only when a graph download is clicked
         return to_networkx(
             view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
@@ -104,17 +112,43 @@ def explorer() -> None:
             "text/html",
         ),
         (
-            "Graph GraphML",
-            lambda: graph_bytes(graph(), "graphml"),
-            "graph",
-            "graphml",
-            "application/xml",
+            "Edges CSV",
+            lambda: edge_table_csv(*edge_arrays, corpus.ids).encode(),
+            "edges",
+            "csv",
+            "text/csv",
         ),
-        ("Edges CSV", lambda: graph_bytes(graph(), "csv"), "edges", "csv", "text/csv"),
-        ("Graph GEXF", lambda: graph_bytes(graph(), "gexf"), "graph", "gexf", "application/xml"),
-        ("Graph JSON", lambda: graph_bytes(graph(), "json"), "graph", "json", "application/json"),
     ]
+    if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:
+        downloads += [
+            (
+                "Graph GraphML",
+                lambda: graph_bytes(graph(), "graphml"),
+                "graph",
+                "graphml",
+                "application/xml",
+            ),
+            (
+                "Graph GEXF",
+                lambda: graph_bytes(graph(), "gexf"),
+                "graph",
+                "gexf",
+                "application/xml",
+            ),
+            (
+                "Graph JSON",
+                lambda: graph_bytes(graph(), "json"),
+                "graph",
+                "json",
+                "application/json",
+            ),
+        ]
     widgets.download_row(downloads, stem)
+    if len(corpus) > GRAPHML_DOCUMENT_LIMIT:
+        st.caption(
+            f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "
+            "only: GraphML, GEXF and JSON would take gigabytes of server memory to build."
+        )
 
 
 @st.fragment(run_every=1.0)

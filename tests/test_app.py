@@ -52,6 +52,17 @@ def test_explore_starts_on_demo_and_slider_changes_numbers():
     assert "Graph GraphML" in labels and "Edges CSV" in labels
 
 
+def test_above_the_graphml_limit_the_graph_downloads_as_an_edge_list_only(monkeypatch):
+    from core.io import export
+
+    monkeypatch.setattr(export, "GRAPHML_DOCUMENT_LIMIT", 100)  # the demo has 360 documents
+    at = _app()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Edges CSV" in labels and "Network HTML" in labels
+    assert not {"Graph GraphML", "Graph GEXF", "Graph JSON"} & set(labels)
+    assert any("CSV edge list only" in c.value for c in at.caption)
+
+
 def test_k_setting_changes_edges():
     at = _app()
     edges_k10 = _metrics(at)["Edges"]

@@ -132,6 +132,7 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path
     opened = read_project(project)
     ids = opened.corpus.ids
     for dim in (32, 8):
+        assert len(list(out.glob(f"*_{dim}d_network.html"))) == 1
         (edges_file,) = out.glob(f"*_{dim}d_edges.csv")
         edges = pd.read_csv(edges_file, keep_default_na=False)
         graph = opened.views[dim].graph

@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # plotly is only needed by callers that render figures
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 NODE_TEXT_CHARS = 500
+# Above this many documents a graph is exported as the CSV edge list only (edge_table_csv):
+# networkx, which writes GraphML, GEXF and JSON, holds about a kilobyte per edge.
+GRAPHML_DOCUMENT_LIMIT = 200_000
 
 
 def export_name(*parts: object, ext: str) -> str:
