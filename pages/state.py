@@ -40,6 +40,10 @@ def init_state() -> None:
         st.session_state.corpus = load_demo_corpus()
     st.session_state.setdefault("model_key", WORDLLAMA.key)
     st.session_state.setdefault("ordering_mode", "auto")
+    # Widget defaults live here, not in the widgets: an opened project sets them through the
+    # session state, which Streamlit warns about when the widget has a default of its own.
+    st.session_state.setdefault("k", 10)
+    st.session_state.setdefault("resolution", 1.0)
     apply_pending_settings()
 
 

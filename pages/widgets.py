@@ -125,7 +125,7 @@ def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
             "weights (maps are always drawn from cosine neighbours).",
         )
         st.caption(f"{MEASURES[measure].meaning} {MEASURES[measure].truncation}")
-        st.slider("k nearest neighbours", 2, 50, 10, key="k")
+        st.slider("k nearest neighbours", 2, 50, key="k")  # defaults: state.init_state
         st.radio(
             "Graph",
             ["knn", "mutual"],
@@ -136,8 +136,7 @@ def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
             "Community resolution",
             0.2,
             3.0,
-            1.0,
-            0.1,
+            step=0.1,
             key="resolution",
             help="Leiden modularity resolution: higher gives more, smaller communities.",
         )
