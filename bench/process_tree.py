@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,8 @@ GB = 1024**3
 
 @dataclass(frozen=True)
 class Measured:
-    """One finished run: wall time, peaks of the summed PSS and RSS, most processes at once."""
+    """One finished run: wall time, peaks of the summed PSS and RSS, most processes at once, and
+    when each stage the CLI's progress bar named began (seconds from the start)."""
 
     seconds: float
     peak_pss: int
@@ -23,6 +26,11 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    stages: list[tuple[float, str]]
+
+
+# The text after the rate in a tqdm line: the CLI's set_postfix_str, naming what it is doing.
+_POSTFIX = re.compile(r"(?:step/s|s/step), (.*)\]\s*$")
 
 
 def tree_memory(root: psutil.Process) -> tuple[int, int, int]:
@@ -44,6 +52,20 @@ def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured
     proc = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    stages: list[tuple[float, str]] = []
+    tail: list[str] = []
+
+    def read_stderr() -> None:
+        for line in iter(lambda: proc.stderr.readline(), ""):
+            for part in re.split(r"[\r\n]", line):
+                found = _POSTFIX.search(part)
+                if found and (not stages or stages[-1][1] != found.group(1)):
+                    stages.append((round(time.perf_counter() - start, 1), found.group(1)))
+                elif part.strip():
+                    tail.append(part)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     root = psutil.Process(proc.pid)
     peak_pss = peak_rss = most = 0
     while proc.poll() is None:
@@ -51,5 +73,7 @@ def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured
         peak_pss, peak_rss, most = max(peak_pss, pss), max(peak_rss, rss), max(most, count)
         time.sleep(0.5)
     seconds = time.perf_counter() - start
-    out, err = proc.communicate()
-    return Measured(seconds, peak_pss, peak_rss, most, proc.returncode, out, err)
+    out = proc.stdout.read()
+    reader.join()
+    err = "\n".join(tail[-200:])
+    return Measured(seconds, peak_pss, peak_rss, most, proc.returncode, out, err, stages)

@@ -24,7 +24,7 @@ from tests.browser_support import (
 QUIET_SECONDS = 1.0  # a step is over once no frame has arrived for this long
 
 
-def _server_pid() -> int:
+def server_pid() -> int:
     """The `streamlit run` process that running_app started (a child of this process)."""
     me = str(os.getpid())
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -124,7 +124,7 @@ def slider_timings(
                 complete.append(max((t for t, _ in frames), default=pressed) - pressed)
                 sizes.append(sum(size for _, size in frames))
                 previous = dim
-            server_rss = peak_rss(_server_pid())
+            server_rss = peak_rss(server_pid())
     return {
         "first map (s)": round(ready, 2),
         "every size (s)": round(every_size, 2),
