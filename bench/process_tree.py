@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import threading
@@ -50,18 +51,21 @@ def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured
     """Run `command` to the end, sampling its tree's memory twice a second."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     stages: list[tuple[float, str]] = []
     tail: list[str] = []
 
     def read_stderr() -> None:
-        for line in iter(lambda: proc.stderr.readline(), ""):
-            for part in re.split(r"[\r\n]", line):
+        # raw reads, not lines: tqdm redraws with a carriage return and ends a line only at the end
+        pending = ""
+        while chunk := os.read(proc.stderr.fileno(), 65536):
+            *parts, pending = re.split(r"[\r\n]", pending + chunk.decode(errors="replace"))
+            for part in parts:
                 found = _POSTFIX.search(part)
                 if found and (not stages or stages[-1][1] != found.group(1)):
                     stages.append((round(time.perf_counter() - start, 1), found.group(1)))
-                elif part.strip():
+                elif part.strip() and not found:
                     tail.append(part)
 
     reader = threading.Thread(target=read_stderr, daemon=True)
@@ -73,7 +77,7 @@ def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured
         peak_pss, peak_rss, most = max(peak_pss, pss), max(peak_rss, rss), max(most, count)
         time.sleep(0.5)
     seconds = time.perf_counter() - start
-    out = proc.stdout.read()
+    out = proc.stdout.read().decode(errors="replace")
     reader.join()
     err = "\n".join(tail[-200:])
     return Measured(seconds, peak_pss, peak_rss, most, proc.returncode, out, err, stages)

@@ -8,13 +8,16 @@ import csv
 import os
 import re
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from scale_workers import peak_rss
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repo root
 
-from tests.browser_support import (
+from scale_workers import peak_rss  # noqa: E402
+
+from tests.browser_support import (  # noqa: E402
     SLIDER_NAME,
     browser_page,
     running_app,
@@ -65,7 +68,8 @@ def slider_timings(
     csv_path: Path, n: int, dims: list[int], ladder: str, steps: int, timeout_s: float
 ) -> dict:
     """Per step: key press → new numbers shown (s), key press → the step's last websocket frame
-    (s) and websocket payload bytes received; plus time to the maps and the server's peak RSS."""
+    (s) and websocket payload bytes received; plus time to the maps and the server's peak RSS.
+    With no steps, only the time from choosing the file to the full-size UMAP map."""
     frames: list[tuple[float, int]] = []
 
     def on_frame(payload: bytes | str) -> None:
@@ -90,6 +94,8 @@ def slider_timings(
             page.get_by_role("link", name="Explore").click()
             wait_until_maps_ready(page, timeout_ms=timeout_ms)
             ready = time.perf_counter() - start
+            if not steps:
+                return {"first map (s)": round(ready, 2), "server peak rss": peak_rss(server_pid())}
             # steps are timed once every size is ready (the background status line is gone and
             # no longer redraws every second)
             page.get_by_text("Computing in the background").wait_for(
@@ -156,3 +162,29 @@ def _wait_quiet(page, frames: list[tuple[float, int]], limit_s: float = 600) -> 
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    """Time the app alone on one docstring corpus: `--steps 0` stops at the first UMAP map."""
+    import argparse
+    import json
+
+    import docstring_corpus
+
+    from core.analysis.ladder import default_dims
+    from core.embed.models import WORDLLAMA
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--size", type=int, default=100_000, help="documents (default: 100000)")
+    parser.add_argument("--steps", type=int, default=18, help="arrow presses (0: first map only)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per wait")
+    args = parser.parse_args()
+    cache = Path(__file__).resolve().parent / "results" / "corpora"
+    paths, _ = docstring_corpus.corpora([args.size], cache)
+    dims = default_dims(WORDLLAMA.dim, WORDLLAMA.matryoshka_dims)
+    result = slider_timings(paths[args.size], args.size, dims, "", args.steps, args.timeout)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
