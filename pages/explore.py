@@ -15,6 +15,13 @@ from core.viz.figures import hover_caption, map_figure, network_figure
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
 
+# label, format, MIME type of the graph downloads (up to GRAPHML_DOCUMENT_LIMIT documents)
+GRAPH_FILES = (
+    ("GraphML", "graphml", "application/xml"),
+    ("GEXF", "gexf", "application/xml"),
+    ("JSON", "json", "application/json"),
+)
+
 state.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
@@ -121,27 +128,8 @@ def explorer() -> None:
     ]
     if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:
         downloads += [
-            (
-                "Graph GraphML",
-                lambda: graph_bytes(graph(), "graphml"),
-                "graph",
-                "graphml",
-                "application/xml",
-            ),
-            (
-                "Graph GEXF",
-                lambda: graph_bytes(graph(), "gexf"),
-                "graph",
-                "gexf",
-                "application/xml",
-            ),
-            (
-                "Graph JSON",
-                lambda: graph_bytes(graph(), "json"),
-                "graph",
-                "json",
-                "application/json",
-            ),
+            (f"Graph {name}", lambda fmt=fmt: graph_bytes(graph(), fmt), "graph", fmt, mime)
+            for name, fmt, mime in GRAPH_FILES
         ]
     widgets.download_row(downloads, stem)
     if len(corpus) > GRAPHML_DOCUMENT_LIMIT:
