@@ -22,6 +22,11 @@ UMAP_NEIGHBOURS = 15
 # sample, 64 and 16 dims): 100 epochs against 200 cost 0.002-0.007 trustworthiness (0.78) and
 # 0.004-0.007 of 2-D 10-NN preservation, at half the time; 50 epochs cost 0.03.
 WARM_EPOCHS = 100
+# Above this many rows the full-size map starts from PCA rather than a spectral layout. Measured
+# on 100k docstring paragraphs (256 dims, trustworthiness of 10-NN on a 3k sample): 0.7786
+# spectral and 0.7772 PCA at 200 epochs; the spectral initialisation took ~8 s (26.1 s against
+# 17.8 s at 100 epochs).
+SPECTRAL_INIT_LIMIT = 20_000
 
 
 def _set_numba_cache() -> None:
@@ -91,7 +96,7 @@ def umap_layout(
         metric="cosine",
         random_state=seed,
         n_jobs=1,
-        init=init if init is not None else "spectral",
+        init=init if init is not None else "spectral" if n <= SPECTRAL_INIT_LIMIT else "pca",
         n_epochs=n_epochs,
     )
     with warnings.catch_warnings():  # we never call transform(), so no search index is needed
@@ -118,10 +123,11 @@ def size_layout(
     full_layout: np.ndarray | None = None,
     neighbours: Neighbours | None = None,
 ) -> np.ndarray:
-    """One size's map. The full size starts from a spectral layout; every other size starts
-    from the full-size map and is aligned to it, so all maps stay in register and any size can
-    be computed next (the one on screen first). Above MAP_POINT_LIMIT rows only map_rows are
-    placed, from their own neighbour lists, and the rest are NaN."""
+    """One size's map. The full size starts from a spectral (above SPECTRAL_INIT_LIMIT rows, a
+    PCA) layout; every other size starts from the full-size map and is aligned to it, so all
+    maps stay in register and any size can be computed next (the one on screen first). Above
+    MAP_POINT_LIMIT rows only map_rows are placed, from their own neighbour lists, and the rest
+    are NaN."""
     rows = map_rows(vectors.shape[0])
     if len(rows) < vectors.shape[0]:
         coords = np.full((vectors.shape[0], 2), np.nan, np.float32)
