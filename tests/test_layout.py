@@ -58,6 +58,18 @@ def test_pca_layout_is_two_dimensional_and_standardised():
     _assert_standardised(coords)
 
 
+def test_pca_layout_matches_the_svd_components_up_to_sign():
+    x, _ = _clusters(4, 50, 24, scale=0.4, seed=3)
+    centred = x.astype(np.float64) - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    expected = u[:, :2] * s[:2]
+    expected = (expected - expected.mean(axis=0)) / np.sqrt((expected**2).sum(axis=1).mean())
+    coords = pca_layout(x)
+    for axis in range(2):
+        sign = np.sign(coords[:, axis] @ expected[:, axis])
+        np.testing.assert_allclose(coords[:, axis] * sign, expected[:, axis], atol=1e-4)
+
+
 def test_pca_layout_first_axis_separates_two_clusters():
     x, labels = _clusters(2, 30, 10, scale=0.1, seed=1)
     first = pca_layout(x)[:, 0]
