@@ -78,7 +78,10 @@ def test_slider_moves_through_a_20k_corpus_while_maps_are_computed(tmp_path):
         recall = float(metric(page, "Mean kNN recall").rstrip("%"))
         assert 0 < recall < 100
 
-        # The size on screen gets its UMAP map next, and it replaces the preview by itself.
-        page.get_by_text("Showing an instant PCA map").wait_for(state="detached", timeout=600_000)
+        # The size on screen gets its UMAP map next, and it replaces the preview by itself (while
+        # a rerun renders, the old note can still be there beside the new one: wait for none)
+        page.get_by_text("Showing an instant PCA map").first.wait_for(
+            state="detached", timeout=600_000
+        )
         assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in (tmp_path / "server.log").read_text()
