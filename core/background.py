@@ -95,20 +95,3 @@ def precompute(pipe: Pipeline, focus: int) -> Precompute:
         for stale in [k for k, j in _JOBS.items() if not j.running and k != key]:
             del _JOBS[stale]
     return job
-
-
-def warm_up_in_background() -> threading.Thread:
-    """Compile NN-descent's and load UMAP's numba kernels on a daemon thread, so the first large
-    corpus a server sees does not wait ~35 s for them. Normal priority on purpose: a low-priority
-    thread holding numba's compiler lock made a corpus uploaded right after start wait longer."""
-
-    def warm() -> None:
-        from core.analysis.knn import warm_up as warm_knn
-        from core.viz.layout import warm_up as warm_umap
-
-        warm_knn()
-        warm_umap()
-
-    thread = threading.Thread(target=warm, daemon=True, name="mge-warm-up")
-    thread.start()
-    return thread

@@ -142,14 +142,6 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
     return found, np.flatnonzero((found.indices < 0).any(axis=1))
 
 
-def warm_up(measure: str = "cosine") -> None:
-    """Compile NN-descent's numba kernels for `measure` on a tiny input: pynndescent does not
-    cache them on disk, so each process otherwise pays ~26 s (measured, 2 cores) on its first
-    corpus above EXACT_KNN_LIMIT rows."""
-    points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
-    _approximate_knn(points, 10, measure)
-
-
 def _ranked(indices: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's entries best score first, ties by lower index, so order never depends on how
     a search happened to visit them."""
