@@ -35,15 +35,12 @@ def _set_numba_cache() -> None:
 
 
 def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components: instant, used while UMAP runs and for tiny corpora.
-    The axes come from the d × d covariance rather than an SVD of the whole matrix: 0.4 s
-    instead of ~6 s for 100k × 256, with the same components up to sign."""
+    """The first two principal components: instant, used while UMAP runs and for tiny corpora."""
     centred = unit_vectors - unit_vectors.mean(axis=0)
     if centred.shape[0] < 2 or not np.any(centred):
         return np.zeros((unit_vectors.shape[0], 2), dtype=np.float32)
-    centred64 = centred.astype(np.float64)
-    _, axes = np.linalg.eigh(centred64.T @ centred64)  # ascending eigenvalues
-    coords = centred64 @ axes[:, ::-1][:, :2]
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    coords = centred @ vt[:2].T
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((coords.shape[0], 1))])
     return _standardise(coords)
