@@ -31,7 +31,7 @@ from core.io.corpus import (
 )
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
-    edge_table_csv,
+    edge_list_csv,
     export_name,
     figure_bytes,
     graph_bytes,
@@ -255,16 +255,12 @@ def run(args: argparse.Namespace) -> list[Path]:
                     ),
                 )
             )
-            if len(corpus) > GRAPHML_DOCUMENT_LIMIT:  # networkx would hold GBs per size
-                g = view.graph
-                edges = edge_table_csv(g.src, g.dst, g.weight, corpus.ids)
-                write("edges", "csv", edges.encode(), dim)
-            else:
+            write("edges", "csv", edge_list_csv(view.graph, corpus.ids).encode(), dim)
+            if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:  # networkx holds ~1 KB per edge
                 graph = to_networkx(
                     view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
                 )
                 write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
-                write("edges", "csv", graph_bytes(graph, "csv"), dim)
             write("network", "html", pipe.network_html(dim).encode(), dim)
         for what, dim, fig in tqdm(figures, desc="images", file=sys.stderr, disable=not formats):
             for fmt in formats:

@@ -6,7 +6,7 @@ from core.analysis.ladder import community_summary
 from core.background import precompute
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
-    edge_table_csv,
+    edge_list_csv,
     figure_bytes,
     graph_bytes,
     to_networkx,
@@ -99,8 +99,6 @@ def explorer() -> None:
     st.subheader("Export")
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
-    edge_arrays = (view.graph.src, view.graph.dst, view.graph.weight)
-
     def graph():  # built only when a graph download is clicked
         return to_networkx(
             view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
@@ -120,7 +118,7 @@ def explorer() -> None:
         ),
         (
             "Edges CSV",
-            lambda: edge_table_csv(*edge_arrays, corpus.ids).encode(),
+            lambda: edge_list_csv(view.graph, corpus.ids).encode(),
             "edges",
             "csv",
             "text/csv",

@@ -15,6 +15,7 @@ import pytest
 from core.analysis.graph import Graph
 from core.io.export import (
     NODE_TEXT_CHARS,
+    edge_list_csv,
     export_name,
     figure_bytes,
     graph_bytes,
@@ -95,8 +96,9 @@ def test_json_is_node_link_data(nx_graph):
     assert back.nodes[4]["text"] == "text <4> & more"
 
 
-def test_csv_has_a_header_and_one_row_per_edge(nx_graph):
-    rows = list(csv.reader(io.StringIO(graph_bytes(nx_graph, "csv").decode("utf-8"))))
+def test_csv_has_a_header_and_one_row_per_edge():
+    ids = [f"doc,{i}" for i in range(N)]  # a comma, to exercise CSV quoting
+    rows = list(csv.reader(io.StringIO(edge_list_csv(Graph(N, SRC, DST, WEIGHTS), ids))))
     assert rows[0] == ["source", "target", "source_id", "target_id", "weight"]
     assert len(rows) == 1 + len(SRC)
     assert ["0", "1", "doc,0", "doc,1", "0.900000"] in rows

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # plotly is only needed by callers that render figures
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 NODE_TEXT_CHARS = 500
-# Above this many documents a graph is exported as the CSV edge list only (edge_table_csv):
+# Above this many documents a graph is exported as the CSV edge list only (edge_list_csv):
 # networkx, which writes GraphML, GEXF and JSON, holds about a kilobyte per edge.
 GRAPHML_DOCUMENT_LIMIT = 200_000
 
@@ -72,7 +72,7 @@ def to_networkx(
 
 
 def graph_bytes(nx_graph, fmt: str) -> bytes:
-    """Serialise a networkx graph: GraphML, GEXF, node-link JSON, or a CSV edge list."""
+    """Serialise a networkx graph: GraphML, GEXF or node-link JSON."""
     import networkx as nx
 
     if fmt == "graphml":
@@ -85,32 +85,19 @@ def graph_bytes(nx_graph, fmt: str) -> bytes:
         return buffer.getvalue()
     if fmt == "json":
         return json.dumps(nx.node_link_data(nx_graph, edges="edges"), ensure_ascii=False).encode()
-    if fmt == "csv":
-        return edge_csv(nx_graph).encode("utf-8")
     raise ValueError(f"unknown graph format {fmt!r}")
 
 
-def edge_csv(nx_graph) -> str:
-    """Edge list with document ids: source,target,source_id,target_id,weight."""
-    edges = list(nx_graph.edges(data="weight"))
-    src = np.array([s for s, _, _ in edges], dtype=np.int64)
-    dst = np.array([d for _, d, _ in edges], dtype=np.int64)
-    ids = {node: data["doc_id"] for node, data in nx_graph.nodes(data=True)}
-    return edge_table_csv(src, dst, np.array([w for _, _, w in edges]), ids)
-
-
-def edge_table_csv(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, ids) -> str:
-    """The edge list of edge_csv straight from arrays, for graphs too large for networkx;
-    `ids` maps a row to its document id (a sequence or a dict)."""
+def edge_list_csv(graph: Graph, ids: Sequence[str]) -> str:
+    """The graph's edge list with document ids, straight from its arrays (no networkx, so any
+    size): source,target,source_id,target_id,weight."""
     import csv
 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["source", "target", "source_id", "target_id", "weight"])
-    writer.writerows(
-        (s, d, ids[s], ids[d], f"{w:.6f}")
-        for s, d, w in zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True)
-    )
+    edges = zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
+    writer.writerows((s, d, ids[s], ids[d], f"{w:.6f}") for s, d, w in edges)
     return out.getvalue()
 
 
