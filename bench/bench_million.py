@@ -76,7 +76,13 @@ def generate(n: int, dim: int, folder: Path, chunk: int = 100_000) -> tuple[Path
 def open_in_app(project: Path, docs: int, shots: Path) -> dict:
     """Seconds from "Open this project" to the message that it is open and to the Explore
     page's numbers and map; one slider step; the server's peak RSS. Screenshots go to `shots`."""
-    from tests.browser_support import browser_page, metric, running_app, step_slider_left
+    from tests.browser_support import (
+        browser_page,
+        explore_map,
+        metric,
+        running_app,
+        step_slider_left,
+    )
 
     os.environ[PROJECTS_DIR_ENV] = str(project.parent)
     os.environ[MAX_DOCUMENTS_ENV] = str(docs)
@@ -95,7 +101,7 @@ def open_in_app(project: Path, docs: int, shots: Path) -> dict:
         opened = time.perf_counter() - start
         page.get_by_role("link", name="Explore").click()
         page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout)
-        page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=timeout)
+        explore_map(page, timeout_ms=timeout)
         shown = time.perf_counter() - start
         if metric(page, "Documents") != f"{docs:,}":
             raise SystemExit(f"the Explore page shows {metric(page, 'Documents')} documents")

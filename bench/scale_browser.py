@@ -20,11 +20,14 @@ from scale_workers import peak_rss  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     SLIDER_NAME,
     browser_page,
+    explore_map,
     running_app,
     wait_until_maps_ready,
 )
 
 QUIET_SECONDS = 1.0  # a step is over once no frame has arrived for this long
+# resolves once the browser has painted what the page holds now (after the next frame's paint)
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))"
 
 
 def server_pid() -> int:
@@ -67,9 +70,11 @@ def _path(dims: list[int], steps: int) -> list[int]:
 def slider_timings(
     csv_path: Path, n: int, dims: list[int], ladder: str, steps: int, timeout_s: float
 ) -> dict:
-    """Per step: key press → new numbers shown (s), key press → the step's last websocket frame
-    (s) and websocket payload bytes received; plus time to the maps and the server's peak RSS.
-    With no steps, only the time from choosing the file to the full-size UMAP map."""
+    """Per step: key press → new numbers shown (s), key press → the new size's map drawn (its
+    title names the size, and the browser has painted since), key press → the step's last
+    websocket frame (s) and websocket payload bytes received; plus time to the maps and the
+    server's peak RSS. With no steps, only the time from choosing the file to the full-size
+    UMAP map."""
     frames: list[tuple[float, int]] = []
 
     def on_frame(payload: bytes | str) -> None:
@@ -103,7 +108,7 @@ def slider_timings(
             )
             every_size = time.perf_counter() - start
             slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
-            shown, complete, sizes = [], [], []
+            shown, drawn, complete, sizes = [], [], [], []
             previous, path = max(dims), _path(dims, steps)
             for dim in path:
                 _wait_quiet(page, frames)
@@ -126,6 +131,9 @@ def slider_timings(
                     timeout=timeout_ms,
                 )
                 shown.append(time.perf_counter() - pressed)
+                explore_map(page, f"· {dim} of {max(dims)} dims", timeout_ms)
+                page.evaluate(PAINTED)
+                drawn.append(time.perf_counter() - pressed)
                 _wait_quiet(page, frames)
                 complete.append(max((t for t, _ in frames), default=pressed) - pressed)
                 sizes.append(sum(size for _, size in frames))
@@ -136,10 +144,13 @@ def slider_timings(
         "every size (s)": round(every_size, 2),
         "dims": path,
         "shown (s)": [round(s, 3) for s in shown],
+        "map drawn (s)": [round(s, 3) for s in drawn],
         "complete (s)": [round(s, 3) for s in complete],
         "bytes": sizes,
         "shown p50": statistics.median(shown),
         "shown p95": _p95(shown),
+        "map drawn p50": statistics.median(drawn),
+        "map drawn p95": _p95(drawn),
         "complete p50": statistics.median(complete),
         # Streamlit lets the browser keep large messages for a couple of runs, so going back to
         # the size just left costs little: that turn-around step is cheap in "bytes"

@@ -11,9 +11,10 @@ from core.io.export import (
     graph_bytes,
     to_networkx,
 )
-from core.viz.figures import hover_caption, map_figure, network_figure
+from core.viz.figures import LIVE_WEBGL_THRESHOLD, hover_caption, map_figure, network_figure
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
+from pages.map_view import map_view
 
 # label, format, MIME type of the graph downloads (up to GRAPHML_DOCUMENT_LIMIT documents)
 GRAPH_FILES = (
@@ -66,7 +67,10 @@ def explorer() -> None:
     widgets.measure_note(pipe, dim)
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
-    map_fig = map_figure(coords, view.communities, names, hover, title=title)
+    stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
+
+    def map_fig(**live):  # the export pictures are drawn only when their download is clicked
+        return map_figure(coords, view.communities, names, hover, title=title, **live)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -92,12 +96,12 @@ def explorer() -> None:
                 f"Showing an instant PCA map while the UMAP map for {dim} dims is computed in the "
                 "background; it replaces this one by itself."
             )
-        st.plotly_chart(map_fig, key="map_chart", config={"displaylogo": False})
+        live = map_fig(webgl_above=LIVE_WEBGL_THRESHOLD)
+        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])))
         if caption := hover_caption(len(corpus)):
             st.caption(caption)
 
     st.subheader("Export")
-    stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
     def graph():  # built only when a graph download is clicked
         return to_networkx(
@@ -105,8 +109,8 @@ def explorer() -> None:
         )
 
     downloads = [
-        ("Map PNG", lambda: figure_bytes(map_fig, "png"), "map", "png", "image/png"),
-        ("Map SVG", lambda: figure_bytes(map_fig, "svg"), "map", "svg", "image/svg+xml"),
+        ("Map PNG", lambda: figure_bytes(map_fig(), "png"), "map", "png", "image/png"),
+        ("Map SVG", lambda: figure_bytes(map_fig(), "svg"), "map", "svg", "image/svg+xml"),
         ("Network PNG", lambda: figure_bytes(net_fig(), "png"), "network", "png", "image/png"),
         ("Network SVG", lambda: figure_bytes(net_fig(), "svg"), "network", "svg", "image/svg+xml"),
         (

@@ -101,12 +101,27 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+MAP_FRAME = 'iframe[title$="map_view"]'  # the Explore map's component (pages/map_view.py)
+
+
+def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:
+    """Wait until the Explore map's frame (same origin, so readable from the page) has drawn a
+    plot whose title contains `title`."""
+    page.wait_for_function(
+        """([frame, title]) => [...document.querySelectorAll(frame)].some(f =>
+                 [...(f.contentDocument?.querySelectorAll('#map .gtitle') ?? [])]
+                     .some(t => t.textContent.includes(title)))""",
+        arg=[MAP_FRAME, title],
+        timeout=timeout_ms,
+    )
+
+
 def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     """Wait for the Explore page's numbers and for the UMAP maps (the PCA preview note gone)."""
     page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout_ms)
     # The map comes after the PCA-preview note in the page, so once it is drawn the note's
     # absence means the UMAP maps are there.
-    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=timeout_ms)
+    explore_map(page, timeout_ms=timeout_ms)
     page.get_by_text("Showing an instant PCA map").first.wait_for(
         state="detached", timeout=timeout_ms
     )

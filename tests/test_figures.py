@@ -8,12 +8,14 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io
 
 from core.analysis.graph import Graph
 from core.analysis.knn import sample_rows
 from core.viz.figures import (
     ANIMATION_POINT_LIMIT,
     HOVER_TEXT_LIMIT,
+    LIVE_WEBGL_THRESHOLD,
     NETWORK_FIGURE_LIMIT,
     PALETTE,
     ROW_HOVER,
@@ -79,7 +81,7 @@ def test_map_figure_escapes_hostile_hover_text():
     coords, labels, names, hover = _inputs()
     names[0] = "<script>x</script>"
     fig = map_figure(coords, labels, names, hover, title="<script>t</script>")
-    text = json.dumps(fig.to_dict())
+    text = json.dumps(json.loads(plotly.io.to_json(fig, validate=False)))  # as the page sends it
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
@@ -89,6 +91,24 @@ def test_map_figure_uses_webgl_only_beyond_the_threshold():
     big = _inputs(n=WEBGL_THRESHOLD + 1, communities=2)
     assert all(isinstance(t, go.Scatter) for t in map_figure(*small).data)
     assert all(isinstance(t, go.Scattergl) for t in map_figure(*big).data)
+    # the live map draws with WebGL from LIVE_WEBGL_THRESHOLD points, keeping the hover text
+    live = map_figure(*small, webgl_above=LIVE_WEBGL_THRESHOLD)
+    assert LIVE_WEBGL_THRESHOLD < WEBGL_THRESHOLD
+    assert all(isinstance(t, go.Scattergl) for t in live.data)
+    texts = [text for trace in live.data for text in trace.text]
+    assert sorted(texts) == sorted(small[3])
+
+
+def test_map_axes_span_every_drawn_point_with_a_margin():
+    coords, labels, names, hover = _inputs(n=200)
+    coords[7] = np.nan  # a row the map has not placed
+    fig = map_figure(coords, labels, names, hover)
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    placed = coords[np.isfinite(coords).all(axis=1)]
+    assert x0 < placed[:, 0].min() < placed[:, 0].max() < x1
+    assert y0 < placed[:, 1].min() < placed[:, 1].max() < y1
+    width = placed[:, 0].max() - placed[:, 0].min()
+    assert x1 - x0 < 1.1 * width  # a margin, not a loose frame
 
 
 def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():

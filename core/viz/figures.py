@@ -15,6 +15,10 @@ from core.viz.layout import MAP_POINT_LIMIT, placed_sample
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
 WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
+# The live Explore map redraws in place on every slider step, where WebGL is ~3× quicker than
+# SVG from 5,000 points down to about this many (measured in headless Chromium); its exports
+# keep SVG up to WEBGL_THRESHOLD.
+LIVE_WEBGL_THRESHOLD = 1_000
 HOVER_TEXT_LIMIT = 5_000  # more points than this hover with community and row, not text
 ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of this size
 # As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
@@ -59,8 +63,8 @@ def hover_texts(
     return out
 
 
-def _scatter_class(n: int):
-    return go.Scattergl if n > WEBGL_THRESHOLD else go.Scatter
+def _scatter_class(n: int, webgl_above: int = WEBGL_THRESHOLD):
+    return go.Scattergl if n > webgl_above else go.Scatter
 
 
 def sample_note(shown: int, total: int, what: str = "documents") -> str:
@@ -139,11 +143,14 @@ def _node_traces(
     hover: Sequence[str],
     rows: np.ndarray,
     size: int,
+    webgl_above: int = WEBGL_THRESHOLD,
 ) -> list:
     """One trace per community over `rows`: float32 positions, int32 rows as customdata, and
     per-point hover text only up to HOVER_TEXT_LIMIT points."""
-    scatter = _scatter_class(len(rows))
+    scatter = _scatter_class(len(rows), webgl_above)
     with_text = len(rows) <= HOVER_TEXT_LIMIT
+    # an object array: plotly checks it ~5× quicker than a list of the same strings
+    texts = np.asarray(hover, dtype=object) if with_text else None
     drawn = labels[rows]
     traces = []
     for community in sorted(np.unique(drawn).tolist()):
@@ -155,7 +162,7 @@ def _node_traces(
                 mode="markers",
                 name=escape(names.get(community, str(community))),
                 marker={"size": size, "color": community_colour(community), "line": {"width": 0}},
-                text=[hover[i] for i in members] if with_text else None,
+                text=texts[members] if with_text else None,
                 customdata=members.astype(np.int32),
                 hovertemplate="%{text}<extra></extra>" if with_text else ROW_HOVER,
             )
@@ -173,13 +180,22 @@ def map_figure(
     width: int | None = None,
     height: int = 600,
     limit: int = MAP_POINT_LIMIT,
+    webgl_above: int = WEBGL_THRESHOLD,
 ) -> go.Figure:
     """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
-    Beyond `limit` documents it draws a fixed sample and says so on the map."""
+    Beyond `limit` documents it draws a fixed sample and says so on the map. The axes' ranges
+    are set from the points (plotly need not find them on every redraw)."""
     rows = placed_sample(len(labels), limit)
     size = 7 if len(rows) <= 2_000 else 4
-    fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size))
+    fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size, webgl_above))
     _layout(fig, title, width, height)
+    placed = coords[rows]
+    placed = placed[np.isfinite(placed).all(axis=1)]
+    if len(placed):
+        low, high = placed.min(axis=0), placed.max(axis=0)
+        pad = 0.04 * np.maximum(high - low, 1e-9)
+        fig.update_xaxes(range=[float(low[0] - pad[0]), float(high[0] + pad[0])])
+        fig.update_yaxes(range=[float(low[1] - pad[1]), float(high[1] + pad[1])])
     return _note(fig, sample_note(len(rows), len(labels))) if len(rows) < len(labels) else fig
 
 
