@@ -64,7 +64,10 @@ def explorer() -> None:
     k_used = view.neighbours.indices.shape[1]  # k is capped at n - 1 for tiny corpora
     cols[3].metric(f"Mean kNN recall@{k_used} vs {full}d", f"{view.mean_recall:.1%}")
     cols[4].metric("Bytes per vector (float32)", f"{dim * 4:,}")
-    widgets.measure_note(pipe, dim)
+    # Fixed slots for the notes that come and go, so the map keeps its place in the page: an
+    # element that moves is mounted anew, and the map would lose its zoom and redraw from scratch.
+    with st.empty():
+        widgets.measure_note(pipe, dim)
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
@@ -91,11 +94,12 @@ def explorer() -> None:
         else:
             st.plotly_chart(animation, key="animation_chart")
     else:
-        if not is_umap:
-            st.info(
-                f"Showing an instant PCA map while the UMAP map for {dim} dims is computed in the "
-                "background; it replaces this one by itself."
-            )
+        with st.empty():
+            if not is_umap:
+                st.info(
+                    f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
+                    "in the background; it replaces this one by itself."
+                )
         live = map_fig(webgl_above=LIVE_WEBGL_THRESHOLD)
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])))
         if caption := hover_caption(len(corpus)):

@@ -43,6 +43,9 @@ class ProgressBar:
     few seconds the bar adds an estimate of the time left."""
 
     def __init__(self) -> None:
+        # The slot is there on every run, bar or not, so what follows keeps its place in the
+        # page (an element that moves is mounted anew: the map would lose its zoom).
+        self._slot = st.empty()
         self._bar = None
         self._start = time.monotonic()
 
@@ -50,7 +53,7 @@ class ProgressBar:
         share = min(max(share, 0.0), 1.0)
         if self._bar is None:
             self._start = time.monotonic()
-            self._bar = st.progress(share, text=text)
+            self._bar = self._slot.progress(share, text=text)
         else:
             left = time_left(share, time.monotonic() - self._start)
             self._bar.progress(share, text=f"{text} · {left}" if left else text)
@@ -95,8 +98,9 @@ def download_row(downloads: list[Download], stem: tuple) -> None:
 def notice() -> None:
     """A one-time note left by the previous run (e.g. uploaded vectors dropped)."""
     text = st.session_state.pop("notice", None)
+    slot = st.empty()  # on every run, as ProgressBar's
     if text:
-        st.info(plain(text), icon="ℹ️")
+        slot.info(plain(text), icon="ℹ️")
 
 
 def measure_note(pipe, dim: int) -> None:

@@ -116,6 +116,21 @@ def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:
     )
 
 
+def map_plot(page, mark: str | None = None) -> dict:
+    """The Explore map's plot as drawn: its mark (first set to `mark` if given; a plot mounted
+    anew has none), title, and per trace the name and point count."""
+    return page.evaluate(
+        """([frame, mark]) => {
+            const plot = document.querySelector(frame).contentDocument.getElementById('map');
+            if (mark !== null) plot.dataset.mark = mark;
+            return {mark: plot.dataset.mark ?? null,
+                    title: plot.querySelector('.gtitle')?.textContent ?? '',
+                    traces: plot._fullData.map(t => [t.name, t.x.length])};
+        }""",
+        [MAP_FRAME, mark],
+    )
+
+
 def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     """Wait for the Explore page's numbers and for the UMAP maps (the PCA preview note gone)."""
     page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout_ms)

@@ -9,11 +9,11 @@ import pytest
 
 from tests.browser_support import (
     CHROMIUM,
-    MAP_FRAME,
     SLIDER_NAME,
     browser_page,
     download,
     explore_map,
+    map_plot,
     metric,
     running_app,
     step_slider_left,
@@ -39,23 +39,19 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     assert metric(page, "Mean kNN recall") == "100.0%"
     slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
     assert slider.get_attribute("aria-valuetext") == "256"
-    plot = "([frame]) => document.querySelector(frame).contentDocument.getElementById('map')"
-    page.evaluate(f"(args) => {{ ({plot})(args).dataset.kept = 'yes'; }}", [MAP_FRAME])
-
+    # once every size is ready a step reruns the slider's fragment alone: the plot must stay
+    page.get_by_text("Computing in the background").wait_for(state="detached", timeout=300_000)
+    map_plot(page, mark="256")
     for dim in (192, 128, 96, 64):  # one step at a time: each step reruns the app
         step_slider_left(page, f"{dim * 4:,}")
     assert slider.get_attribute("aria-valuetext") == "64"
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
-    drawn = page.evaluate(
-        f"""(args) => {{ const map = ({plot})(args), traces = map._fullData;
-              return [map.dataset.kept, traces.length,
-                      traces.reduce((n, t) => n + t.x.length, 0), traces.map(t => t.name)]; }}""",
-        [MAP_FRAME],
-    )
-    # the same plot was redrawn in place: the mark set at 256 dims is still on it
-    assert drawn[0] == "yes"
-    assert drawn[1] >= 2 and drawn[2] == 360  # every document, one trace per community
-    assert all(" · " in name for name in drawn[3])  # the legend names communities by keywords
+    drawn = map_plot(page)
+    assert drawn["mark"] == "256"  # the same plot was redrawn in place, not mounted anew
+    assert "64 of 256 dims" in drawn["title"]
+    assert len(drawn["traces"]) >= 2  # one trace per community, named by its keywords
+    assert sum(count for _, count in drawn["traces"]) == 360
+    assert all(" · " in name for name, _ in drawn["traces"])
     recall = metric(page, "Mean kNN recall")
     assert re.fullmatch(r"\d{1,2}\.\d%", recall), recall
     assert float(recall.rstrip("%")) < 100.0

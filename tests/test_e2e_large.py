@@ -15,6 +15,8 @@ from tests.browser_support import (
     CHROMIUM,
     SLIDER_NAME,
     browser_page,
+    explore_map,
+    map_plot,
     metric,
     running_app,
     step_slider_left,
@@ -83,5 +85,7 @@ def test_slider_moves_through_a_20k_corpus_while_maps_are_computed(tmp_path):
         page.get_by_text("Showing an instant PCA map").first.wait_for(
             state="detached", timeout=600_000
         )
+        explore_map(page, "· 96 of 256 dims", timeout_ms=60_000)
+        assert sum(count for _, count in map_plot(page)["traces"]) == DOCUMENTS
         assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in (tmp_path / "server.log").read_text()
