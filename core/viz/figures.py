@@ -136,6 +136,17 @@ def _layout(fig: go.Figure, title: str, width: int | None, height: int) -> go.Fi
     )
 
 
+def _fit_axes(fig: go.Figure, points: np.ndarray, margin: float) -> None:
+    """Set both axes' ranges to span the placed (finite) points, `margin` of the span wider on
+    each side, so plotly need not find them on every redraw."""
+    placed = points[np.isfinite(points).all(axis=1)]
+    if len(placed):
+        low, high = placed.min(axis=0), placed.max(axis=0)
+        pad = margin * np.maximum(high - low, 1e-9)
+        fig.update_xaxes(range=[float(low[0] - pad[0]), float(high[0] + pad[0])])
+        fig.update_yaxes(range=[float(low[1] - pad[1]), float(high[1] + pad[1])])
+
+
 def _node_traces(
     coords: np.ndarray,
     labels: np.ndarray,
@@ -183,19 +194,13 @@ def map_figure(
     webgl_above: int = WEBGL_THRESHOLD,
 ) -> go.Figure:
     """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
-    Beyond `limit` documents it draws a fixed sample and says so on the map. The axes' ranges
-    are set from the points (plotly need not find them on every redraw)."""
+    Beyond `limit` documents it draws a fixed sample and says so on the map; the axes span the
+    drawn points."""
     rows = placed_sample(len(labels), limit)
     size = 7 if len(rows) <= 2_000 else 4
     fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size, webgl_above))
     _layout(fig, title, width, height)
-    placed = coords[rows]
-    placed = placed[np.isfinite(placed).all(axis=1)]
-    if len(placed):
-        low, high = placed.min(axis=0), placed.max(axis=0)
-        pad = 0.04 * np.maximum(high - low, 1e-9)
-        fig.update_xaxes(range=[float(low[0] - pad[0]), float(high[0] + pad[0])])
-        fig.update_yaxes(range=[float(low[1] - pad[1]), float(high[1] + pad[1])])
+    _fit_axes(fig, coords[rows], margin=0.04)
     return _note(fig, sample_note(len(rows), len(labels))) if len(rows) < len(labels) else fig
 
 
@@ -339,10 +344,7 @@ def ladder_animation(
         ],
     )
     _layout(fig, title or caption(sequence[0]), None, height)
-    all_xy = np.vstack([layouts[d][rows] for d in down])
-    pad = 0.05 * (all_xy.max(axis=0) - all_xy.min(axis=0))
-    fig.update_xaxes(range=[all_xy[:, 0].min() - pad[0], all_xy[:, 0].max() + pad[0]])
-    fig.update_yaxes(range=[all_xy[:, 1].min() - pad[1], all_xy[:, 1].max() + pad[1]])
+    _fit_axes(fig, np.vstack([layouts[d][rows] for d in down]), margin=0.05)
     return _note(fig, sample_note(len(rows), n)) if len(rows) < n else fig
 
 
