@@ -118,17 +118,39 @@ def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:
 
 def map_plot(page, mark: str | None = None) -> dict:
     """The Explore map's plot as drawn: its mark (first set to `mark` if given; a plot mounted
-    anew has none), title, and per trace the name and point count."""
+    anew has none), title, per trace the name and point count, and the axes' ranges."""
     return page.evaluate(
         """([frame, mark]) => {
             const plot = document.querySelector(frame).contentDocument.getElementById('map');
             if (mark !== null) plot.dataset.mark = mark;
             return {mark: plot.dataset.mark ?? null,
                     title: plot.querySelector('.gtitle')?.textContent ?? '',
-                    traces: plot._fullData.map(t => [t.name, t.x.length])};
+                    traces: plot._fullData.map(t => [t.name, t.x.length]),
+                    x: plot._fullLayout.xaxis.range, y: plot._fullLayout.yaxis.range};
         }""",
         [MAP_FRAME, mark],
     )
+
+
+def box_zoom_map(page, timeout_ms: int = 30_000) -> dict:
+    """Drag a box over the middle of the Explore map (plotly's default drag zooms) and return
+    the plot (as map_plot) once its ranges have changed."""
+    before = map_plot(page)
+    box = page.locator(MAP_FRAME).bounding_box()
+    x, y = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.35
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + box["width"] * 0.3, y + box["height"] * 0.3, steps=10)
+    page.mouse.up()
+    page.wait_for_function(
+        """([frame, x]) => {
+            const plot = document.querySelector(frame).contentDocument.getElementById('map');
+            return plot._fullLayout.xaxis.range[0] !== x;
+        }""",
+        arg=[MAP_FRAME, before["x"][0]],
+        timeout=timeout_ms,
+    )
+    return map_plot(page)
 
 
 def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:

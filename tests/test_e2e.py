@@ -10,6 +10,7 @@ import pytest
 from tests.browser_support import (
     CHROMIUM,
     SLIDER_NAME,
+    box_zoom_map,
     browser_page,
     download,
     explore_map,
@@ -41,13 +42,21 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     assert slider.get_attribute("aria-valuetext") == "256"
     # once every size is ready a step reruns the slider's fragment alone: the plot must stay
     page.get_by_text("Computing in the background").wait_for(state="detached", timeout=300_000)
-    map_plot(page, mark="256")
+    whole = map_plot(page, mark="256")
+    zoomed = box_zoom_map(page)
+    assert zoomed["x"][1] - zoomed["x"][0] < 0.8 * (whole["x"][1] - whole["x"][0])
     for dim in (192, 128, 96, 64):  # one step at a time: each step reruns the app
         step_slider_left(page, f"{dim * 4:,}")
     assert slider.get_attribute("aria-valuetext") == "64"
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
     drawn = map_plot(page)
     assert drawn["mark"] == "256"  # the same plot was redrawn in place, not mounted anew
+    # the zoom carries over between sizes (each size's figure has its own whole-map ranges); the
+    # equal-scale axes may widen one range a little as the legend beside the plot changes
+    for axis in ("x", "y"):
+        span = zoomed[axis][1] - zoomed[axis][0]
+        assert sum(drawn[axis]) / 2 == pytest.approx(sum(zoomed[axis]) / 2, abs=0.02 * span)
+        assert drawn[axis][1] - drawn[axis][0] == pytest.approx(span, rel=0.05)
     assert "64 of 256 dims" in drawn["title"]
     assert len(drawn["traces"]) >= 2  # one trace per community, named by its keywords
     assert sum(count for _, count in drawn["traces"]) == 360
