@@ -11,7 +11,13 @@ from core.io.export import (
     graph_bytes,
     to_networkx,
 )
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, hover_caption, map_figure, network_figure
+from core.viz.figures import (
+    LIVE_WEBGL_THRESHOLD,
+    hover_caption,
+    map_figure,
+    map_spec,
+    network_figure,
+)
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
 from pages.map_view import map_view
@@ -72,8 +78,8 @@ def explorer() -> None:
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
-    def map_fig(**live):  # the export pictures are drawn only when their download is clicked
-        return map_figure(coords, view.communities, names, hover, title=title, **live)
+    def map_fig():  # the export pictures are drawn only when their download is clicked
+        return map_figure(coords, view.communities, names, hover, title=title)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -100,7 +106,9 @@ def explorer() -> None:
                     f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
                     "in the background; it replaces this one by itself."
                 )
-        live = map_fig(webgl_above=LIVE_WEBGL_THRESHOLD)
+        live = map_spec(
+            coords, view.communities, names, hover, title=title, webgl_above=LIVE_WEBGL_THRESHOLD
+        )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])))
         if caption := hover_caption(len(corpus)):
             st.caption(caption)

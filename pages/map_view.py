@@ -10,12 +10,11 @@ import shutil
 from pathlib import Path
 
 import plotly
-import plotly.graph_objects as go
-import plotly.io
 import streamlit as st
 import streamlit.components.v1 as components
 
 from core.embed.cache import cache_dir
+from core.viz.figures import spec_json
 
 PAGE = Path(__file__).with_name("map_view.html")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -37,16 +36,17 @@ def _component():
     return components.declare_component("map_view", path=str(folder))
 
 
-def map_view(fig: go.Figure, *, key: str, revision: str = "") -> None:
-    """Draw `fig` in the kept plot (setting its uirevision): `revision` names what the user's
-    zoom and pan belong to, and a new one (another corpus, say) starts from the whole map."""
-    fig.update_layout(uirevision=revision or key)
-    body = plotly.io.to_json(fig, validate=False).encode()
+def map_view(spec: dict, *, key: str, revision: str = "") -> None:
+    """Draw a figure spec (core.viz.figures.map_spec) in the kept plot, setting its uirevision:
+    `revision` names what the user's zoom and pan belong to, and a new one (another corpus, say)
+    starts from the whole map."""
+    layout = {**spec["layout"], "uirevision": revision or key}
+    body = spec_json({**spec, "layout": layout})
     _component()(
         figure=body,
         revision=hashlib.blake2b(body, digest_size=8).hexdigest(),
         config={"displaylogo": False, "responsive": True},
-        height=(fig.layout.height or 600) + 10,
+        height=(layout["height"] or 600) + 10,
         key=key,
         default=None,
     )

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io
+import pytest
 
 from core.analysis.graph import Graph
 from core.analysis.knn import sample_rows
@@ -27,8 +28,10 @@ from core.viz.figures import (
     hover_texts,
     ladder_animation,
     map_figure,
+    map_spec,
     network_figure,
     payload_bytes,
+    spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
 
@@ -80,10 +83,23 @@ def test_map_figure_customdata_are_row_indices_with_matching_positions():
 def test_map_figure_escapes_hostile_hover_text():
     coords, labels, names, hover = _inputs()
     names[0] = "<script>x</script>"
-    fig = map_figure(coords, labels, names, hover, title="<script>t</script>")
-    text = json.dumps(json.loads(plotly.io.to_json(fig, validate=False)))  # as the page sends it
+    spec = map_spec(coords, labels, names, hover, title="<script>t</script>")
+    text = json.dumps(json.loads(spec_json(spec)))  # as the page sends it
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+@pytest.mark.parametrize("n", [300, HOVER_TEXT_LIMIT + 1])
+def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
+    coords, labels, names, hover = _inputs(n=n, communities=5)
+    coords[3] = np.nan  # a row the map has not placed
+    options = {"title": "t", "webgl_above": LIVE_WEBGL_THRESHOLD, "limit": n - 50}
+    spec = map_spec(coords, labels, names, hover, **options)
+    fig = map_figure(coords, labels, names, hover, **options)
+    before = json.dumps(spec["layout"])
+    assert json.loads(spec_json(spec)) == json.loads(plotly.io.to_json(fig))
+    assert json.dumps(spec["layout"]) == before  # the spec is left as it was
+    assert isinstance(spec["data"][0]["x"], np.ndarray)
 
 
 def test_map_figure_uses_webgl_only_beyond_the_threshold():

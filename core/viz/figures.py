@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io
+from _plotly_utils.utils import convert_to_base64
 from plotly.colors import qualitative
 
 from core.analysis.graph import Graph
@@ -87,19 +89,24 @@ def payload_bytes(fig: go.Figure) -> int:
     return len(plotly.io.to_json(fig.to_dict(), validate=False).encode())
 
 
+def _note_spec(text: str) -> dict:
+    """A note in the figure's lower left corner (an annotation)."""
+    return {
+        "text": escape(text),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 0,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 12, "color": "#444"},
+        "bgcolor": "rgba(255,255,255,0.8)",
+    }
+
+
 def _note(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(
-        text=escape(text),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 12, "color": "#444"},
-        bgcolor="rgba(255,255,255,0.8)",
-    )
+    fig.add_annotation(**_note_spec(text))
     return fig
 
 
@@ -113,38 +120,54 @@ def style(
     **layout,
 ) -> go.Figure:
     """The project's figure look: escaped title, white template, tight margins, plus `layout`."""
-    fig.update_layout(
-        title={"text": escape(title), "x": 0.01},
-        width=width,
-        height=height,
-        template="plotly_white",
-        margin={"l": 10, "r": 10, "t": top, "b": 10},
-        **layout,
-    )
+    fig.update_layout(_style_spec(title, width, height, top, **layout))
     return fig
 
 
-def _layout(fig: go.Figure, title: str, width: int | None, height: int) -> go.Figure:
-    return style(
-        fig,
-        title,
-        width=width,
-        height=height,
-        legend={"title": {"text": "community"}, "itemsizing": "constant"},
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-    )
+def _style_spec(title: str, width: int | None, height: int, top: int = 50, **layout) -> dict:
+    """style's layout as a dict (the template by name; no width: as wide as the page)."""
+    spec = {
+        "title": {"text": escape(title), "x": 0.01},
+        "height": height,
+        "template": "plotly_white",
+        "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+        **layout,
+    }
+    return spec if width is None else {**spec, "width": width}
 
 
-def _fit_axes(fig: go.Figure, points: np.ndarray, margin: float) -> None:
-    """Set both axes' ranges to span the placed (finite) points, `margin` of the span wider on
-    each side, so plotly need not find them on every redraw."""
-    placed = points[np.isfinite(points).all(axis=1)]
+def _map_spec_layout(
+    title: str, width: int | None, height: int, points: np.ndarray | None = None, margin=0.0
+) -> dict:
+    """A map's layout: the project's look, a community legend, hidden equal-scale axes, and
+    with `points` both axes' ranges set to span the placed (finite) ones, `margin` of the span
+    wider on each side, so plotly need not find them on every redraw."""
+    xaxis, yaxis = {"visible": False}, {"visible": False, "scaleanchor": "x"}
+    placed = np.empty((0, 2)) if points is None else points[np.isfinite(points).all(axis=1)]
     if len(placed):
         low, high = placed.min(axis=0), placed.max(axis=0)
         pad = margin * np.maximum(high - low, 1e-9)
-        fig.update_xaxes(range=[float(low[0] - pad[0]), float(high[0] + pad[0])])
-        fig.update_yaxes(range=[float(low[1] - pad[1]), float(high[1] + pad[1])])
+        xaxis["range"] = [float(low[0] - pad[0]), float(high[0] + pad[0])]
+        yaxis["range"] = [float(low[1] - pad[1]), float(high[1] + pad[1])]
+    legend = {"title": {"text": "community"}, "itemsizing": "constant"}
+    return _style_spec(title, width, height, legend=legend, xaxis=xaxis, yaxis=yaxis)
+
+
+@functools.cache
+def _template(name: str) -> dict:
+    return plotly.io.templates[name].to_plotly_json()
+
+
+def spec_json(spec: dict) -> bytes:
+    """A figure spec (a dict of "data" and "layout", as map_spec's) as the UTF-8 JSON plotly.js
+    draws, with numeric arrays as typed arrays, without building plotly.py's objects (which
+    took ~10× longer for a live map's slider step). The spec is left as it was."""
+    layout = dict(spec["layout"])
+    if isinstance(layout.get("template"), str):
+        layout["template"] = _template(layout["template"])
+    figure = {"data": [dict(trace) for trace in spec["data"]], "layout": layout}
+    convert_to_base64(figure)  # replaces arrays in the copied trace dicts only
+    return plotly.io.to_json(figure, validate=False).encode()
 
 
 def _node_traces(
@@ -155,10 +178,10 @@ def _node_traces(
     rows: np.ndarray,
     size: int,
     webgl_above: int = WEBGL_THRESHOLD,
-) -> list:
-    """One trace per community over `rows`: float32 positions, int32 rows as customdata, and
-    per-point hover text only up to HOVER_TEXT_LIMIT points."""
-    scatter = _scatter_class(len(rows), webgl_above)
+) -> list[dict]:
+    """One trace (a dict) per community over `rows`: float32 positions, int32 rows as
+    customdata, and per-point hover text only up to HOVER_TEXT_LIMIT points."""
+    kind = "scattergl" if len(rows) > webgl_above else "scatter"
     with_text = len(rows) <= HOVER_TEXT_LIMIT
     # an object array: plotly checks it ~5× quicker than a list of the same strings
     texts = np.asarray(hover, dtype=object) if with_text else None
@@ -166,22 +189,23 @@ def _node_traces(
     traces = []
     for community in sorted(np.unique(drawn).tolist()):
         members = rows[drawn == community]
-        traces.append(
-            scatter(
-                x=coords[members, 0].astype(np.float32),
-                y=coords[members, 1].astype(np.float32),
-                mode="markers",
-                name=escape(names.get(community, str(community))),
-                marker={"size": size, "color": community_colour(community), "line": {"width": 0}},
-                text=texts[members] if with_text else None,
-                customdata=members.astype(np.int32),
-                hovertemplate="%{text}<extra></extra>" if with_text else ROW_HOVER,
-            )
-        )
+        trace = {
+            "type": kind,
+            "x": coords[members, 0].astype(np.float32),
+            "y": coords[members, 1].astype(np.float32),
+            "mode": "markers",
+            "name": escape(names.get(community, str(community))),
+            "marker": {"size": size, "color": community_colour(community), "line": {"width": 0}},
+            "customdata": members.astype(np.int32),
+            "hovertemplate": "%{text}<extra></extra>" if with_text else ROW_HOVER,
+        }
+        if with_text:
+            trace["text"] = texts[members]
+        traces.append(trace)
     return traces
 
 
-def map_figure(
+def map_spec(
     coords: np.ndarray,
     labels: np.ndarray,
     names: dict[int, str],
@@ -192,16 +216,22 @@ def map_figure(
     height: int = 600,
     limit: int = MAP_POINT_LIMIT,
     webgl_above: int = WEBGL_THRESHOLD,
-) -> go.Figure:
-    """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
-    Beyond `limit` documents it draws a fixed sample and says so on the map; the axes span the
-    drawn points."""
+) -> dict:
+    """The 2-D map as a figure spec (see map_figure), for spec_json."""
     rows = placed_sample(len(labels), limit)
     size = 7 if len(rows) <= 2_000 else 4
-    fig = go.Figure(_node_traces(coords, labels, names, hover, rows, size, webgl_above))
-    _layout(fig, title, width, height)
-    _fit_axes(fig, coords[rows], margin=0.04)
-    return _note(fig, sample_note(len(rows), len(labels))) if len(rows) < len(labels) else fig
+    traces = _node_traces(coords, labels, names, hover, rows, size, webgl_above)
+    layout = _map_spec_layout(title, width, height, coords[rows], margin=0.04)
+    if len(rows) < len(labels):
+        layout["annotations"] = [_note_spec(sample_note(len(rows), len(labels)))]
+    return {"data": traces, "layout": layout}
+
+
+def map_figure(coords, labels, names, hover, **options) -> go.Figure:
+    """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
+    Beyond `limit` documents it draws a fixed sample and says so on the map; the axes span the
+    drawn points. Options as map_spec's."""
+    return go.Figure(map_spec(coords, labels, names, hover, **options))
 
 
 def edge_segments(coords: np.ndarray, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +274,7 @@ def network_figure(
     )
     size = 6 if len(rows) <= 2_000 else 3
     fig = go.Figure([edges, *_node_traces(coords, labels, names, hover, rows, size)])
-    _layout(fig, title, width, height)
+    fig.update_layout(_map_spec_layout(title, width, height))
     return _note(fig, sample_note(len(rows), graph.n, "nodes")) if len(rows) < graph.n else fig
 
 
@@ -343,8 +373,8 @@ def ladder_animation(
             }
         ],
     )
-    _layout(fig, title or caption(sequence[0]), None, height)
-    _fit_axes(fig, np.vstack([layouts[d][rows] for d in down]), margin=0.05)
+    every = np.vstack([layouts[d][rows] for d in down])
+    fig.update_layout(_map_spec_layout(title or caption(sequence[0]), None, height, every, 0.05))
     return _note(fig, sample_note(len(rows), n)) if len(rows) < n else fig
 
 
