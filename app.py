@@ -4,11 +4,13 @@ import streamlit as st
 
 from core.errors import ExplorerError
 from pages import state, widgets
+from pages.store import warm_kernels
 
 st.set_page_config(
     page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"
 )
 state.init_state()
+warm_kernels()
 
 navigation = st.navigation(
     [

@@ -1,11 +1,15 @@
-"""Process-wide resources: the result store shared by every session, and a warm image exporter."""
+"""Process-wide resources: the result store shared by every session, a warm image exporter, and
+numba's kernels compiled ahead of need."""
 
 from __future__ import annotations
+
+import threading
 
 import streamlit as st
 
 from core.io.export import keep_exporter_warm
 from core.store import ResultStore
+from core.warmup import warm_in_background
 
 
 @st.cache_resource
@@ -19,3 +23,10 @@ def warm_exporter() -> bool:
     """Start one kaleido browser per server process so image downloads take ~0.3 s."""
     keep_exporter_warm()
     return True
+
+
+@st.cache_resource
+def warm_kernels() -> threading.Thread:
+    """Compile UMAP's and NN-descent's kernels once per server process, in the background on
+    idle CPU, so a first map need not wait for them (see core.warmup)."""
+    return warm_in_background()

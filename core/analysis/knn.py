@@ -142,6 +142,15 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
     return found, np.flatnonzero((found.indices < 0).any(axis=1))
 
 
+def warm_up(measure: str = "cosine") -> None:
+    """Compile NN-descent's kernels for `measure` on a tiny input, the same way as knn does above
+    EXACT_KNN_LIMIT. They cannot be cached on disk (they take the distance function as an
+    argument), so every new process compiles them once: ~47 s on this project's machine."""
+    points = np.random.default_rng(0).normal(size=(4 * _APPROX_LIST, 8)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    _approximate_knn(points, 10, measure)
+
+
 def _ranked(indices: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's entries best score first, ties by lower index, so order never depends on how
     a search happened to visit them."""

@@ -1,0 +1,39 @@
+"""The kernel warm-up: after it, a map and an NN-descent kNN compile nothing."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+from numba.core import event
+
+from core import warmup
+from core.analysis import knn
+from core.viz.layout import size_layout
+
+
+def test_after_the_warm_up_maps_and_nn_descent_compile_nothing() -> None:
+    warmup.warm_kernels()
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(300, 32)).astype(np.float32)  # other sizes than the warm-up's
+    points = rng.normal(size=(500, 16)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    with event.install_recorder("numba:compile") as compiled:
+        full = size_layout(vectors, 32)
+        size_layout(vectors, 16, full_layout=full)
+        found, _ = knn._approximate_knn(points, 10, "cosine")
+    assert found.indices.shape == (500, 10)
+    names = {e.data["dispatcher"].py_func.__qualname__ for _, e in compiled.buffer}
+    assert names == set()
+
+
+def test_the_background_warm_up_runs_at_low_priority(monkeypatch) -> None:
+    seen = []
+
+    def record() -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    monkeypatch.setattr(warmup, "warm_kernels", record)
+    warmup.warm_in_background().join(timeout=30)
+    assert seen == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + warmup.NICENESS)]
