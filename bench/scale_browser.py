@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 from scale_workers import peak_rss  # noqa: E402
 
 from tests.browser_support import (  # noqa: E402
+    MAP_FRAME,
     SLIDER_NAME,
     browser_page,
     explore_map,
@@ -26,8 +27,55 @@ from tests.browser_support import (  # noqa: E402
 )
 
 QUIET_SECONDS = 1.0  # a step is over once no frame has arrived for this long
-# resolves once the browser has painted what the page holds now (after the next frame's paint)
-PAINTED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))"
+# Marks where a step's time goes, on the browser's clock (ms), in every frame of the page: in the
+# page, each key press and websocket message; in the map's frame, each render message, and when
+# Plotly.react starts and settles.
+MARKS = """(() => {
+  const marks = (window.__stepMarks = []);
+  const mark = (what) => marks.push([what, performance.timeOrigin + performance.now()]);
+  if (window === window.top) {
+    document.addEventListener("keydown", () => mark("key"), true);
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", () => mark("frame"));
+      }
+    };
+    return;
+  }
+  window.addEventListener("message", (event) => {
+    if (event.data?.type === "streamlit:render") mark("render");
+  }, true);
+  let plotly;
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get: () => plotly,
+    set(value) {
+      const react = value.react;
+      value.react = async (...args) => {
+        mark("react");
+        try { return await react.apply(value, args); } finally { mark("reacted"); }
+      };
+      plotly = value;
+    },
+  });
+})()"""
+# (name, from, to) of the step's parts, from the marks
+PARTS = (
+    ("key → first frame", "key", "first frame"),
+    ("frames (first → last before the draw)", "first frame", "last frame"),
+    ("last frame → render message", "last frame", "render"),
+    ("render message → react (JSON.parse)", "render", "react"),
+    ("Plotly.react", "react", "reacted"),
+    ("reacted → painted", "reacted", "painted"),
+)
+# resolves once the browser has painted what the page holds now (after the next frame's paint),
+# and marks that time (see MARKS)
+PAINTED = """() => new Promise(done => requestAnimationFrame(() => setTimeout(() => {
+    window.__stepMarks.push(["painted", performance.timeOrigin + performance.now()]);
+    done();
+}, 0)))"""
 
 
 def server_pid() -> int:
@@ -68,7 +116,13 @@ def _path(dims: list[int], steps: int) -> list[int]:
 
 
 def slider_timings(
-    csv_path: Path, n: int, dims: list[int], ladder: str, steps: int, timeout_s: float
+    csv_path: Path,
+    n: int,
+    dims: list[int],
+    ladder: str,
+    steps: int,
+    timeout_s: float,
+    settle_s: float = 0.0,
 ) -> dict:
     """Per step: key press → new numbers shown (s), key press → the new size's map drawn (its
     title names the size, and the browser has painted since), key press → the step's last
@@ -86,7 +140,9 @@ def slider_timings(
         upload = _upload_file(csv_path, Path(tmp))
         with running_app(Path(tmp) / "server.log") as url, browser_page(url) as page:
             page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+            page.add_init_script(MARKS)
             page.reload()  # a new session, whose websocket is now listened to
+            page.wait_for_timeout(settle_s * 1000)  # a server up for a while, as a user finds it
             page.get_by_role("link", name="Corpus & model").click()
             start = time.perf_counter()  # upload → first map includes parsing and embedding
             page.locator('input[type="file"]').first.set_input_files(str(upload))
@@ -108,7 +164,7 @@ def slider_timings(
             )
             every_size = time.perf_counter() - start
             slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
-            shown, drawn, complete, sizes = [], [], [], []
+            shown, drawn, complete, sizes, parts = [], [], [], [], []
             previous, path = max(dims), _path(dims, steps)
             for dim in path:
                 _wait_quiet(page, frames)
@@ -134,6 +190,7 @@ def slider_timings(
                 explore_map(page, f"· {dim} of {max(dims)} dims", timeout_ms)
                 page.evaluate(PAINTED)
                 drawn.append(time.perf_counter() - pressed)
+                parts.append(_step_parts(page))
                 _wait_quiet(page, frames)
                 complete.append(max((t for t, _ in frames), default=pressed) - pressed)
                 sizes.append(sum(size for _, size in frames))
@@ -155,8 +212,39 @@ def slider_timings(
         # Streamlit lets the browser keep large messages for a couple of runs, so going back to
         # the size just left costs little: that turn-around step is cheap in "bytes"
         "bytes p50": statistics.median(sizes),
+        "step parts p50 (s)": {
+            name: round(statistics.median(p[name] for p in parts), 3) for name, _, _ in PARTS
+        },
         "server peak rss": server_rss,
     }
+
+
+def _step_parts(page) -> dict[str, float]:
+    """Seconds spent in each of PARTS by the step just drawn (marks since its key press; the
+    map's render message is the last one before its Plotly.react), and the marks cleared."""
+    marks = page.evaluate(
+        """(frame) => {
+            const map = document.querySelector(frame).contentWindow;
+            const all = [...window.__stepMarks, ...map.__stepMarks];
+            window.__stepMarks.length = 0;
+            map.__stepMarks.length = 0;
+            return all;
+        }""",
+        MAP_FRAME,
+    )
+    key = max(t for what, t in marks if what == "key")
+    react = max(t for what, t in marks if what == "react")
+    frames = [t for what, t in marks if what == "frame" and key <= t <= react]
+    at = {
+        "key": key,
+        "first frame": min(frames, default=key),
+        "last frame": max(frames, default=key),
+        "render": max(t for what, t in marks if what == "render" and t <= react),
+        "react": react,
+        "reacted": max(t for what, t in marks if what == "reacted"),
+        "painted": max(t for what, t in marks if what == "painted"),
+    }
+    return {name: (at[end] - at[start]) / 1000 for name, start, end in PARTS}
 
 
 def _wait_quiet(page, frames: list[tuple[float, int]], limit_s: float = 600) -> None:
@@ -189,11 +277,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000, help="documents (default: 100000)")
     parser.add_argument("--steps", type=int, default=18, help="arrow presses (0: first map only)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per wait")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between the server's start and choosing the file (default 0: at once)",
+    )
     args = parser.parse_args()
     cache = Path(__file__).resolve().parent / "results" / "corpora"
     paths, _ = docstring_corpus.corpora([args.size], cache)
     dims = default_dims(WORDLLAMA.dim, WORDLLAMA.matryoshka_dims)
-    result = slider_timings(paths[args.size], args.size, dims, "", args.steps, args.timeout)
+    result = slider_timings(
+        paths[args.size], args.size, dims, "", args.steps, args.timeout, args.settle
+    )
     print(json.dumps(result, indent=1))
 
 
