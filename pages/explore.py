@@ -18,6 +18,7 @@ from core.viz.figures import (
     map_spec,
     network_figure,
 )
+from core.viz.layout import epochs_note
 from core.viz.network import MAX_NETWORK_NODES
 from pages import state, widgets
 from pages.map_view import map_view
@@ -110,8 +111,9 @@ def explorer() -> None:
             coords, view.communities, names, hover, title=title, webgl_above=LIVE_WEBGL_THRESHOLD
         )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])))
-        if caption := hover_caption(len(corpus)):
-            st.caption(caption)
+        for caption in (hover_caption(len(corpus)), epochs_note(len(corpus))):
+            if caption:
+                st.caption(caption)
 
     st.subheader("Export")
 

@@ -179,3 +179,16 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
     assert "60 of 160 documents" in fig.layout.annotations[0].text
     animation = ladder_animation({32: full, 16: small}, {32: labels, 16: labels}, hover, limit=25)
     assert np.isfinite(animation.data[0].x).all() and len(animation.data[0].x) == 25
+
+
+def test_full_size_map_runs_fewer_epochs_only_above_the_quick_map_rows(monkeypatch):
+    x, _ = _clusters(4, 30, 16, scale=0.3)
+    unit = truncate(x, 16)
+    default, quick = umap_layout(unit), umap_layout(unit, n_epochs=layout.WARM_EPOCHS)
+    assert not np.allclose(default, quick)
+    monkeypatch.setattr(layout, "QUICK_MAP_ROWS", len(x))  # not above: UMAP's own epochs
+    np.testing.assert_array_equal(size_layout(x, 16), default)
+    monkeypatch.setattr(layout, "QUICK_MAP_ROWS", len(x) - 1)
+    np.testing.assert_array_equal(size_layout(x, 16), quick)
+    assert layout.epochs_note(len(x) - 1) == ""
+    assert f"{layout.WARM_EPOCHS} epochs" in layout.epochs_note(len(x))
