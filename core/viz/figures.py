@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 from collections.abc import Sequence
@@ -9,7 +10,6 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io
-from _plotly_utils.utils import convert_to_base64
 from plotly.colors import qualitative
 
 from core.analysis.graph import Graph
@@ -165,9 +165,18 @@ def spec_json(spec: dict) -> bytes:
     layout = dict(spec["layout"])
     if isinstance(layout.get("template"), str):
         layout["template"] = _template(layout["template"])
-    figure = {"data": [dict(trace) for trace in spec["data"]], "layout": layout}
-    convert_to_base64(figure)  # replaces arrays in the copied trace dicts only
-    return plotly.io.to_json(figure, validate=False).encode()
+    data = [{key: _typed(value) for key, value in trace.items()} for trace in spec["data"]]
+    return plotly.io.to_json({"data": data, "layout": layout}, validate=False).encode()
+
+
+def _typed(value):
+    """A numeric array as plotly.js's typed-array spec (little-endian bytes in base64); plotly's
+    own converter took ~0.2 ms per array, 0.1 s per 100k-point map of 150 communities."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+        return value
+    little = value.astype(value.dtype.newbyteorder("<"), copy=False)
+    code = f"{value.dtype.kind}{value.dtype.itemsize}"
+    return {"dtype": code, "bdata": base64.b64encode(little.tobytes()).decode()}
 
 
 def _node_traces(
@@ -219,7 +228,9 @@ def map_spec(
 ) -> dict:
     """The 2-D map as a figure spec (see map_figure), for spec_json."""
     rows = placed_sample(len(labels), limit)
-    size = 7 if len(rows) <= 2_000 else 4
+    # smaller points above 20k: less overdraw, and headless Chromium's software WebGL painted a
+    # 100k-point map in ~0.47 s at size 3 against ~0.58 s at size 4
+    size = 7 if len(rows) <= 2_000 else 4 if len(rows) <= 20_000 else 3
     traces = _node_traces(coords, labels, names, hover, rows, size, webgl_above)
     layout = _map_spec_layout(title, width, height, coords[rows], margin=0.04)
     if len(rows) < len(labels):
