@@ -164,6 +164,22 @@ def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     )
 
 
+def wait_until_every_size_ready(page, timeout_ms: int = 300_000, quiet_ms: int = 3_000) -> None:
+    """Wait until the Explore page's "Computing in the background" line has been gone for
+    `quiet_ms`: it also leaves the page for a moment while a finished size redraws the page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    line = page.get_by_text("Computing in the background")
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        left = max(1, int((deadline - time.monotonic()) * 1000))
+        line.first.wait_for(state="detached", timeout=left)
+        try:
+            line.first.wait_for(state="attached", timeout=quiet_ms)
+        except PlaywrightTimeout:
+            return
+
+
 def step_slider_left(page, expected_bytes: str, timeout_ms: int = 60_000) -> None:
     """Press ArrowLeft on the dimension slider and wait until the page shows the new size."""
     import re

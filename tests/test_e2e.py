@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser_support import (
     CHROMIUM,
+    MAP_FRAME,
     SLIDER_NAME,
     box_zoom_map,
     browser_page,
@@ -18,6 +19,7 @@ from tests.browser_support import (
     metric,
     running_app,
     step_slider_left,
+    wait_until_every_size_ready,
     wait_until_maps_ready,
 )
 
@@ -41,7 +43,7 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
     assert slider.get_attribute("aria-valuetext") == "256"
     # once every size is ready a step reruns the slider's fragment alone: the plot must stay
-    page.get_by_text("Computing in the background").wait_for(state="detached", timeout=300_000)
+    wait_until_every_size_ready(page)
     whole = map_plot(page, mark="256")
     zoomed = box_zoom_map(page)
     assert zoomed["x"][1] - zoomed["x"][0] < 0.8 * (whole["x"][1] - whole["x"][0])
@@ -51,12 +53,8 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
     drawn = map_plot(page)
     assert drawn["mark"] == "256"  # the same plot was redrawn in place, not mounted anew
-    # the zoom carries over between sizes (each size's figure has its own whole-map ranges); the
-    # equal-scale axes may widen one range a little as the legend beside the plot changes
-    for axis in ("x", "y"):
-        span = zoomed[axis][1] - zoomed[axis][0]
-        assert sum(drawn[axis]) / 2 == pytest.approx(sum(zoomed[axis]) / 2, abs=0.02 * span)
-        assert drawn[axis][1] - drawn[axis][0] == pytest.approx(span, rel=0.05)
+    # the zoom carries over between sizes (each size's figure has its own whole-map ranges)
+    _assert_same_view(drawn, zoomed)
     assert "64 of 256 dims" in drawn["title"]
     assert len(drawn["traces"]) >= 2  # one trace per community, named by its keywords
     assert sum(count for _, count in drawn["traces"]) == 360
@@ -72,6 +70,24 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000
+
+    # the view is kept in the tab: a map mounted anew (after another view) starts from it
+    page.get_by_role("button", name="Communities", exact=True).click()
+    page.locator(MAP_FRAME).wait_for(state="detached", timeout=30_000)
+    page.get_by_role("button", name="Map", exact=True).click()
+    explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
+    again = map_plot(page)
+    assert again["mark"] is None
+    _assert_same_view(again, zoomed)
+
+
+def _assert_same_view(drawn: dict, zoomed: dict) -> None:
+    """The zoomed view, kept: the equal-scale axes may widen one range a little when the legend
+    beside the plot changes."""
+    for axis in ("x", "y"):
+        span = zoomed[axis][1] - zoomed[axis][0]
+        assert sum(drawn[axis]) / 2 == pytest.approx(sum(zoomed[axis]) / 2, abs=0.02 * span)
+        assert drawn[axis][1] - drawn[axis][0] == pytest.approx(span, rel=0.05)
 
 
 def test_hostile_upload_shows_error_and_keeps_the_demo(page, tmp_path):
