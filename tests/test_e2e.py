@@ -72,9 +72,10 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     assert len(data) > 20_000
 
     # the view is kept in the tab: a map mounted anew (after another view) starts from it
-    page.get_by_role("button", name="Communities", exact=True).click()
+    views = page.locator('[data-testid="stButtonGroup"] button')
+    views.filter(has_text="Communities").click()
     page.locator(MAP_FRAME).wait_for(state="detached", timeout=30_000)
-    page.get_by_role("button", name="Map", exact=True).click()
+    views.filter(has_text="Map").click()
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
     again = map_plot(page)
     assert again["mark"] is None

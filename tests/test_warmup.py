@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -28,12 +27,9 @@ def test_after_the_warm_up_maps_and_nn_descent_compile_nothing() -> None:
     assert names == set()
 
 
-def test_the_background_warm_up_runs_at_low_priority(monkeypatch) -> None:
+def test_the_background_warm_up_runs_on_its_own_daemon_thread(monkeypatch) -> None:
     seen = []
-
-    def record() -> None:
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    monkeypatch.setattr(warmup, "warm_kernels", record)
-    warmup.warm_in_background().join(timeout=30)
-    assert seen == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + warmup.NICENESS)]
+    monkeypatch.setattr(warmup, "warm_kernels", lambda: seen.append(threading.current_thread()))
+    thread = warmup.warm_in_background()
+    thread.join(timeout=30)
+    assert seen == [thread] and thread.daemon and thread is not threading.main_thread()
