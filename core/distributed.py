@@ -30,7 +30,10 @@ EMBED_BATCH = 1_024  # documents per Ray Data batch
 
 def start_ray(address: str) -> None:
     """Connect to the Ray cluster at `address`, or start Ray on this machine's cores for
-    "local"; a clear error when no cluster answers."""
+    "local"; a clear error when no cluster answers. Ray Data's progress bars would replace
+    builtins.print in this process, after which numba can no longer compile kernels that print
+    (NN-descent's: "Untyped global name 'print'"), so that patch is turned off."""
+    os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
     import ray
 
     if ray.is_initialized():

@@ -3,6 +3,7 @@ lists, communities, maps and the project file the CLI writes."""
 
 from __future__ import annotations
 
+import builtins
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ ray = pytest.importorskip("ray")
 distributed = pytest.importorskip("core.distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
+print_before_ray = builtins.print
 LADDER = (256, 64, 16)
 
 
@@ -62,6 +64,13 @@ def test_ray_precompute_equals_the_single_process_run(local_ray, measure, orderi
     np.testing.assert_allclose(there.vectors, here.vectors, atol=1e-6)
     measured = ["latency_ms"]  # a timing, different in every run
     assert there.fidelity().drop(columns=measured).equals(here.fidelity().drop(columns=measured))
+
+
+def test_after_ray_work_print_is_still_the_builtin(local_ray):
+    # Ray Data's progress bars must leave print alone: numba compiles kernels that print
+    # (NN-descent's) in this process later, and fails on a replaced print
+    distributed.ray_encoder(load_demo_corpus().texts[:40], WORDLLAMA, None, batch=16)
+    assert builtins.print is print_before_ray
 
 
 def test_cli_with_ray_local_writes_the_project_of_a_local_run(tmp_path):
