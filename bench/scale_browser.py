@@ -28,6 +28,7 @@ from tests.browser_support import (  # noqa: E402
 )
 
 QUIET_SECONDS = 1.0  # a step is over once no frame has arrived for this long
+READY_QUIET_MS = 3_000  # every size is ready once the background line has been gone this long
 # Marks where a step's time goes, on the browser's clock (ms), in every frame of the page: in the
 # page, each key press and websocket message; in the map's frame, each render message, and when
 # Plotly.react starts and settles.
@@ -166,8 +167,8 @@ def slider_timings(
                 }
             # steps are timed once every size is ready (the background status line is gone and
             # no longer redraws every second)
-            wait_until_every_size_ready(page, timeout_ms=timeout_ms, quiet_ms=3_000)
-            every_size = time.perf_counter() - start - 3.0  # the line left 3 s ago
+            wait_until_every_size_ready(page, timeout_ms=timeout_ms, quiet_ms=READY_QUIET_MS)
+            every_size = time.perf_counter() - start - READY_QUIET_MS / 1000  # when the line left
             slider = page.get_by_role("slider", name=re.compile(SLIDER_NAME))
             shown, drawn, complete, sizes, parts = [], [], [], [], []
             previous, path = max(dims), _path(dims, steps)
