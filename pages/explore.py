@@ -108,9 +108,15 @@ def explorer() -> None:
                     "in the background; it replaces this one by itself."
                 )
         live = map_spec(
-            coords, view.communities, names, hover, title=title, webgl_above=LIVE_WEBGL_THRESHOLD
+            coords,
+            view.communities,
+            names,
+            hover,
+            title=title,
+            webgl_above=LIVE_WEBGL_THRESHOLD,
+            text_by_row=True,
         )
-        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])))
+        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
         for caption in (hover_caption(len(corpus)), epochs_note(len(corpus))):
             if caption:
                 st.caption(caption)

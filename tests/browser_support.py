@@ -118,7 +118,8 @@ def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:
 
 def map_plot(page, mark: str | None = None) -> dict:
     """The Explore map's plot as drawn: its mark (first set to `mark` if given; a plot mounted
-    anew has none), title, per trace the name and point count, and the axes' ranges."""
+    anew has none), title, per trace the name and point count, the count of points with hover
+    text, and the axes' ranges."""
     return page.evaluate(
         """([frame, mark]) => {
             const plot = document.querySelector(frame).contentDocument.getElementById('map');
@@ -126,10 +127,41 @@ def map_plot(page, mark: str | None = None) -> dict:
             return {mark: plot.dataset.mark ?? null,
                     title: plot.querySelector('.gtitle')?.textContent ?? '',
                     traces: plot._fullData.map(t => [t.name, t.x.length]),
+                    texts: plot._fullData.reduce(
+                        (n, t) => n + (t.text ?? []).filter(s => s.length > 0).length, 0),
                     x: plot._fullLayout.xaxis.range, y: plot._fullLayout.yaxis.range};
         }""",
         [MAP_FRAME, mark],
     )
+
+
+def hover_map_point(page, timeout_ms: int = 30_000) -> tuple[int, str]:
+    """Move the mouse onto a point of the Explore map (the point nearest the middle of the view)
+    and return its row (customdata) and the hover label's text."""
+    point = page.evaluate(
+        """(frame) => {
+            const plot = document.querySelector(frame).contentDocument.getElementById('map');
+            const {xaxis, yaxis} = plot._fullLayout;
+            const [x, y] = [xaxis, yaxis].map(a => a._offset + a._length / 2);
+            let best = null;
+            for (const trace of plot._fullData) {
+                trace.x.forEach((_, i) => {
+                    const at = {x: xaxis._offset + xaxis.l2p(trace.x[i]),
+                                y: yaxis._offset + yaxis.l2p(trace.y[i]),
+                                row: trace.customdata[i]};
+                    at.gap = (at.x - x) ** 2 + (at.y - y) ** 2;
+                    if (best === null || at.gap < best.gap) best = at;
+                });
+            }
+            return best;
+        }""",
+        MAP_FRAME,
+    )
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"], steps=4)
+    label = page.frame_locator(MAP_FRAME).locator(".hoverlayer .hovertext").first
+    label.wait_for(timeout=timeout_ms)
+    return point["row"], label.text_content()
 
 
 def box_zoom_map(page, timeout_ms: int = 30_000) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.io.corpus import load_demo_corpus
 from tests.browser_support import (
     CHROMIUM,
     MAP_FRAME,
@@ -15,6 +16,7 @@ from tests.browser_support import (
     browser_page,
     download,
     explore_map,
+    hover_map_point,
     map_plot,
     metric,
     running_app,
@@ -44,20 +46,27 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     assert slider.get_attribute("aria-valuetext") == "256"
     # once every size is ready a step reruns the slider's fragment alone: the plot must stay
     wait_until_every_size_ready(page)
-    whole = map_plot(page, mark="256")
+    step_slider_left(page, f"{192 * 4:,}")
+    # the hover text, sent once for the corpus, is filled in for the new size's points
+    explore_map(page, "· 192 of 256 dims", timeout_ms=60_000)
+    row, label = hover_map_point(page)
+    demo = load_demo_corpus()
+    assert label.startswith(demo.ids[row]), (row, label)
+    assert " ".join(demo.texts[row].split()[:4]) in label
+    whole = map_plot(page, mark="192")
     zoomed = box_zoom_map(page)
     assert zoomed["x"][1] - zoomed["x"][0] < 0.8 * (whole["x"][1] - whole["x"][0])
-    for dim in (192, 128, 96, 64):  # one step at a time: each step reruns the app
+    for dim in (128, 96, 64):  # one step at a time: each step reruns the app
         step_slider_left(page, f"{dim * 4:,}")
     assert slider.get_attribute("aria-valuetext") == "64"
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
     drawn = map_plot(page)
-    assert drawn["mark"] == "256"  # the same plot was redrawn in place, not mounted anew
+    assert drawn["mark"] == "192"  # the same plot was redrawn in place, not mounted anew
     # the zoom carries over between sizes (each size's figure has its own whole-map ranges)
     _assert_same_view(drawn, zoomed)
     assert "64 of 256 dims" in drawn["title"]
     assert len(drawn["traces"]) >= 2  # one trace per community, named by its keywords
-    assert sum(count for _, count in drawn["traces"]) == 360
+    assert sum(count for _, count in drawn["traces"]) == 360 == drawn["texts"]
     assert all(" · " in name for name, _ in drawn["traces"])
     recall = metric(page, "Mean kNN recall")
     assert re.fullmatch(r"\d{1,2}\.\d%", recall), recall
@@ -79,6 +88,7 @@ def test_demo_slider_changes_numbers_and_png_downloads(page, tmp_path):
     explore_map(page, "· 64 of 256 dims", timeout_ms=60_000)
     again = map_plot(page)
     assert again["mark"] is None
+    assert again["texts"] == 360  # the new plot asked for the hover text again
     _assert_same_view(again, zoomed)
 
 

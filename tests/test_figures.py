@@ -26,6 +26,7 @@ from core.viz.figures import (
     excerpt,
     hover_caption,
     hover_texts,
+    hovers_with_text,
     ladder_animation,
     map_figure,
     map_spec,
@@ -100,6 +101,19 @@ def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
     assert json.loads(spec_json(spec)) == json.loads(plotly.io.to_json(fig))
     assert json.dumps(spec["layout"]) == before  # the spec is left as it was
     assert isinstance(spec["data"][0]["x"], np.ndarray)
+
+
+def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
+    coords, labels, names, hover = _inputs(n=300, communities=5)
+    full = map_spec(coords, labels, names, hover)
+    by_row = map_spec(coords, labels, names, hover, text_by_row=True)
+    assert hovers_with_text(full) and hovers_with_text(by_row)
+    assert all("text" not in trace for trace in by_row["data"])
+    for whole, bare in zip(full["data"], by_row["data"], strict=True):
+        # the page fills each point's text from its row: the same text the full spec carries
+        assert [hover[row] for row in bare["customdata"]] == list(whole["text"])
+    big = _inputs(n=HOVER_TEXT_LIMIT + 1, communities=2)
+    assert not hovers_with_text(map_spec(*big, text_by_row=True))
 
 
 def test_map_figure_uses_webgl_only_beyond_the_threshold():
