@@ -6,6 +6,7 @@ neighbour) does not hold for it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import warnings
@@ -16,6 +17,7 @@ from types import ModuleType
 import numpy as np
 
 from core.analysis.measures import check_measure, scores
+from core.numba_cache import cache_package_kernels, use_numba_cache
 
 # The crossover, measured on 2 cores with 256-d WordLlama embeddings of real text and the default
 # 10-size ladder (256 … 8, k = 10): exact search takes ~25 s at 50k rows (47 CPU-s), ~113 s at
@@ -130,22 +132,32 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
     could not fill. Starting from a larger size's lists was measured and dropped (it saved under
     0.3 s per size at 50k rows and lost recall), as was faiss HNSW (1.3–2.2× slower per size at
     equal recall, if with no compiling, and its threaded build is not sure to be deterministic)."""
-    from pynndescent import NNDescent
-
     n_neighbors = min(max(k + 1, _APPROX_LIST), points.shape[0])
     with warnings.catch_warnings():  # knn searches unfilled rows exactly
         warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
-        index = NNDescent(points, metric=measure, n_neighbors=n_neighbors, random_state=0)
+        index = _nndescent()(points, metric=measure, n_neighbors=n_neighbors, random_state=0)
         indices, distances = index.neighbor_graph
     best = 1.0 - distances if measure == "cosine" else -distances
     found = _without_self(*_ranked(indices, best), k)
     return found, np.flatnonzero((found.indices < 0).any(axis=1))
 
 
+@functools.cache
+def _nndescent() -> type:
+    """pynndescent's NNDescent, with numba's disk cache on for its kernels that take no function
+    (core.numba_cache.cache_package_kernels): its warm-up took 35–57 s in a new process on this
+    project's machine, and 15–17 s once cached (the kernels taking the distance function still
+    compile every time)."""
+    use_numba_cache()
+    from pynndescent import NNDescent
+
+    cache_package_kernels("pynndescent")
+    return NNDescent
+
+
 def warm_up(measure: str = "cosine") -> None:
-    """Compile NN-descent's kernels for `measure` on a tiny input, the same way as knn does above
-    EXACT_KNN_LIMIT. They cannot be cached on disk (they take the distance function as an
-    argument), so every new process compiles them once: ~47 s on this project's machine."""
+    """Compile NN-descent's kernels for `measure` on a tiny input (or load them from numba's disk
+    cache), the same way as knn does above EXACT_KNN_LIMIT (see _nndescent for its cost)."""
     points = np.random.default_rng(0).normal(size=(4 * _APPROX_LIST, 8)).astype(np.float32)
     points /= np.linalg.norm(points, axis=1, keepdims=True)
     _approximate_knn(points, 10, measure)

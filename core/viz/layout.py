@@ -5,7 +5,6 @@ hour on two cores, and a screen shows no more points than the sample."""
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
-from core.embed.cache import cache_dir
+from core.numba_cache import use_numba_cache
 
 MIN_UMAP_ROWS = 10
 MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
@@ -32,11 +31,6 @@ QUICK_MAP_ROWS = 50_000
 # spectral and 0.7772 PCA at 200 epochs; the spectral initialisation took ~8 s (26.1 s against
 # 17.8 s at 100 epochs).
 SPECTRAL_INIT_LIMIT = 20_000
-
-
-def _set_numba_cache() -> None:
-    """numba caches compiled UMAP kernels on disk, which cuts `import umap` from ~16 s to ~2 s."""
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
 
 
 def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
@@ -87,7 +81,7 @@ def umap_layout(
     if n < MIN_UMAP_ROWS:
         layout = pca_layout(unit_vectors)
         return align(layout, init) if init is not None else layout
-    _set_numba_cache()
+    use_numba_cache()
     import umap
 
     n_neighbors = min(UMAP_NEIGHBOURS, n - 1)
