@@ -128,7 +128,8 @@ def map_plot(page, mark: str | None = None) -> dict:
                     title: plot.querySelector('.gtitle')?.textContent ?? '',
                     traces: plot._fullData.map(t => [t.name, t.x.length]),
                     texts: plot._fullData.reduce(
-                        (n, t) => n + (t.text ?? []).filter(s => s.length > 0).length, 0),
+                        (n, t) => n + (Array.isArray(t.text)
+                            ? t.text.filter(s => s.length > 0).length : 0), 0),
                     x: plot._fullLayout.xaxis.range, y: plot._fullLayout.yaxis.range};
         }""",
         [MAP_FRAME, mark],
