@@ -13,6 +13,7 @@ from core.io.export import (
 )
 from core.viz.figures import (
     LIVE_WEBGL_THRESHOLD,
+    TABLE_HOVER_TEXT_LIMIT,
     hover_caption,
     map_figure,
     map_spec,
@@ -117,7 +118,8 @@ def explorer() -> None:
             text_by_row=True,
         )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
-        for caption in (hover_caption(len(corpus)), epochs_note(len(corpus))):
+        hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)
+        for caption in (hovers, epochs_note(len(corpus))):
             if caption:
                 st.caption(caption)
 

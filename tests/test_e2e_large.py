@@ -88,6 +88,6 @@ def test_slider_moves_through_a_20k_corpus_while_maps_are_computed(tmp_path):
         explore_map(page, "· 96 of 256 dims", timeout_ms=60_000)
         drawn = map_plot(page)
         assert sum(count for _, count in drawn["traces"]) == DOCUMENTS
-        assert drawn["texts"] == 0  # above HOVER_TEXT_LIMIT: community and row, no text sent
+        assert drawn["texts"] == DOCUMENTS  # sent once, up to TABLE_HOVER_TEXT_LIMIT
         assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in (tmp_path / "server.log").read_text()

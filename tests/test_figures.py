@@ -20,6 +20,7 @@ from core.viz.figures import (
     NETWORK_FIGURE_LIMIT,
     PALETTE,
     ROW_HOVER,
+    TABLE_HOVER_TEXT_LIMIT,
     WEBGL_THRESHOLD,
     community_colour,
     edge_segments,
@@ -112,8 +113,12 @@ def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
     for whole, bare in zip(full["data"], by_row["data"], strict=True):
         # the page fills each point's text from its row: the same text the full spec carries
         assert [hover[row] for row in bare["customdata"]] == list(whole["text"])
-    big = _inputs(n=HOVER_TEXT_LIMIT + 1, communities=2)
-    assert not hovers_with_text(map_spec(*big, text_by_row=True))
+    # held once by the page, the text goes up to a larger limit
+    above = _inputs(n=HOVER_TEXT_LIMIT + 1, communities=2)
+    assert hovers_with_text(map_spec(*above, text_by_row=True))
+    assert not hovers_with_text(map_spec(*above))
+    beyond = _inputs(n=TABLE_HOVER_TEXT_LIMIT + 1, communities=2)
+    assert not hovers_with_text(map_spec(*beyond, text_by_row=True))
 
 
 def test_map_figure_uses_webgl_only_beyond_the_threshold():
@@ -173,6 +178,8 @@ def test_small_map_hovers_with_each_documents_text():
         assert trace.hovertemplate == "%{text}<extra></extra>"
     assert hover_caption(HOVER_TEXT_LIMIT) == ""
     assert f"{HOVER_TEXT_LIMIT:,}" in hover_caption(HOVER_TEXT_LIMIT + 1)
+    assert hover_caption(HOVER_TEXT_LIMIT + 1, TABLE_HOVER_TEXT_LIMIT) == ""
+    assert "20,000" in hover_caption(TABLE_HOVER_TEXT_LIMIT + 1, TABLE_HOVER_TEXT_LIMIT)
 
 
 def test_map_payload_at_100k_points_stays_under_2_mb():

@@ -23,6 +23,9 @@ WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
 # keep SVG up to WEBGL_THRESHOLD.
 LIVE_WEBGL_THRESHOLD = 1_000
 HOVER_TEXT_LIMIT = 5_000  # more points than this hover with community and row, not text
+# The same for a map whose page holds the text once (map_spec's text_by_row): sent once per
+# corpus rather than with each figure (~4.5 MB of JSON at 20,000 documents)
+TABLE_HOVER_TEXT_LIMIT = 20_000
 ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of this size
 # As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
 NETWORK_FIGURE_LIMIT = 1_500
@@ -76,12 +79,13 @@ def sample_note(shown: int, total: int, what: str = "documents") -> str:
     return f"showing a fixed sample of {shown:,} of {total:,} {what}"
 
 
-def hover_caption(n: int) -> str:
-    """What a map of n documents shows on hover, for a caption; empty when it shows the text."""
-    if n <= HOVER_TEXT_LIMIT:
+def hover_caption(n: int, limit: int = HOVER_TEXT_LIMIT) -> str:
+    """What a map of n documents shows on hover, for a caption; empty when it shows the text
+    (up to `limit` documents)."""
+    if n <= limit:
         return ""
     return (
-        f"Above {HOVER_TEXT_LIMIT:,} documents the map's hover shows each point's community and "
+        f"Above {limit:,} documents the map's hover shows each point's community and "
         "row (0-based) only, which keeps the page light."
     )
 
@@ -201,9 +205,9 @@ def _node_traces(
 ) -> list[dict]:
     """One trace (a dict) per community over `rows`: float32 positions, int32 rows as
     customdata, and per-point hover text only up to HOVER_TEXT_LIMIT points (with
-    `text_by_row`, the template only: see map_spec)."""
+    `text_by_row`, the template only, up to TABLE_HOVER_TEXT_LIMIT: see map_spec)."""
     kind = "scattergl" if len(rows) > webgl_above else "scatter"
-    with_text = len(rows) <= HOVER_TEXT_LIMIT
+    with_text = len(rows) <= (TABLE_HOVER_TEXT_LIMIT if text_by_row else HOVER_TEXT_LIMIT)
     # an object array: plotly checks it ~5× quicker than a list of the same strings
     texts = np.asarray(hover, dtype=object) if with_text and not text_by_row else None
     drawn = labels[rows]
@@ -242,7 +246,7 @@ def map_spec(
     """The 2-D map as a figure spec (see map_figure), for spec_json. With `text_by_row` the
     traces leave out their hover text, for a page that holds every row's text once and fills
     each trace's from its customdata rows (pages/map_view.html): a slider step then need not
-    send the same text again."""
+    send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT points."""
     rows = placed_sample(len(labels), limit)
     # smaller points above 20k: less overdraw, and headless Chromium's software WebGL painted a
     # 100k-point map in ~0.47 s at size 3 against ~0.58 s at size 4
@@ -255,7 +259,8 @@ def map_spec(
 
 
 def hovers_with_text(spec: dict) -> bool:
-    """Whether a map spec's points show their text on hover (up to HOVER_TEXT_LIMIT points)."""
+    """Whether a map spec's points show their text on hover (see _node_traces for up to how
+    many points)."""
     return any(trace["hovertemplate"] == TEXT_HOVER for trace in spec["data"])
 
 
