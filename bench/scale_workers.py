@@ -36,8 +36,8 @@ class Clock:
 
 
 def _setup(numba_cache: str, clock: Clock) -> None:
-    """Point numba at a persistent cache and compile (or load) UMAP's and NNDescent's kernels,
-    the same for both runs, so no timed stage pays a one-off compile."""
+    """Point numba at a persistent cache and compile (or load) the kernels of exact search, UMAP
+    and NNDescent, the same for both runs, so no timed stage pays a one-off compile."""
     os.environ["NUMBA_CACHE_DIR"] = numba_cache
     warnings.filterwarnings("ignore", category=UserWarning)  # UMAP notes n_jobs=1 under a seed
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -46,11 +46,11 @@ def _setup(numba_cache: str, clock: Clock) -> None:
         import numpy as np
         import umap
 
-        from core.viz.layout import warm_up
+        from core.warmup import warm_kernels
 
         data = np.random.default_rng(0).normal(size=(4200, 8)).astype(np.float32)
         umap.UMAP(metric="cosine", n_epochs=5, random_state=0).fit(data)  # > 4096 rows: NNDescent
-        warm_up()
+        warm_kernels()
 
     clock("warm-up", warm)
 

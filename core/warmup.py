@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import threading
 
-from core.analysis import knn
+from core.analysis import brute_force, knn
 from core.viz import layout
 
 
 def warm_kernels(measure: str = "cosine") -> None:
-    """UMAP's kernels first (every corpus's map needs them, and numba compiles one thing at a
-    time, so a small corpus's map would wait behind NN-descent's compile), then NN-descent's."""
+    """Exact search's kernel and then UMAP's first (every corpus needs them, and numba compiles
+    one thing at a time, so a small corpus would wait behind NN-descent's compile), then
+    NN-descent's."""
+    brute_force.warm_up()
     layout.warm_up()
     knn.warm_up(measure)
 

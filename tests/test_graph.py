@@ -66,14 +66,6 @@ def test_knn_matches_brute_force_argsort():
     assert np.all(np.diff(result.scores, axis=1) <= 0)
 
 
-def test_knn_blocked_path_matches_single_block():
-    x = _random_unit(101, 16, seed=4)
-    blocked = knn(x, 5, block=17)
-    expected_idx, expected_sims = _brute_force(x, 5)
-    np.testing.assert_array_equal(blocked.indices, expected_idx)
-    np.testing.assert_allclose(blocked.scores, expected_sims, atol=1e-5)
-
-
 def test_knn_never_returns_self_and_caps_k_at_n_minus_one():
     x = _random_unit(6, 4, seed=5)
     result = knn(x, 50)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.analysis import brute_force
 from core.analysis import knn as knn_module
 from core.analysis.knn import exact_neighbours, knn, knn_recall
 
@@ -38,29 +39,33 @@ def _brute_force(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.take_along_axis(scores, order, axis=1)
 
 
-BLOCKS = [7, 16_384]  # faiss's small-batch and BLAS search paths
+@pytest.fixture(params=["one tile", "small tiles"])
+def tiles(request, monkeypatch):
+    """The search in one query block and one score tile, or in uneven blocks and tiles that
+    cut through every list (a row's own column and its ties across tile edges)."""
+    if request.param == "small tiles":
+        monkeypatch.setattr(brute_force, "_QUERY_BLOCK", 7)
+        monkeypatch.setattr(brute_force, "_TILE", 13)
 
 
-@pytest.mark.parametrize("block", BLOCKS)
-def test_exact_knn_equals_brute_force(block):
+def test_exact_knn_equals_brute_force(tiles):
     x = _unit(np.random.default_rng(2).normal(size=(300, 12)))
-    result = knn(x, 8, block=block)
+    result = knn(x, 8)
     expected_idx, expected_sims = _brute_force(x, 8)
     assert result.indices.dtype == np.int32 and result.scores.dtype == np.float32
     np.testing.assert_array_equal(result.indices, expected_idx)
     np.testing.assert_allclose(result.scores, expected_sims, atol=1e-5)
 
 
-@pytest.mark.parametrize("block", BLOCKS)
-def test_exact_knn_breaks_ties_by_lower_index(block):
+def test_exact_knn_breaks_ties_by_lower_index(tiles):
     x = _halves(400, 10)
-    result = knn(x, 12, block=block)
+    result = knn(x, 12)
     expected_idx, expected_sims = _brute_force(x, 12)
     np.testing.assert_array_equal(result.indices, expected_idx)
     np.testing.assert_array_equal(result.scores, expected_sims)
 
 
-def test_exact_knn_leaves_out_only_the_row_itself_among_duplicates():
+def test_exact_knn_leaves_out_only_the_row_itself_among_duplicates(tiles):
     x = np.repeat(_halves(2, 8, seed=1), 6, axis=0)  # two vectors, six copies each
     result = knn(x, 3)
     for row in range(12):
@@ -69,7 +74,7 @@ def test_exact_knn_leaves_out_only_the_row_itself_among_duplicates():
     np.testing.assert_array_equal(result.scores, 1.0)
 
 
-def test_exact_knn_resolves_ties_longer_than_its_lists():
+def test_exact_knn_resolves_ties_longer_than_its_lists(tiles):
     x = np.repeat(_halves(3, 8, seed=2), 100, axis=0)  # 100 copies each: past every list length
     result = knn(x, 2)
     expected_idx, expected_sims = _brute_force(x, 2)
@@ -83,6 +88,43 @@ def test_exact_knn_matches_exact_neighbours_on_rows():
     full, some = knn(x, 10), exact_neighbours(x, rows, 10)
     np.testing.assert_array_equal(full.indices[rows], some.indices)
     np.testing.assert_allclose(full.scores[rows], some.scores, atol=1e-6)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_exact_search_holds_blas_to_one_thread_and_restores_it(monkeypatch):
+    """Each search runs BLAS on one thread; overlapping searches from several threads leave the
+    setting as it was, and each gives the same lists as one alone."""
+    import threading
+
+    monkeypatch.setattr(brute_force, "_TILE", 64)
+    x = _clustered(600, 16, clusters=8)
+    alone = knn(x, 5)
+    before = _blas_threads()
+    if max(before) == 1:
+        pytest.skip("BLAS runs on one thread here anyway")
+    seen, results = [], []
+    merge_tile = brute_force._merge_tile
+
+    def merge(*args):
+        seen.append(_blas_threads())
+        return merge_tile(*args)
+
+    monkeypatch.setattr(brute_force, "_merge_tile", merge)
+    threads = [threading.Thread(target=lambda: results.append(knn(x, 5))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _blas_threads() == before
+    assert seen and all(set(threads_then) == {1} for threads_then in seen)
+    assert len(results) == 3
+    for result in results:
+        np.testing.assert_array_equal(result.indices, alone.indices)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The kernel warm-up: after it, a map and an NN-descent kNN compile nothing."""
+"""The kernel warm-up: after it, a map and an exact or NN-descent kNN compile nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from core.analysis import knn
 from core.viz.layout import size_layout
 
 
-def test_after_the_warm_up_maps_and_nn_descent_compile_nothing() -> None:
+def test_after_the_warm_up_maps_and_knn_compile_nothing() -> None:
     warmup.warm_kernels()
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(300, 32)).astype(np.float32)  # other sizes than the warm-up's
@@ -22,7 +22,8 @@ def test_after_the_warm_up_maps_and_nn_descent_compile_nothing() -> None:
         full = size_layout(vectors, 32)
         size_layout(vectors, 16, full_layout=full)
         found, _ = knn._approximate_knn(points, 10, "cosine")
-    assert found.indices.shape == (500, 10)
+        exact = knn.knn(points, 10)
+    assert found.indices.shape == exact.indices.shape == (500, 10)
     names = {e.data["dispatcher"].py_func.__qualname__ for _, e in compiled.buffer}
     assert names == set()
 

@@ -4,14 +4,16 @@ the measured recall-vs-size and query-time-vs-size curve (optionally of an HNSW 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
 
-from core.analysis.knn import load_faiss
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
 
 Clock = Callable[[], float]
@@ -35,6 +37,23 @@ class TimedHits:
 
     hits: Hits
     ms: float
+
+
+def load_faiss() -> ModuleType:
+    """faiss (one thread per core), imported so that its own OpenMP runtime lets idle threads
+    sleep rather than spin unless OMP_WAIT_POLICY says otherwise: with other processes on the two
+    cores, spinning made its flat search 3–7× slower (50k rows, 8–64 d), while sleeping cost nothing
+    measurable on an idle machine. The runtime reads the variable once, on import; it is then
+    restored, so runtimes loaded later (torch's, numba's) are left as they were."""
+    if "faiss" not in sys.modules:
+        previous = os.environ.get("OMP_WAIT_POLICY")
+        os.environ["OMP_WAIT_POLICY"] = previous or "PASSIVE"
+        try:
+            import faiss  # noqa: F401
+        finally:
+            if previous is None:
+                del os.environ["OMP_WAIT_POLICY"]
+    return sys.modules["faiss"]
 
 
 def top_k(

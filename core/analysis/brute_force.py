@@ -1,0 +1,100 @@
+"""Exact k-nearest-neighbour search by brute force: each query block's scores against the stored
+rows are computed tile by tile with BLAS and merged into the block's running top-k lists by a
+compiled kernel, so the full query × corpus score matrix never exists and nothing sorts it.
+
+On this project's 2-core machine, 50,000 rows of real text (WordLlama, k = 10): 6.4–7.7 s at
+256 dims and 2.1–2.8 s at 8 dims, where faiss's flat search took 29–32 s and 3.1–3.5 s (its
+top-k selection, not its products, was the cost) and numpy's products alone 7.8 s at 256."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from core.analysis.measures import scores
+from core.numba_cache import use_numba_cache
+
+use_numba_cache()
+from numba import njit  # noqa: E402  (after the cache folder is set)
+
+_QUERY_BLOCK = 1024  # query rows per task
+_TILE = 4096  # stored rows scored at once: a 1,024 × 4,096 float32 tile is 16 MB
+
+
+@njit(cache=True, nogil=True)
+def _merge_tile(tile, first_column, own, indices, best):  # pragma: no cover (compiled)
+    """Merge one score tile (queries × stored rows from `first_column` on, in order) into the
+    queries' lists `indices`/`best`, kept best first: a score enters only when strictly above
+    the list's last, after every equal score already listed, so ties keep the lower row index.
+    A query's own row (`own`) never enters; NaN never does."""
+    rows, columns = tile.shape
+    k = indices.shape[1]
+    for r in range(rows):
+        last = best[r, k - 1]
+        skip = own[r] - first_column
+        for j in range(columns):
+            score = tile[r, j]
+            if score > last and j != skip:
+                place = k - 1
+                while place > 0 and best[r, place - 1] < score:
+                    best[r, place] = best[r, place - 1]
+                    indices[r, place] = indices[r, place - 1]
+                    place -= 1
+                best[r, place] = score
+                indices[r, place] = first_column + j
+                last = best[r, k - 1]
+
+
+def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
+    """(indices, scores) of the k best-scoring other rows of `points` for each of `rows`, under
+    `measure` (core.analysis.measures.scores), best first, ties by lower row index; entries a
+    row could not fill (NaN scores) are -1 and -inf.
+
+    The query blocks are shared among threads, one per core, each running BLAS on one thread
+    (BLAS's own idle threads spin, and took the cores from the kernel: 7–8 ms per tile). BLAS's
+    thread count is process-wide and threadpoolctl lets one thread at a time set it, so one
+    search runs at a time, and sets and restores it from the thread that called it."""
+    from threadpoolctl import threadpool_limits
+
+    points = np.ascontiguousarray(points, dtype=np.float32)
+    rows = np.asarray(rows, dtype=np.int64)
+    indices = np.full((len(rows), k), -1, dtype=np.int32)
+    best = np.full((len(rows), k), -np.inf, dtype=np.float32)
+    workers = min(_cores(), max(1, len(rows)))
+    block = max(1, min(_QUERY_BLOCK, math.ceil(len(rows) / workers)))
+    starts = range(0, len(rows), block)
+
+    def run(worker: int) -> None:
+        for start in starts[worker::workers]:
+            part = slice(start, start + block)
+            for first, tile in _tiles(points, rows[part], measure):
+                _merge_tile(tile, first, rows[part], indices[part], best[part])
+
+    with _one_search, threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(workers)))
+    return indices, best
+
+
+def warm_up() -> None:
+    """Compile the merge kernel (or load it from numba's disk cache) on a tiny input: about a
+    second, then every exact search reuses it."""
+    points = np.eye(4, dtype=np.float32)
+    search(points, np.arange(4), 2, "cosine")
+
+
+def _tiles(points: np.ndarray, rows: np.ndarray, measure: str) -> Iterator[tuple[int, np.ndarray]]:
+    queries = points[rows]
+    for first in range(0, points.shape[0], _TILE):
+        yield first, scores(queries, points[first : first + _TILE], measure)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+_one_search = threading.Lock()
