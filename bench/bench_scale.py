@@ -58,7 +58,8 @@ EPILOG = """columns:
   UMAP s         ours: chained UMAP maps; naive: a fresh umap.UMAP(metric="cosine") per size
   fidelity s     our fidelity table (no naive counterpart)
   graph+UMAP s   graph+comm + UMAP: what the speed-up compares
-  peak RSS GB    the run's peak resident memory (imports and warm-up included)
+  peak RSS GB    the run's peak resident memory (imports and warm-up included); ours: of the
+                 process and its map workers together (summed RSS sampled twice a second)
   +RSS GB        peak RSS minus the RSS after imports and warm-up
   speed-up       naive graph+UMAP / ours graph+UMAP, same embeddings
   first map s    browser: file chosen on the Corpus page until the Explore page shows the
@@ -182,6 +183,7 @@ def _rows(results: dict) -> list[list[str]]:
                 else "–"
             )
             b = browser if name == "ours" and browser and "shown p50" in browser else {}
+            peak = r.get("tree_peak_rss", r["peak_rss"])
             rows.append(
                 [
                     f"{n:,}",
@@ -191,8 +193,8 @@ def _rows(results: dict) -> list[list[str]]:
                     _num(s["UMAP"]),
                     _num(s.get("fidelity")),
                     _num(compared[name]),
-                    f"{r['peak_rss'] / GB:.2f}",
-                    f"{(r['peak_rss'] - r['rss_after_setup']) / GB:.2f}",
+                    f"{peak / GB:.2f}",
+                    f"{(peak - r['rss_after_setup']) / GB:.2f}",
                     speed,
                     _num(b.get("first map (s)")),
                     _num(b.get("shown p50")),

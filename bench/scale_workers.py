@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
+
+from core.machine import cores
 
 SEED = 42
 
@@ -18,6 +21,30 @@ def peak_rss(pid: int | str = "self") -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+class TreePeak:
+    """The most resident memory this process and its descendants (map workers) held at once:
+    their summed RSS sampled twice a second, and never less than this process's own peak."""
+
+    def __init__(self) -> None:
+        import psutil
+        from process_tree import tree_memory
+
+        self._peak = 0
+        self._done = threading.Event()
+
+        def sample() -> None:
+            while not self._done.wait(0.5):
+                self._peak = max(self._peak, tree_memory(psutil.Process())[1])
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return max(self._peak, peak_rss())
 
 
 class Clock:
@@ -66,6 +93,7 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
     keywords, recall), chained UMAP maps and the fidelity table, each timed."""
     clock = Clock()
     _setup(numba_cache, clock)
+    tree = TreePeak()
     with tempfile.TemporaryDirectory() as cold:
         os.environ["MGE_CACHE_DIR"] = cold  # a cold embedding cache; numba's stays warm
         import numpy as np
@@ -96,6 +124,8 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         "rss_after": clock.rss_after,
         "rss_after_setup": setup_rss,
         "peak_rss": peak_rss(),
+        "tree_peak_rss": tree.stop(),
+        "map_workers": min(cores(), len(pipe.dims) - 1),
         "store_bytes": pipe.store.used_bytes,
         "communities": {d: v.community_count for d, v in views.items()},
         "nmi_vs_package_full": _nmi(corpus.labels, full),

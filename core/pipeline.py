@@ -4,6 +4,7 @@ ResultStore under content keys, and reports long steps through progress callback
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,6 +36,7 @@ from core.io.vectors import UPLOADED, UploadedVectors
 from core.store import ResultStore
 from core.viz.figures import hover_texts
 from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout
+from core.viz.map_pool import MapPool, map_workers
 
 # share of the step done (0..1) and a sentence saying what is happening
 Progress = Callable[[float, str], None]
@@ -255,11 +257,35 @@ class Pipeline:
         return [d for d in self.dims if self.store.get(self._layout_key(d)) is None]
 
     def layouts(self, progress: Progress = _silent) -> dict[int, np.ndarray]:
-        """Every size's UMAP map, full size first."""
+        """Every size's UMAP map, full size first, then the others here and on worker processes
+        at once (core.viz.map_pool: one per spare core, for corpora large enough to gain)."""
         missing = self.missing_layouts()
-        for step, dim in enumerate(missing, start=1):
-            self.layout(dim)
-            progress(step / len(missing), f"UMAP map {step}/{len(missing)} done ({dim} dims)")
+        others = [d for d in missing if d != self.full]
+        done = []
+        lock = threading.Lock()
+
+        def adopt(dim: int, coords: np.ndarray | None = None) -> None:
+            with lock:
+                if coords is not None:
+                    self.adopt_layout(dim, coords)
+                done.append(dim)
+                progress(
+                    len(done) / len(missing),
+                    f"UMAP map {len(done)}/{len(missing)} done ({dim} dims)",
+                )
+
+        workers = map_workers(self.vectors.shape[0], len(others))
+        with MapPool(workers) as pool:  # its workers load their kernels while the full size maps
+            full = self.layout(self.full)
+            if self.full in missing:
+                adopt(self.full)
+            pool.share(
+                self.vectors,
+                full,
+                lambda dim: self.neighbours(dim, "cosine"),
+                lambda taken: next((d for d in others if d not in taken), None),
+                adopt,
+            )
         return self.stored_layouts()
 
     def map_coords(self, dim: int) -> tuple[np.ndarray, bool]:

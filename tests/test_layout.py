@@ -137,16 +137,23 @@ def test_ladder_layouts_resume_with_only_the_missing_sizes_in_any_order(chained)
     np.testing.assert_allclose(resumed[LADDER[2]], layouts[LADDER[2]], atol=1e-5)
 
 
-def test_anchored_layouts_stay_in_register_unlike_independent_runs(chained):
-    x, layouts = chained
-    independent = {dim: umap_layout(truncate(x, dim)) for dim in LADDER}
+def test_anchored_layouts_stay_in_register_unlike_independent_runs():
+    """Summed over four corpora: one corpus's ratio ranged 0.19–0.83 with the seed, and moved
+    with float32 rounding in the kNN scores (UMAP amplifies the last bit)."""
     pairs = list(zip(LADDER, LADDER[1:], strict=False))
-    chained_disparity = sum(procrustes(layouts[a], layouts[b])[2] for a, b in pairs)
-    independent_disparity = sum(procrustes(independent[a], independent[b])[2] for a, b in pairs)
-    assert chained_disparity < 0.6 * independent_disparity
-    chained_moves = sum(_displacement(layouts[a], layouts[b]) for a, b in pairs)
-    independent_moves = sum(_displacement(independent[a], independent[b]) for a, b in pairs)
-    assert chained_moves < 0.3 * independent_moves
+    disparity = {"chained": 0.0, "independent": 0.0}
+    moves = {"chained": 0.0, "independent": 0.0}
+    for seed in range(4):
+        x, _ = _clusters(6, 25, 32, scale=0.25, seed=seed)
+        runs = {
+            "chained": ladder_layouts(x, LADDER),
+            "independent": {dim: umap_layout(truncate(x, dim)) for dim in LADDER},
+        }
+        for name, layouts in runs.items():
+            disparity[name] += sum(procrustes(layouts[a], layouts[b])[2] for a, b in pairs)
+            moves[name] += sum(_displacement(layouts[a], layouts[b]) for a, b in pairs)
+    assert disparity["chained"] < 0.6 * disparity["independent"]
+    assert moves["chained"] < 0.3 * moves["independent"]
 
 
 def test_ladder_layouts_reports_progress_for_each_size():
@@ -192,3 +199,38 @@ def test_full_size_map_runs_fewer_epochs_only_above_the_quick_map_rows(monkeypat
     np.testing.assert_array_equal(size_layout(x, 16), quick)
     assert layout.epochs_note(len(x) - 1) == ""
     assert f"{layout.WARM_EPOCHS} epochs" in layout.epochs_note(len(x))
+
+
+def test_maps_shared_with_worker_processes_equal_the_maps_made_here(chained):
+    """A seeded map is the same whichever process makes it, so the ladder's maps can be shared
+    out between this process and workers (core.viz.map_pool)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from core.analysis.knn import knn
+    from core.viz import map_pool
+
+    x, layouts = chained
+    full, others = LADDER[0], list(LADDER[1:])
+
+    def lists(dim: int):
+        return knn(truncate(x, dim), layout.UMAP_NEIGHBOURS - 1)
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as worker:
+        there = worker.submit(
+            map_pool._size_map, x[:, : others[0]], others[0], layouts[full], lists(others[0])
+        )
+        np.testing.assert_array_equal(there.result(), layouts[others[0]])
+    made = {}
+    with map_pool.MapPool(1) as pool:
+        pool.share(
+            x,
+            layouts[full],
+            lists,
+            lambda taken: next((d for d in others if d not in taken), None),
+            made.__setitem__,
+        )
+    assert sorted(made) == sorted(others)
+    for dim in others:
+        np.testing.assert_array_equal(made[dim], layouts[dim])

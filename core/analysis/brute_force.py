@@ -9,7 +9,6 @@ top-k selection, not its products, was the cost) and numpy's products alone 7.8 
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from core.analysis.measures import scores
+from core.machine import cores
 from core.numba_cache import use_numba_cache
 
 use_numba_cache()
@@ -65,7 +65,7 @@ def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
     rows = np.asarray(rows, dtype=np.int64)
     indices = np.full((len(rows), k), -1, dtype=np.int32)
     best = np.full((len(rows), k), -np.inf, dtype=np.float32)
-    workers = min(_cores(), max(1, len(rows)))
+    workers = min(cores(), max(1, len(rows)))
     block = max(1, min(_QUERY_BLOCK, math.ceil(len(rows) / workers)))
     starts = range(0, len(rows), block)
 
@@ -91,10 +91,6 @@ def _tiles(points: np.ndarray, rows: np.ndarray, measure: str) -> Iterator[tuple
     queries = points[rows]
     for first in range(0, points.shape[0], _TILE):
         yield first, scores(queries, points[first : first + _TILE], measure)
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 _one_search = threading.Lock()
