@@ -10,8 +10,6 @@ import time
 import warnings
 from pathlib import Path
 
-from core.machine import cores
-
 SEED = 42
 
 
@@ -125,7 +123,6 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         "rss_after_setup": setup_rss,
         "peak_rss": peak_rss(),
         "tree_peak_rss": tree.stop(),
-        "map_workers": min(cores(), len(pipe.dims) - 1),
         "store_bytes": pipe.store.used_bytes,
         "communities": {d: v.community_count for d, v in views.items()},
         "nmi_vs_package_full": _nmi(corpus.labels, full),

@@ -3,9 +3,10 @@ size's map but the full size's starts from the full-size map alone, so on c core
 run at once: one here and c - 1 on worker processes (processes, because UMAP's compiled kernels
 hold Python's lock). The same inputs give the same map in a worker as here.
 
-A worker first loads UMAP's kernels, 5–10 s, so below POOL_MIN_ROWS rows, where a map takes
-about a second, the maps are all made here: on 2,000 documents a two-worker pool took 18.0 s
-for the ladder's maps against 8.3 s without."""
+A worker first has to start and load UMAP's kernels (not timed apart), so below POOL_MIN_ROWS
+rows, where a map takes about a second, the maps are all made here: on 2,000 documents a pool of
+two workers, waited for before any map, took 18.0 s for the ladder's maps against 8.3 s
+without."""
 
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ class MapPool:
     the full-size map is."""
 
     def __init__(self, workers: int):
-        self.workers = workers
         self._pool = None
         self._warm = []
         if workers:
