@@ -3,6 +3,8 @@ index, and the approximate path's recall, determinism and fallback for rows it c
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -98,8 +100,13 @@ def _blas_threads() -> list[int]:
 
 def test_exact_search_holds_blas_to_one_thread_and_restores_it(monkeypatch):
     """Each search runs BLAS on one thread; overlapping searches from several threads leave the
-    setting as it was, and each gives the same lists as one alone."""
-    import threading
+    setting as it was, and each gives the same lists as one alone. faiss is loaded first: its
+    OpenBLAS is built on OpenMP, whose thread count is per thread, so setting it in the calling
+    thread alone leaves the search's workers at the default (failed in the full suite)."""
+
+    from core.analysis.search import load_faiss
+
+    load_faiss()
 
     monkeypatch.setattr(brute_force, "_TILE", 64)
     x = _clustered(600, 16, clusters=8)
@@ -165,3 +172,18 @@ def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, mo
     result = knn(x, 4)
     np.testing.assert_array_equal(result.indices, exact.indices)
     np.testing.assert_allclose(result.scores, exact.scores, atol=1e-6)
+
+
+def test_exact_search_raises_a_workers_error(monkeypatch):
+    """An error in any of the search's threads reaches the caller, not a thread's log."""
+    calls = []
+
+    def merge(*args):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 3:
+            raise ValueError("tile failed")
+
+    monkeypatch.setattr(brute_force, "_TILE", 64)
+    monkeypatch.setattr(brute_force, "_merge_tile", merge)
+    with pytest.raises(ValueError, match="tile failed"):
+        knn(_clustered(600, 16, clusters=8), 5)

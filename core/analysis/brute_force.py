@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from numba import njit  # noqa: E402  (after the cache folder is set)
 
 _QUERY_BLOCK = 1024  # query rows per task
 _TILE = 4096  # stored rows scored at once: a 1,024 × 4,096 float32 tile is 16 MB
+_one_search = threading.Lock()  # see search
 
 
 @njit(cache=True, nogil=True)
@@ -56,9 +56,10 @@ def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
     row could not fill (NaN scores) are -1 and -inf.
 
     The query blocks are shared among threads, one per core, each running BLAS on one thread
-    (BLAS's own idle threads spin, and took the cores from the kernel: 7–8 ms per tile). BLAS's
-    thread count is process-wide and threadpoolctl lets one thread at a time set it, so one
-    search runs at a time, and sets and restores it from the thread that called it."""
+    (BLAS's own idle threads spin, and took the cores from the kernel: 7–8 ms per tile). A
+    pthreads OpenBLAS's thread count is process-wide and threadpoolctl lets one thread at a time
+    set it, so one search runs at a time, and sets and restores it from the thread that called
+    it; an OpenMP-built BLAS's count is per thread, so each worker sets its own as well."""
     from threadpoolctl import threadpool_limits
 
     points = np.ascontiguousarray(points, dtype=np.float32)
@@ -70,14 +71,37 @@ def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
     starts = range(0, len(rows), block)
 
     def run(worker: int) -> None:
-        for start in starts[worker::workers]:
-            part = slice(start, start + block)
-            for first, tile in _tiles(points, rows[part], measure):
-                _merge_tile(tile, first, rows[part], indices[part], best[part])
+        with threadpool_limits(1, user_api="blas"):
+            for start in starts[worker::workers]:
+                part = slice(start, start + block)
+                for first, tile in _tiles(points, rows[part], measure):
+                    _merge_tile(tile, first, rows[part], indices[part], best[part])
 
-    with _one_search, threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        list(pool.map(run, range(workers)))
+    with _one_search, threadpool_limits(1, user_api="blas"):
+        _share(run, workers)
     return indices, best
+
+
+def _share(run: Callable[[int], None], workers: int) -> None:
+    """run(0) here and run(1) … run(workers - 1) on threads of their own, raising the first
+    error. Plain threads, not an executor: an executor refuses work once the interpreter starts
+    to shut down, which a server stopping during the kernels' warm-up logged as a traceback."""
+    errors = []
+
+    def guarded(worker: int) -> None:
+        try:
+            run(worker)
+        except BaseException as error:  # re-raised in the calling thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(w,), daemon=True) for w in range(1, workers)]
+    for thread in threads:
+        thread.start()
+    guarded(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def warm_up() -> None:
@@ -91,6 +115,3 @@ def _tiles(points: np.ndarray, rows: np.ndarray, measure: str) -> Iterator[tuple
     queries = points[rows]
     for first in range(0, points.shape[0], _TILE):
         yield first, scores(queries, points[first : first + _TILE], measure)
-
-
-_one_search = threading.Lock()
