@@ -4,19 +4,14 @@ user needs them, so the app stays interactive from the first ready size."""
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.pipeline import Pipeline
-from core.viz.map_pool import MapPool, map_workers
 
-# One heavy step (a size's graph or map, or a pool of map workers) at a time per process, in
-# the order asked for: two users on two large corpora take turns instead of doubling peak memory
-# and splitting two cores four ways. A pool stops taking new maps while another job waits.
-_TURNS: deque[object] = deque()
-_TURN = threading.Condition()
+# One heavy step (a size's graph or map) at a time per process: two users on two large corpora
+# take turns instead of doubling peak memory and splitting two cores four ways.
+_HEAVY = threading.Semaphore(1)
 _JOBS: dict[tuple, Precompute] = {}
 _JOBS_LOCK = threading.Lock()
 
@@ -39,7 +34,7 @@ class Precompute:
     """Computes every size's view and map of one pipeline on a daemon thread. The next step is
     always the one the user needs most: the full size's view and map, then the map of the size
     on screen (`focus`), then the remaining views down the ladder, then the remaining maps
-    nearest to the focus first (here and on worker processes at once, see _pooled_maps)."""
+    nearest to the focus first."""
 
     def __init__(self, pipe: Pipeline, focus: int):
         self.pipe = pipe
@@ -62,53 +57,23 @@ class Precompute:
             return lambda: pipe.view(full)
         if full not in maps:
             return lambda: pipe.layout(full)
-        focus = self._focus()
+        focus = self.focus if self.focus in pipe.dims else full
         if focus in views and focus not in maps:
             return lambda: pipe.layout(focus)
         missing_view = next((d for d in pipe.dims if d not in views), None)
         if missing_view is not None:
             return lambda: pipe.view(missing_view)
-        return self._pooled_maps if len(maps) < len(pipe.dims) else None
-
-    def _focus(self) -> int:
-        return self.focus if self.focus in self.pipe.dims else self.pipe.full
-
-    def _nearest_missing_map(self, besides: Collection[int] = ()) -> int | None:
-        """The missing map (other than `besides`) nearest the size on screen on the ladder."""
-        pipe = self.pipe
-        maps = pipe.stored_layouts()
-        missing = [d for d in pipe.dims if d not in maps and d not in besides]
-        position = pipe.dims.index(self._focus())
-        return min(missing, key=lambda d: abs(pipe.dims.index(d) - position), default=None)
-
-    def _pooled_maps(self) -> None:
-        """The remaining maps here and on worker processes (core.viz.map_pool), each taking the
-        missing map nearest the size then on screen, until another job waits for its turn. A
-        turn always makes one map at least, and starts workers only when no job waits: two jobs
-        that each gave way at once to the other would make nothing, each turn spawning a
-        worker (found by the test suite: hundreds of processes filled the memory)."""
-        pipe = self.pipe
-        missing = len(pipe.dims) - len(pipe.stored_layouts())
-        workers = 0 if _others_waiting() else map_workers(pipe.vectors.shape[0], missing)
-
-        def next_dim(taken: Collection[int]) -> int | None:
-            if taken and _others_waiting():
-                return None
-            return self._nearest_missing_map(taken)
-
-        with MapPool(workers) as pool:
-            pool.share(
-                pipe.vectors,
-                pipe.layout(pipe.full),
-                lambda dim: pipe.neighbours(dim, "cosine"),
-                next_dim,
-                pipe.adopt_layout,
-            )
+        position = pipe.dims.index(focus)
+        missing_maps = [d for d in pipe.dims if d not in maps]
+        if not missing_maps:
+            return None
+        nearest = min(missing_maps, key=lambda d: abs(pipe.dims.index(d) - position))
+        return lambda: pipe.layout(nearest)
 
     def _run(self) -> None:
         try:
             while (step := self.next_step()) is not None:
-                with _turn():
+                with _HEAVY:
                     step()
         except Exception as error:  # shown on the page; a bug still shows its type and text
             self.error = f"{type(error).__name__}: {error}"
@@ -116,26 +81,6 @@ class Precompute:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
-
-
-@contextmanager
-def _turn() -> Iterator[None]:
-    """The process's one heavy turn, first come first served."""
-    ticket = object()
-    with _TURN:
-        _TURNS.append(ticket)
-        _TURN.wait_for(lambda: _TURNS[0] is ticket)
-    try:
-        yield
-    finally:
-        with _TURN:
-            _TURNS.popleft()
-            _TURN.notify_all()
-
-
-def _others_waiting() -> bool:
-    with _TURN:
-        return len(_TURNS) > 1
 
 
 def precompute(pipe: Pipeline, focus: int) -> Precompute:
