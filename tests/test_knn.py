@@ -175,14 +175,15 @@ def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, mo
 
 
 def test_exact_search_raises_a_workers_error(monkeypatch):
-    """An error in any of the search's threads reaches the caller, not a thread's log."""
-    calls = []
+    """An error in a worker thread of the search (not the calling thread, which takes a share
+    itself) reaches the caller, not a thread's log."""
+    caller = threading.current_thread()
 
     def merge(*args):
-        calls.append(threading.current_thread().name)
-        if len(calls) == 3:
+        if threading.current_thread() is not caller:
             raise ValueError("tile failed")
 
+    monkeypatch.setattr(brute_force, "cores", lambda: 2)
     monkeypatch.setattr(brute_force, "_TILE", 64)
     monkeypatch.setattr(brute_force, "_merge_tile", merge)
     with pytest.raises(ValueError, match="tile failed"):
