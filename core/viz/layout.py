@@ -5,6 +5,7 @@ hour on two cores, and a screen shows no more points than the sample."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
-from core.numba_cache import use_numba_cache
+from core.numba_cache import cache_package_kernels, use_numba_cache
 
 MIN_UMAP_ROWS = 10
 MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
@@ -81,9 +82,7 @@ def umap_layout(
     if n < MIN_UMAP_ROWS:
         layout = pca_layout(unit_vectors)
         return align(layout, init) if init is not None else layout
-    use_numba_cache()
-    import umap
-
+    umap = _umap()
     n_neighbors = min(UMAP_NEIGHBOURS, n - 1)
     if neighbours is None or neighbours.indices.shape[1] < n_neighbors - 1:
         neighbours = knn(unit_vectors, n_neighbors - 1)
@@ -106,6 +105,18 @@ def umap_layout(
         warnings.filterwarnings("ignore", message="precomputed_knn")
         coords = reducer.fit_transform(unit_vectors)
     return align(coords, init) if init is not None else _standardise(coords)
+
+
+@functools.cache
+def _umap():
+    """umap-learn, with numba's disk cache on for its kernels that take no function (see
+    core.numba_cache.cache_package_kernels): building the fuzzy graph compiled two kernels in
+    every new process, 5.5 s of the warm-up (py-spy, at 50 samples a second)."""
+    use_numba_cache()
+    import umap
+
+    cache_package_kernels("umap")
+    return umap
 
 
 def map_rows(n: int) -> np.ndarray:
