@@ -34,6 +34,7 @@ from scale_workers import peak_rss  # noqa: E402
 
 from core.io.limits import MAX_DOCUMENTS_ENV  # noqa: E402
 from core.io.project import PROJECTS_DIR_ENV  # noqa: E402
+from core.numba_cache import numba_cache_dir  # noqa: E402
 
 TOPICS, SUBTOPICS = 20, 10
 _SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "pe", "du", "ga", "zi"]
@@ -139,12 +140,12 @@ def main() -> None:
         print(json.dumps(open_in_app(args.project, args.docs, args.shots), indent=1))
         return
     corpus, vectors = generate(args.docs, args.dim, HERE / "results" / "million")
-    numba_cache = ROOT / ".cache" / "mge" / "numba"
+    numba_cache = ROOT / ".cache" / "mge" / numba_cache_dir().name
     numba_cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mge-bench-million-") as tmp:
         cache = Path(tmp) / "cache"
         cache.mkdir()
-        (cache / "numba").symlink_to(numba_cache)
+        (cache / numba_cache.name).symlink_to(numba_cache)
         command = [sys.executable, "-m", "core", str(corpus), "--text-column", "text"]
         command += ["--label-column", "label", "--vectors", str(vectors), "--vectors-matryoshka"]
         command += ["--ladder", args.ladder, "--formats", "none", "--out", str(Path(tmp) / "out")]

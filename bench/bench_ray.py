@@ -19,9 +19,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
 
 import docstring_corpus  # noqa: E402
 from process_tree import GB, run_measured  # noqa: E402
+
+from core.numba_cache import numba_cache_dir  # noqa: E402
 
 
 def run_cli(corpus: Path, mode: str, ladder: str, numba_cache: Path) -> dict:
@@ -29,7 +32,7 @@ def run_cli(corpus: Path, mode: str, ladder: str, numba_cache: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="mge-bench-ray-") as tmp:
         cache = Path(tmp) / "cache"
         cache.mkdir()
-        (cache / "numba").symlink_to(numba_cache)
+        (cache / numba_cache.name).symlink_to(numba_cache)
         command = [sys.executable, "-m", "core", str(corpus), "--text-column", "text"]
         command += ["--out", str(Path(tmp) / "out"), "--formats", "none"]
         command += ["--project", str(Path(tmp) / "project")]
@@ -61,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     paths, _ = docstring_corpus.corpora(sizes, HERE / "results" / "corpora")
-    numba_cache = ROOT / ".cache" / "mge" / "numba"
+    numba_cache = ROOT / ".cache" / "mge" / numba_cache_dir().name
     numba_cache.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in sizes:

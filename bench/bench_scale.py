@@ -27,10 +27,10 @@ import scale_browser  # noqa: E402
 import scale_workers  # noqa: E402
 
 from core.analysis.ladder import default_dims, fit_ladder, parse_dims  # noqa: E402
-from core.embed.cache import cache_dir  # noqa: E402
 from core.embed.models import WORDLLAMA  # noqa: E402
 from core.errors import ExplorerError  # noqa: E402
 from core.io.limits import DEFAULT_LIMITS  # noqa: E402
+from core.numba_cache import numba_cache_dir  # noqa: E402
 
 RESULTS = HERE / "results"
 GB = 1024**3
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error(str(error))
     full = WORDLLAMA.dim
     dims = fit_ladder(ladder, full) if ladder else default_dims(full, WORDLLAMA.matryoshka_dims)
-    numba_cache = os.environ.get("NUMBA_CACHE_DIR") or str(cache_dir() / "numba")
+    numba_cache = os.environ.get("NUMBA_CACHE_DIR") or str(numba_cache_dir())
 
     paths, corpus_report = docstring_corpus.corpora(
         args.sizes, RESULTS / "corpora", args.corpus_seed

@@ -8,15 +8,32 @@ import inspect
 import os
 import sys
 import textwrap
+from pathlib import Path
 
 from core.embed.cache import cache_dir
+
+# numba keys a disk-cache entry by the kernel's signature and bytecode, not by its compile
+# options: this names a new folder whenever the options given here change (2: UMAP's epoch
+# kernel releases the GIL), so no process reads back an entry compiled with the old ones.
+CACHE_GENERATION = 2
+
+
+def numba_cache_dir() -> Path:
+    return cache_dir() / f"numba-{CACHE_GENERATION}"
 
 
 def use_numba_cache() -> None:
     """Keep numba's compiled kernels under the cache folder; numba reads the setting when it is
     first imported, so this comes before importing umap or pynndescent. A cached UMAP cut
     `import umap` from ~16 s to ~2 s."""
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
+
+
+def release_gil(kernel) -> None:
+    """Compile a library's kernel with numba's nogil, so other threads run Python while it
+    computes. It takes effect for signatures compiled from now on; the kernel must touch no
+    Python object (numba refuses to compile it otherwise)."""
+    kernel.targetoptions["nogil"] = True
 
 
 def cache_package_kernels(package: str) -> None:
