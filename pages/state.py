@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.analysis.ladder import GraphSettings, parse_dims
+from core.background import precompute
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
 from core.errors import ExplorerError
 from core.io.corpus import Corpus, load_demo_corpus, read_files
@@ -206,6 +207,8 @@ def pipeline(*, every_size: bool = True) -> Pipeline:
                 pipe.views(bar)
             else:
                 bar(0.0, f"Graph and communities at the full size ({pipe.full} dims)…")
+                # the background threads make this view and, beside it, the full-size map
+                precompute(pipe, focus=st.session_state.get("dim", pipe.full))
                 pipe.view(pipe.full)
     except ExplorerError as error:
         show_error(error)

@@ -1,0 +1,121 @@
+"""The app's background precompute: two threads share the steps in the order the user needs
+them, each step once, with the same results as computing them one by one."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import numpy as np
+
+from core.analysis.ladder import GraphSettings
+from core.background import Precompute
+from core.io.corpus import Corpus
+from core.io.vectors import upload_vectors
+from core.pipeline import Choice, Pipeline
+from core.store import ResultStore
+
+LADDER = (32, 24, 16, 8)
+
+
+def _pipeline(store: ResultStore, n: int = 90, seed: int = 0) -> Pipeline:
+    topics = ("comets and telescopes", "ferns and mosses", "tango and waltz")
+    corpus = Corpus(
+        f"c{seed}",
+        tuple(f"{topics[i % 3]} note {i}" for i in range(n)),
+        tuple(f"d{i}" for i in range(n)),
+    )
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(3, 32)) * 3
+    buffer = io.BytesIO()
+    np.save(buffer, (centres[np.arange(n) % 3] + rng.normal(size=(n, 32))).astype(np.float32))
+    uploaded = upload_vectors("v.npy", buffer.getvalue(), corpus, matryoshka=True)
+    return Pipeline(
+        Choice(corpus, uploaded.spec, "native"),
+        settings=GraphSettings(k=5),
+        ladder=LADDER,
+        store=store,
+        uploaded=uploaded,
+    )
+
+
+def _claim(job: Precompute) -> tuple[str, int] | None:
+    step = job.next_step()
+    if step is not None:
+        job._taken.add(step)
+    return step
+
+
+def test_steps_come_in_the_order_the_user_needs_them_and_wait_for_their_inputs():
+    pipe = _pipeline(ResultStore())
+    job = Precompute(pipe, focus=16, lanes=0)  # no threads: the steps are taken by hand
+    # the full size's view and map side by side; nothing else can start before them
+    assert [_claim(job), _claim(job), _claim(job)] == [("view", 32), ("map", 32), None]
+    pipe.view(32)
+    job._taken.clear()
+    # the view is done but the full-size map is still being made: it keeps a core to itself
+    job._taken.add(("map", 32))
+    assert _claim(job) is None
+    pipe.layout(32)
+    job._taken.clear()
+    # then the map on screen, the views down the ladder, the maps nearest the focus first
+    assert _claim(job) == ("map", 16)
+    assert _claim(job) == ("view", 24)
+    assert _claim(job) == ("map", 24)  # 16's neighbours: 24 before 8, by ladder position
+    assert _claim(job) == ("map", 8)
+    assert _claim(job) is None  # view 16 waits for view 24
+
+
+def test_two_threads_compute_every_size_once_with_the_results_of_one_by_one(monkeypatch):
+    from core import pipeline as pipeline_module
+
+    calls: list[tuple[str, int, str]] = []
+    for kind, name in (("view", "compute_view"), ("map", "size_layout")):
+        real = getattr(pipeline_module, name)
+
+        def recorded(vectors, dim, *args, real=real, kind=kind, **kwargs):
+            calls.append((kind, dim, threading.current_thread().name))
+            return real(vectors, dim, *args, **kwargs)
+
+        monkeypatch.setattr(pipeline_module, name, recorded)
+    pipe = _pipeline(ResultStore())
+    job = Precompute(pipe, focus=32)
+    job.join(timeout=300)
+    assert not job.running
+    assert job.status().done and job.status().error is None
+    assert sorted((kind, dim) for kind, dim, _ in calls) == sorted(
+        [("view", d) for d in LADDER] + [("map", d) for d in LADDER]
+    )
+    assert {thread for *_, thread in calls} == {"mge-precompute-0", "mge-precompute-1"}
+    monkeypatch.undo()
+
+    alone = _pipeline(ResultStore())
+    for dim in LADDER:
+        np.testing.assert_array_equal(pipe.layout(dim), alone.layout(dim))
+        np.testing.assert_array_equal(pipe.view(dim).communities, alone.view(dim).communities)
+
+
+def test_a_failing_step_stops_both_threads_and_is_reported(monkeypatch):
+    pipe = _pipeline(ResultStore())
+    real = pipe.layout
+
+    def layout(dim):
+        if dim == 16:
+            raise ValueError("no map for 16")
+        return real(dim)
+
+    monkeypatch.setattr(pipe, "layout", layout)
+    job = Precompute(pipe, focus=16)
+    job.join(timeout=300)
+    assert not job.running
+    assert job.status().error == "ValueError: no map for 16"
+    assert job.status().done
+
+
+def test_two_jobs_at_once_both_finish():
+    store = ResultStore()
+    jobs = [Precompute(_pipeline(store, seed=seed), focus=8) for seed in (1, 2)]
+    for job in jobs:
+        job.join(timeout=300)
+    assert all(not job.running and job.status().done for job in jobs)
+    assert all(job.status().error is None for job in jobs)
