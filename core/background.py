@@ -38,10 +38,10 @@ class Status:
 class Precompute:
     """Computes every size's view and map of one pipeline on LANES daemon threads. Each takes
     the most needed step that no other is on and whose inputs are ready: the full size's view
-    and map (side by side: the map needs only the full size's neighbour lists, which the view
-    finds first, and makes its map while the view finds communities), then the map of the size on screen (`focus`), then the remaining views down
-    the ladder and the remaining maps nearest to the focus first, so one thread walks down
-    the views while the other makes maps."""
+    and map side by side (the map needs only the full size's neighbour lists, which the view
+    finds first, and is made while the view finds communities), then the map of the size on
+    screen (`focus`), then the remaining views down the ladder and the remaining maps nearest
+    to the focus first, so one thread walks down the views while the other makes maps."""
 
     def __init__(self, pipe: Pipeline, focus: int, lanes: int = LANES):
         self.pipe = pipe
