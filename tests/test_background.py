@@ -3,40 +3,22 @@ them, each step once, with the same results as computing them one by one."""
 
 from __future__ import annotations
 
-import io
 import threading
 
 import numpy as np
 
-from core.analysis.ladder import GraphSettings
 from core.background import Precompute
-from core.io.corpus import Corpus
-from core.io.vectors import upload_vectors
-from core.pipeline import Choice, Pipeline
 from core.store import ResultStore
+from tests.test_pipeline import _corpus
+from tests.test_pipeline import _pipeline as _pipeline_of
 
-LADDER = (32, 24, 16, 8)
+LADDER = (32, 24, 16, 8)  # the default ladder of test_pipeline's 32-dim vectors
 
 
-def _pipeline(store: ResultStore, n: int = 90, seed: int = 0) -> Pipeline:
-    topics = ("comets and telescopes", "ferns and mosses", "tango and waltz")
-    corpus = Corpus(
-        f"c{seed}",
-        tuple(f"{topics[i % 3]} note {i}" for i in range(n)),
-        tuple(f"d{i}" for i in range(n)),
-    )
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(3, 32)) * 3
-    buffer = io.BytesIO()
-    np.save(buffer, (centres[np.arange(n) % 3] + rng.normal(size=(n, 32))).astype(np.float32))
-    uploaded = upload_vectors("v.npy", buffer.getvalue(), corpus, matryoshka=True)
-    return Pipeline(
-        Choice(corpus, uploaded.spec, "native"),
-        settings=GraphSettings(k=5),
-        ladder=LADDER,
-        store=store,
-        uploaded=uploaded,
-    )
+def _pipeline(store: ResultStore, seed: int = 0):
+    pipe = _pipeline_of(_corpus(f"c{seed}", n=90), store, seed=seed)
+    assert tuple(pipe.dims) == LADDER
+    return pipe
 
 
 def _claim(job: Precompute) -> tuple[str, int] | None:
