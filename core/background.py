@@ -101,7 +101,7 @@ class Precompute:
                 if step is not None:
                     self._taken.add(step)
                     return step
-                if not [s for s in self.missing() if s not in self._taken]:
+                if all(s in self._taken for s in self.missing()):
                     return None
                 self._changed.wait(_RECHECK_S)
             return None
