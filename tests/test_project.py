@@ -176,7 +176,10 @@ def test_documents_that_do_not_match_the_fingerprint_are_refused(written, tmp_pa
     pq.write_table(docs.set_column(2, "text", pa.array(texts)), buffer)
     files = _files(folder) | {"documents.parquet": buffer.getvalue()}
     manifest = json.loads(files[MANIFEST])
-    manifest["files"]["documents.parquet"]["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    manifest["files"]["documents.parquet"] = {
+        "bytes": len(buffer.getvalue()),
+        "sha256": hashlib.sha256(buffer.getvalue()).hexdigest(),
+    }
     files[MANIFEST] = json.dumps(manifest).encode()
     with pytest.raises(ExplorerError, match="do not match the fingerprint"):
         read_project(_zip(files), "forged.zip")
@@ -226,3 +229,89 @@ def test_a_damaged_project_in_the_app_shows_a_message_and_keeps_the_corpus(writt
     assert any("truncated or altered" in e.value for e in at.error)
     assert any("Still using" in c.value for c in at.caption)
     assert at.session_state.corpus.name == "demo" and "uploaded" not in at.session_state
+
+
+def _forged(files: dict[str, bytes], name: str, data: bytes) -> dict[str, bytes]:
+    """The project's files with one table replaced and the manifest telling the truth about it."""
+    import hashlib
+
+    manifest = json.loads(files[MANIFEST])
+    manifest["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return files | {name: data, MANIFEST: json.dumps(manifest).encode()}
+
+
+def _zip_with_zeros(files: dict[str, bytes], name: str, size: int) -> bytes:
+    """The project zipped with member `name` replaced by `size` bytes of deflated zeros."""
+    buffer = io.BytesIO()
+    block = bytes(1024 * 1024)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file, data in files.items():
+            if file != name:
+                archive.writestr(file, data)
+        with archive.open(name, "w", force_zip64=True) as member:
+            for _ in range(size // len(block)):
+                member.write(block)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked_into_memory(written):
+    import tracemalloc
+
+    _, folder = written
+    bomb = _zip_with_zeros(_files(folder), "maps.parquet", 400 * 1024 * 1024)
+    assert len(bomb) < 2 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExplorerError, match="more than its manifest says"):
+            read_project(bomb, "bomb.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024
+
+
+def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, monkeypatch):
+    _, folder = written
+    files = _files(folder)
+    manifest = json.loads(files[MANIFEST])
+    manifest["files"]["maps.parquet"]["bytes"] = 50 * 1024**3
+    with pytest.raises(ExplorerError, match="opens projects up to"):
+        read_project(_zip(files | {MANIFEST: json.dumps(manifest).encode()}), "huge.zip")
+    monkeypatch.setenv("MGE_MAX_PROJECT_MB", "0.01")
+    with pytest.raises(ExplorerError, match=r"opens projects up to .*MGE_MAX_PROJECT_MB"):
+        read_project(folder, "demo")
+
+
+def test_text_that_expands_many_times_over_is_refused(written):
+    import pyarrow as pa
+
+    _, folder = written
+    docs = pq.read_table(folder / "documents.parquet")
+    one_string = pa.array(["x" * 1_000_000])
+    huge = pa.DictionaryArray.from_arrays(pa.array(np.zeros(docs.num_rows, np.int32)), one_string)
+    buffer = io.BytesIO()
+    pq.write_table(docs.set_column(2, "text", huge), buffer, compression="zstd")
+    assert len(buffer.getvalue()) < 100_000
+    files = _forged(_files(folder), "documents.parquet", buffer.getvalue())
+    with pytest.raises(ExplorerError, match="expands to 343.3 MB"):
+        read_project(_zip(files), "text-bomb.zip")
+
+
+def test_a_project_larger_than_the_memory_budget_is_refused(written, monkeypatch):
+    _, folder = written
+    monkeypatch.setenv("MGE_RESULT_CACHE_MB", "0.5")
+    with pytest.raises(ExplorerError, match=r"needs about .* \(MGE_RESULT_CACHE_MB\)"):
+        read_project(folder, "demo")
+
+
+def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeypatch):
+    from core import memory
+
+    _, folder = written
+    monkeypatch.setenv("MGE_RESULT_CACHE_MB", "36")
+    with memory.reserve(35 * 1024 * 1024, "another project"), pytest.raises(
+        ExplorerError, match="The server is busy"
+    ):
+        read_project(folder, "demo")
+    assert memory.in_flight() == 0
+    assert read_project(folder, "demo").corpus.ids

@@ -25,7 +25,9 @@ import io
 import json
 import os
 import re
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -34,8 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from core import memory
 from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
@@ -43,6 +47,7 @@ from core.embed.models import PRESETS, ModelSpec
 from core.embed.ordering import Ordered
 from core.errors import ExplorerError
 from core.io.corpus import Corpus
+from core.io.limits import MB, size_text
 from core.io.vectors import UploadedVectors
 from core.io.zipsafe import safe_path
 from core.pipeline import Choice, Pipeline
@@ -62,7 +67,14 @@ TABLES = (
     "fidelity",
     "lineage",
 )
-MAX_PROJECT_BYTES = 8 * 1024**3  # what one project zip may unpack to
+PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
+DEFAULT_MAX_PROJECT_MB = 4_000
+_MANIFEST_BYTES = 1024 * 1024
+_CHUNK = 1024 * 1024
+_READ_COPIES = 2  # Arrow's tables and the arrays taken from them are held at once while reading
+# how much more a table's text may take expanded than on disk (beyond a megabyte of slack):
+# written text compresses a few times over, never hundreds
+_MAX_TEXT_EXPANSION = 20
 PROJECTS_DIR_ENV = "MGE_PROJECTS_DIR"  # a server-side folder of projects the app offers to open
 _LIBRARIES = ("numpy", "pyarrow", "sentence-transformers", "umap-learn", "igraph", "faiss-cpu")
 
@@ -258,6 +270,11 @@ def project_zip(pipe: Pipeline, name: str) -> bytes:
 # ---------------------------------------------------------------- reading
 
 
+def max_project_bytes() -> int:
+    """The largest project this server opens: $MGE_MAX_PROJECT_MB megabytes, else 4,000 MB."""
+    return int(float(os.environ.get(PROJECT_LIMIT_ENV) or DEFAULT_MAX_PROJECT_MB) * MB)
+
+
 def projects_folder() -> Path | None:
     """The server's projects folder ($MGE_PROJECTS_DIR), if set and present."""
     folder = os.environ.get(PROJECTS_DIR_ENV)
@@ -271,45 +288,74 @@ def list_projects(folder: Path) -> list[Path]:
 
 def read_project(source: Path | bytes, name: str = "project") -> Project:
     """A project from a folder or from zip bytes, every table checked against the manifest; any
-    problem is an ExplorerError saying what is wrong and what to do."""
-    files = _folder_files(source) if isinstance(source, Path) else _zip_files(name, source)
-    manifest = _read_manifest(name, files)
-    for file, entry in manifest["files"].items():
-        data = files.get(file)
-        if data is None:
-            raise ExplorerError(f"{name}: {file} is missing; the project is incomplete.")
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+    problem is an ExplorerError saying what is wrong and what to do. Nothing is read before its
+    size is known: a zip is unpacked to a temporary folder member by member, each no larger than
+    the manifest says, and the tables' decoded size is held in the server's memory budget while
+    they are read."""
+    with tempfile.TemporaryDirectory(prefix="mge-project-") as unpacked:
+        if isinstance(source, Path):
+            folder = source
+            if not (folder / MANIFEST).is_file():
+                raise ExplorerError(f"{folder} is not a project folder (it has no {MANIFEST}).")
+        else:
+            folder = _unzip(name, source, Path(unpacked))
+        manifest = _checked_manifest(name, (folder / MANIFEST).read_bytes()[: _MANIFEST_BYTES + 1])
+        for file, entry in manifest["files"].items():
+            _check_file(name, folder / file, entry)
+        files = {file.removesuffix(".parquet"): folder / file for file in manifest["files"]}
+        try:
+            with memory.reserve(_READ_COPIES * _decoded_estimate(files), f"The project {name}"):
+                tables = {table: _read_table(path) for table, path in files.items()}
+                return _assemble(manifest, tables)
+        except ExplorerError:
+            raise
+        except Exception as error:  # pyarrow and numpy raise many types on malformed tables
             raise ExplorerError(
-                f"{name}: {file} does not match the digest in its manifest (truncated or "
-                "altered). Write the project again."
-            )
-    try:
-        tables = {
-            file.removesuffix(".parquet"): pq.read_table(io.BytesIO(files[file]))
-            for file in manifest["files"]
-        }
-        return _assemble(manifest, tables)
-    except ExplorerError:
-        raise
-    except Exception as error:  # pyarrow and numpy raise many types on malformed tables
+                f"{name}: the project's tables could not be read ({type(error).__name__}: "
+                f"{str(error)[:200]})."
+            ) from None
+
+
+def _checked_manifest(name: str, data: bytes) -> dict:
+    """The manifest, refused when oversized or when the files it lists could not be a project's."""
+    if len(data) > _MANIFEST_BYTES:
+        raise ExplorerError(f"{name}: {MANIFEST} is larger than a project's manifest can be.")
+    manifest = _read_manifest(name, data)
+    files = manifest["files"]
+    allowed = {f"{table}.parquet" for table in TABLES}
+    if not set(files) <= allowed or not all(
+        isinstance(e, dict) and isinstance(e.get("bytes"), int) and e["bytes"] >= 0
+        for e in files.values()
+    ):
+        raise ExplorerError(f"{name}: {MANIFEST} lists files that are not a project's tables.")
+    total = sum(entry["bytes"] for entry in files.values())
+    if total > max_project_bytes():
         raise ExplorerError(
-            f"{name}: the project's tables could not be read ({type(error).__name__}: "
-            f"{str(error)[:200]})."
-        ) from None
+            f"{name} holds {size_text(total)} of tables; this server opens projects up to "
+            f"{size_text(max_project_bytes())} ({PROJECT_LIMIT_ENV})."
+        )
+    return manifest
 
 
-def _folder_files(folder: Path) -> dict[str, bytes]:
-    if not (folder / MANIFEST).is_file():
-        raise ExplorerError(f"{folder} is not a project folder (it has no {MANIFEST}).")
-    return {
-        path.name: path.read_bytes()
-        for path in folder.iterdir()
-        if path.is_file() and (path.name == MANIFEST or path.suffix == ".parquet")
-    }
+def _check_file(name: str, path: Path, entry: dict) -> None:
+    """The table is there, of the size and sha256 its manifest entry gives (read in chunks)."""
+    if not path.is_file():
+        raise ExplorerError(f"{name}: {path.name} is missing; the project is incomplete.")
+    digest = hashlib.sha256()
+    if path.stat().st_size == entry["bytes"]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    if path.stat().st_size != entry["bytes"] or digest.hexdigest() != entry.get("sha256"):
+        raise ExplorerError(
+            f"{name}: {path.name} does not match the size and digest in its manifest (truncated "
+            "or altered). Write the project again."
+        )
 
 
-def _zip_files(name: str, data: bytes) -> dict[str, bytes]:
-    """The members of a project zip, refused whole if any path is unsafe, and bounded."""
+def _unzip(name: str, data: bytes, into: Path) -> Path:
+    """Unpack a project zip into `into`: paths checked, the manifest first, then only the tables
+    it lists, each stopped as soon as it exceeds the size the manifest gives."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -322,26 +368,110 @@ def _zip_files(name: str, data: bytes) -> dict[str, bytes]:
                 f"{name} holds paths outside the project ({unsafe[0][:80]!r}); it was not "
                 "opened. Zip the project folder as it was written."
             )
-        if len(infos) > 4 * len(TABLES) or sum(i.file_size for i in infos) > MAX_PROJECT_BYTES:
+        if len(infos) > 4 * len(TABLES):
             raise ExplorerError(f"{name} holds more than a project does; it was not opened.")
         paths = {safe_path(info.filename): info for info in infos}
         tops = {path.split("/")[0] for path in paths if "/" in path}
         strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in p for p in paths) else ""
-        try:
-            return {
-                path.removeprefix(strip): archive.read(info)
-                for path, info in paths.items()
-                if "/" not in path.removeprefix(strip)
-            }
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise ExplorerError(f"{name} could not be unpacked ({error}).") from None
+        members = {
+            path.removeprefix(strip): info
+            for path, info in paths.items()
+            if "/" not in path.removeprefix(strip)
+        }
+        if MANIFEST not in members:
+            raise ExplorerError(f"{name} is not a project: it has no {MANIFEST}.")
+        manifest_bytes = _unpack(name, archive, members[MANIFEST], _MANIFEST_BYTES)
+        (into / MANIFEST).write_bytes(manifest_bytes)
+        for file, entry in _checked_manifest(name, manifest_bytes)["files"].items():
+            if file in members:
+                _unpack(name, archive, members[file], entry["bytes"], into / file)
+    return into
 
 
-def _read_manifest(name: str, files: Mapping[str, bytes]) -> dict:
-    if MANIFEST not in files:
-        raise ExplorerError(f"{name} is not a project: it has no {MANIFEST}.")
+def _unpack(
+    name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, target: Path | None = None
+) -> bytes:
+    """One member, decompressed in chunks and stopped past `cap` bytes: written to `target`, or
+    returned when there is none (the manifest, which is small)."""
+    if info.file_size > cap:
+        raise ExplorerError(
+            f"{name}: {info.filename} unpacks to {size_text(info.file_size)}, more than its "
+            f"manifest says ({size_text(cap)}); it was not opened."
+        )
+    chunks, size = [], 0
     try:
-        manifest = json.loads(files[MANIFEST])
+        with archive.open(info) as source, target.open("wb") if target else io.BytesIO() as out:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise ExplorerError(
+                        f"{name}: {info.filename} unpacks to more than its manifest says "
+                        f"({size_text(cap)}); it was not opened."
+                    )
+                out.write(chunk) if target else chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise ExplorerError(f"{name} could not be unpacked ({error}).") from None
+    return b"".join(chunks)
+
+
+def _decoded_estimate(files: Mapping[str, Path]) -> int:
+    """An upper bound on the tables' size once read, from their Parquet footers alone: every
+    value at 8 bytes (text as dictionary indices) plus every page uncompressed."""
+    total = 0
+    for path in files.values():
+        meta = pq.ParquetFile(path).metadata
+        for group in range(meta.num_row_groups):
+            row_group = meta.row_group(group)
+            for column in range(row_group.num_columns):
+                chunk = row_group.column(column)
+                total += 8 * chunk.num_values + chunk.total_uncompressed_size
+    return total
+
+
+def _read_table(path: Path) -> pa.Table:
+    """A table with its text read as dictionaries first, so that a few distinct strings repeated
+    many times are measured before they are expanded; refused when expanding them would not
+    fit the memory the reading holds."""
+    schema = pq.ParquetFile(path).schema
+    text = [
+        schema.column(i).path
+        for i in range(len(schema))
+        if schema.column(i).physical_type == "BYTE_ARRAY"
+    ]
+    table = pq.read_table(path, read_dictionary=text)
+    expanded = sum(_dictionary_bytes(table.column(field.name)) for field in table.schema)
+    if expanded > _MAX_TEXT_EXPANSION * (path.stat().st_size + _CHUNK):
+        raise ExplorerError(
+            f"{path.name} holds text that expands to {size_text(expanded)} from "
+            f"{size_text(path.stat().st_size)}; a project's tables do not. It was not opened."
+        )
+    return table.cast(pa.schema([_plain(field) for field in table.schema]))
+
+
+def _dictionary_bytes(column: pa.ChunkedArray) -> int:
+    """Bytes the dictionary-encoded strings of a column take once expanded."""
+    total = 0
+    for chunk in column.chunks:
+        values = chunk.flatten() if pa.types.is_list(chunk.type) else chunk
+        if pa.types.is_dictionary(values.type):
+            lengths = pc.binary_length(values.dictionary)
+            total += pc.sum(pc.take(lengths, values.indices)).as_py() or 0
+    return total
+
+
+def _plain(field: pa.Field) -> pa.Field:
+    """The field with dictionary types replaced by their value types."""
+    kind = field.type
+    if pa.types.is_dictionary(kind):
+        return field.with_type(kind.value_type)
+    if pa.types.is_list(kind) and pa.types.is_dictionary(kind.value_type):
+        return field.with_type(pa.list_(kind.value_type.value_type))
+    return field
+
+
+def _read_manifest(name: str, data: bytes) -> dict:
+    try:
+        manifest = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ExplorerError(f"{name}: {MANIFEST} is not valid JSON.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
