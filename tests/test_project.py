@@ -309,8 +309,9 @@ def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeyp
 
     _, folder = written
     monkeypatch.setenv("MGE_RESULT_CACHE_MB", "36")
-    with memory.reserve(35 * 1024 * 1024, "another project"), pytest.raises(
-        ExplorerError, match="The server is busy"
+    with (
+        memory.reserve(35 * 1024 * 1024, "another project"),
+        pytest.raises(ExplorerError, match="The server is busy"),
     ):
         read_project(folder, "demo")
     assert memory.in_flight() == 0
