@@ -57,11 +57,11 @@ class Choice:
 
     @cached_property
     def fingerprint_without_ordering(self) -> str:
-        """Content key of the raw embeddings: the texts, the model (uploaded vectors carry their
-        content digest in the key) and the model's prompt."""
+        """Content key of the raw embeddings: the texts and ids (not the labels), the model
+        (uploaded vectors carry their content digest in the key) and the model's prompt."""
         return cache_key(
             {
-                "texts": self.corpus.fingerprint,
+                "texts": self.corpus.documents_fingerprint,
                 "model": self.spec.key,
                 "prompt": self.spec.prompt,
                 "recipe": self.spec.recipe,
@@ -151,7 +151,7 @@ class Pipeline:
 
     def terms(self) -> TermCounts:
         return self.store.memo(
-            ("terms", self.corpus.fingerprint), lambda: TermCounts(self.corpus.texts)
+            ("terms", self.corpus.documents_fingerprint), lambda: TermCounts(self.corpus.texts)
         )
 
     @property

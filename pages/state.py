@@ -15,7 +15,7 @@ from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allow
 from core.errors import ExplorerError
 from core.io.corpus import Corpus, load_demo_corpus, read_files
 from core.io.project import Project
-from core.io.vectors import UploadedVectors
+from core.io.vectors import UPLOADED, UploadedVectors
 from core.pipeline import Choice, Pipeline, default_ordering
 from pages.store import results
 from pages.widgets import ProgressBar, notice, plain, show_error
@@ -109,11 +109,14 @@ def uploaded_vectors() -> UploadedVectors | None:
 
 
 def _drop_stale_vectors() -> None:
+    """Forget vectors bound to other documents. An opened project's vectors of a model this app
+    can run go silently (the model embeds the new documents); uploaded ones switch the model to
+    the default, with a note."""
     uploaded = uploaded_vectors()
     if uploaded is None or uploaded.matches(st.session_state.corpus):
         return
     del st.session_state["uploaded"]
-    if st.session_state.get("model_key") == uploaded.spec.key:
+    if uploaded.spec.source == UPLOADED and st.session_state.get("model_key") == uploaded.spec.key:
         st.session_state.model_key = WORDLLAMA.key
         st.session_state.notice = (
             f"The uploaded embeddings ({uploaded.spec.label}) belonged to the previous corpus, so "

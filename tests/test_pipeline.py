@@ -48,16 +48,28 @@ def test_default_ladder_and_views_come_from_one_store():
     assert all(again[d] is views[d] for d in pipe.dims)  # a second session reuses the work
 
 
-def test_graph_settings_change_communities_without_searching_again(monkeypatch):
-    from core import pipeline as pipeline_module
+def _count_searches(monkeypatch) -> list[tuple[int, int]]:
+    """Every whole-corpus kNN search from now on, as (rows, dims), wherever `knn` was imported."""
+    import sys
 
+    from core.analysis import knn as knn_module
+
+    real, searches = knn_module.knn, []
+
+    def counted(points, *args, **kwargs):
+        searches.append(points.shape)
+        return real(points, *args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "knn", None) is real:
+            monkeypatch.setattr(module, "knn", counted)
+    return searches
+
+
+def test_graph_settings_change_communities_without_searching_again(monkeypatch):
     store = ResultStore()
     _pipeline(_corpus(), store).views()
-    searches = []
-    real_knn = pipeline_module.knn
-    monkeypatch.setattr(
-        pipeline_module, "knn", lambda *a, **k: searches.append(1) or real_knn(*a, **k)
-    )
+    searches = _count_searches(monkeypatch)
     other = _pipeline(_corpus(), store)
     other.settings = GraphSettings(k=3, kind="mutual", resolution=2.0)
     assert (
@@ -66,6 +78,40 @@ def test_graph_settings_change_communities_without_searching_again(monkeypatch):
     other.layouts()
     other.fidelity(k=4)
     assert searches == []  # kNN lists are computed once per size at the largest k needed
+
+
+def test_the_search_counter_sees_searches_in_maps_and_fidelity(monkeypatch):
+    searches = _count_searches(monkeypatch)
+    pipe = _pipeline(_corpus(), ResultStore())
+    pipe.views()
+    assert len(searches) == len(pipe.dims)  # one per size, from the pipeline itself
+    from core.viz.layout import size_layout
+
+    size_layout(pipe.vectors, 8)  # a map given no lists searches for its own
+    assert len(searches) == len(pipe.dims) + 1
+
+
+def test_another_label_column_keeps_embeddings_graphs_and_maps(monkeypatch):
+    store = ResultStore()
+    plain = _corpus()
+    first = _pipeline(plain, store)
+    views, coords = first.views(), first.layout(8)
+    labelled = Corpus(
+        plain.name, plain.texts, plain.ids, labels=tuple("ab"[i % 2] for i in range(60))
+    )
+    assert labelled.fingerprint != plain.fingerprint
+    assert labelled.documents_fingerprint == plain.documents_fingerprint
+    assert first.uploaded.matches(labelled)  # the uploaded vectors stay with the documents
+    searches = _count_searches(monkeypatch)
+    again = Pipeline(
+        Choice(labelled, first.uploaded.spec, "native"),
+        settings=first.settings,
+        store=store,
+        uploaded=first.uploaded,
+    )
+    assert all(again.views()[d] is views[d] for d in first.dims)
+    assert again.layout(8) is coords and searches == []
+    assert again.hovers() != first.hovers()  # what shows the labels follows them
 
 
 def test_maps_start_from_the_full_size_map_alone_so_any_ladder_reuses_them():

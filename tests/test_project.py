@@ -316,3 +316,21 @@ def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeyp
         read_project(folder, "demo")
     assert memory.in_flight() == 0
     assert read_project(folder, "demo").corpus.ids
+
+
+def test_a_project_of_a_preset_model_leaves_no_uploaded_vectors_behind(written):
+    pipe, folder = written
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    data = project_zip(pipe, "demo")
+    at.file_uploader(key="project_zip").upload("demo.zip", data, "application/zip").run()
+    next(b for b in at.button if b.label == "Open this project").click().run()
+    assert at.session_state.model_key == WORDLLAMA.key
+    other = "text\n" + "\n".join(f"note {i} on comets and ferns" for i in range(12))
+    at.switch_page("pages/data.py").run()
+    at.file_uploader[0].upload("other.csv", other.encode(), "text/csv").run()
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    assert not at.exception and at.session_state.corpus.name == "other"
+    assert not any("embeddings" in i.value for i in at.info)
+    assert at.session_state.model_key == WORDLLAMA.key and "uploaded" not in at.session_state

@@ -76,12 +76,22 @@ class Corpus:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Content key of the documents: texts, ids and labels (not the name)."""
+        """Content key of everything shown: texts, ids and labels (not the name)."""
+        return self._key(self.labels, self.coarse_labels)
+
+    @cached_property
+    def documents_fingerprint(self) -> str:
+        """Content key of the texts and ids alone: what embeddings, graphs, communities and maps
+        depend on, so choosing another label column keeps them. It equals the fingerprint of
+        the same documents without labels."""
+        return self._key(None, None)
+
+    def _key(self, labels, coarse_labels) -> str:
         return cache_key(
             {
                 "texts": texts_digest(self.texts),
                 "ids": texts_digest(self.ids),
-                "labels": [texts_digest(x) for x in (self.labels, self.coarse_labels) if x],
+                "labels": [texts_digest(x) for x in (labels, coarse_labels) if x],
             }
         )
 

@@ -100,7 +100,7 @@ class Project:
     @property
     def vectors(self) -> UploadedVectors:
         """The project's embedding, bound to its corpus like uploaded vectors."""
-        return UploadedVectors(self.raw, self.spec, self.corpus.fingerprint)
+        return UploadedVectors(self.raw, self.spec, self.corpus.documents_fingerprint)
 
     def pipeline(self, store=None) -> Pipeline:
         """A Pipeline whose store already holds every result of this project."""

@@ -103,15 +103,15 @@ def check_alignment(vectors: np.ndarray, documents: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class UploadedVectors:
-    """Embeddings uploaded for one corpus, bound to that corpus by its fingerprint, so that they
-    are never used for another corpus, even one with the same number of documents."""
+    """Embeddings uploaded for one corpus, bound to its documents (texts and ids, not labels) by
+    their fingerprint, so that they are never used for other documents, even as many."""
 
     vectors: np.ndarray
     spec: ModelSpec
     corpus_fingerprint: str
 
     def matches(self, corpus: Corpus) -> bool:
-        return corpus.fingerprint == self.corpus_fingerprint
+        return corpus.documents_fingerprint == self.corpus_fingerprint
 
     def for_corpus(self, corpus: Corpus) -> np.ndarray:
         """The vectors, if they were uploaded for this corpus."""
@@ -129,4 +129,4 @@ def upload_vectors(
     """Read an embeddings file for `corpus` (one row per document, same order) and bind it."""
     vectors = check_alignment(read_vectors(name, data), len(corpus))
     spec = vectors_spec(name, vectors, matryoshka=matryoshka)
-    return UploadedVectors(vectors, spec, corpus.fingerprint)
+    return UploadedVectors(vectors, spec, corpus.documents_fingerprint)
