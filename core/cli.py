@@ -26,6 +26,7 @@ from core.io.corpus import (
     build_corpus,
     label_columns,
     load_demo_corpus,
+    long_documents,
     read_path,
     text_columns,
 )
@@ -39,6 +40,7 @@ from core.io.export import (
     stop_exporter,
     to_networkx,
 )
+from core.io.limits import DEFAULT_LIMITS
 from core.io.project import write_project
 from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, default_ordering
@@ -128,6 +130,13 @@ def _load(args: argparse.Namespace) -> Corpus:
     label_column = args.label_column
     if label_column and label_column not in label_columns(table) and label_column not in table:
         raise ExplorerError(f"No column named {label_column!r} in {path}.")
+    cut = long_documents(table, text_column)
+    if cut:
+        print(
+            f"note: {cut:,} documents are longer than {DEFAULT_LIMITS.max_doc_chars:,} characters; "
+            "only their start is embedded.",
+            file=sys.stderr,
+        )
     return build_corpus(table, text_column, label_column, name=path.stem or "corpus")
 
 

@@ -16,6 +16,7 @@ from core.io.corpus import (
     corpus_name,
     label_columns,
     load_demo_corpus,
+    long_documents,
     text_columns,
 )
 from core.io.export import export_name
@@ -70,6 +71,12 @@ if uploads:
             )
             table = split_passages(table, text_column, words=budget, limits=DEFAULT_LIMITS)
             st.caption(f"{len(table):,} passages.")
+        cut = long_documents(table, text_column)
+        if cut:
+            st.caption(
+                f"{cut:,} documents are longer than {DEFAULT_LIMITS.max_doc_chars:,} characters: "
+                "only their start is embedded. Split them into passages to keep all their text."
+            )
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
         st.dataframe(table.head(20), hide_index=True)
         if st.button("Use these documents", type="primary"):

@@ -20,11 +20,13 @@ from core.io.corpus import (
     corpus_name,
     label_columns,
     load_demo_corpus,
+    long_documents,
     read_files,
     read_path,
     text_columns,
 )
 from core.io.export import zip_bytes
+from core.io.limits import DEFAULT_LIMITS
 
 MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
@@ -134,9 +136,23 @@ def test_a_source_column_in_the_data_is_renamed_not_overwritten() -> None:
     assert table["source"].tolist() == ["news.csv"]
 
 
-def test_long_documents_are_truncated_not_rejected() -> None:
-    table = read_files([("long.md", b"x" * 500)], limits=Limits(max_doc_chars=100))
-    assert table["text"].tolist() == ["x" * 100]
+def test_long_documents_are_cut_when_the_corpus_is_built_not_rejected() -> None:
+    limits = Limits(max_doc_chars=100)
+    table = read_files([("long.md", b"x" * 500), ("short.md", b"y"), ("b.md", b"z")], limits=limits)
+    assert table["text"].str.len().tolist() == [500, 1, 1]  # whole until the corpus is built
+    assert long_documents(table, "text", limits) == 1
+    assert build_corpus(table, "text", limits=limits).texts == ("x" * 100, "y", "z")
+
+
+def test_passages_see_the_whole_of_a_long_document() -> None:
+    from core.io.passages import split_passages
+
+    words = " ".join(f"w{i}" for i in range(6_000))  # ~40,000 characters, past the 20,000 cut
+    table = read_files([("book.md", words.encode()), ("b.md", b"two"), ("c.md", b"three")])
+    passages = split_passages(table, "text", words=1_000, limits=DEFAULT_LIMITS)
+    assert long_documents(passages, "text") == 0
+    corpus = build_corpus(passages, "text")
+    assert corpus.texts[5].split()[-1] == "w5999"  # the book's last passage ends with its end
 
 
 def test_invalid_utf8_falls_back_to_cp1252() -> None:

@@ -101,7 +101,8 @@ def read_files(
 ) -> pd.DataFrame:
     """Parse uploaded (name, raw bytes) pairs into one table of string columns plus "source".
 
-    Missing values are "". The index holds a stable locator per row ("notes.txt:12", "a.md",
+    Missing values are "". Texts are kept whole (build_corpus cuts long documents, after any
+    split into passages). The index holds a stable locator per row ("notes.txt:12", "a.md",
     "data.csv:3"), which build_corpus uses as the document id when no id column is chosen.
     """
     if not files:
@@ -143,8 +144,6 @@ def read_files(
     if len(table) > limits.max_documents:
         raise too_many_documents(f"The upload has {len(table):,} documents, which", limits)
     columns = [column for column in table.columns if column != SOURCE]
-    for column in columns:
-        table[column] = table[column].str.slice(0, limits.max_doc_chars)
     table = table[[*columns, SOURCE]]
     table.index = pd.Index(unique_names(locators))
     return table
@@ -207,8 +206,10 @@ def build_corpus(
     coarse_label_column: str | None = None,
     id_column: str | None = None,
     name: str = "upload",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Corpus:
-    """Turn a table into a Corpus: strip texts, drop empty ones, remove control characters.
+    """Turn a table into a Corpus: strip texts, drop empty ones, remove control characters, cut
+    each text to limits.max_doc_chars (long_documents counts those cut).
 
     Texts are kept otherwise verbatim (escaping happens at display time). Ids come from id_column,
     else from the table index; repeats get a "#2", "#3", ... suffix.
@@ -233,7 +234,7 @@ def build_corpus(
             f"Choose a text column instead (suggestions: {suggestions})."
         )
 
-    texts = [_clean(value) for value in table[text_column]]
+    texts = [_clean(value)[: limits.max_doc_chars] for value in table[text_column]]
     keep = [row for row, text in enumerate(texts) if text]
     if len(keep) < _MIN_DOCUMENTS:
         raise ExplorerError(
@@ -257,6 +258,11 @@ def build_corpus(
         labels=kept(label_column),
         coarse_labels=kept(coarse_label_column),
     )
+
+
+def long_documents(table: pd.DataFrame, text_column: str, limits: Limits = DEFAULT_LIMITS) -> int:
+    """How many texts of the column build_corpus will cut to limits.max_doc_chars."""
+    return int((table[text_column].astype(str).str.len() > limits.max_doc_chars).sum())
 
 
 def load_demo_corpus() -> Corpus:

@@ -20,12 +20,13 @@ def _max_documents() -> int:
 
 @dataclass(frozen=True)
 class Limits:
-    """Upper bounds on what one upload may contain; longer documents are truncated, not rejected."""
+    """Upper bounds on what one upload may contain; longer documents are cut, not rejected."""
 
     max_file_bytes: int = 50 * MB
     max_total_bytes: int = 200 * MB
     max_documents: int = field(default_factory=_max_documents)
-    max_doc_chars: int = 20_000
+    max_doc_chars: int = 20_000  # per document embedded, after any split into passages
+    max_read_chars: int = 5_000_000  # read from one PDF, before any split
     max_zip_members: int = 2_000
     max_zip_entries: int = 20_000  # every entry, folders and skipped files included
     max_zip_uncompressed: int = 200 * MB

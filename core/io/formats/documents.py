@@ -45,7 +45,7 @@ def read_pdf(name: str, data: bytes, options: ReadOptions) -> Parsed:
         for page in reader.pages:
             pages.append(page.extract_text() or "")
             length += len(pages[-1])
-            if length >= options.limits.max_doc_chars:
+            if length >= options.limits.max_read_chars:
                 break
     except ExplorerError:
         raise
