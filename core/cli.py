@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core.analysis.fidelity import recommend_dimension
-from core.analysis.ladder import GraphSettings, fit_ladder, parse_dims
+from core.analysis.ladder import GraphSettings, check_settings, fit_ladder, parse_dims
 from core.analysis.lineage import (
     cluster_tree,
     describe,
@@ -158,13 +158,13 @@ def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedV
 
 def run(args: argparse.Namespace) -> list[Path]:
     """The whole pipeline; returns the files written."""
-    corpus = _load(args)
-    choice, uploaded = _choice(args, corpus)
+    settings = check_settings(
+        GraphSettings(k=args.k, kind=args.graph, resolution=args.resolution, measure=args.measure)
+    )
     ladder = parse_dims(args.ladder) if args.ladder else ()
     wanted = parse_dims(args.dims) if args.dims else ()
-    settings = GraphSettings(
-        k=args.k, kind=args.graph, resolution=args.resolution, measure=args.measure
-    )
+    corpus = _load(args)
+    choice, uploaded = _choice(args, corpus)
     pipe = Pipeline(
         choice,
         settings=settings,

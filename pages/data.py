@@ -184,10 +184,10 @@ if (opened or picked) and st.button("Open this project"):
         source = picked if opened is None else opened.getvalue()
         with st.spinner("Reading the project…"):
             project = read_project(source, name=opened.name if opened else picked.name)
-        state.open_project(project)
+        clamped = state.open_project(project)
         st.session_state.notice = (
             f"Opened the project {project.corpus.name} ({len(project.corpus):,} documents, "
-            f"{project.spec.key}, {len(project.dims)} sizes)."
+            f"{project.spec.key}, {len(project.dims)} sizes)." + (f" {clamped}" if clamped else "")
         )
         st.rerun()
     except ExplorerError as error:

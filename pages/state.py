@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from core.analysis.ladder import GraphSettings, parse_dims
+from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE, GraphSettings, parse_dims
 from core.background import precompute
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
 from core.errors import ExplorerError
@@ -54,23 +54,37 @@ def apply_pending_settings() -> None:
         st.session_state[key] = value
 
 
-def open_project(project: Project) -> None:
+def open_project(project: Project) -> str | None:
     """Switch to a project: its corpus, embedding, ordering, ladder and graph settings, with its
     results put into the shared store so the pages show it with nothing recomputed. The
-    settings apply from the next run (call st.rerun)."""
+    settings apply from the next run (call st.rerun). Returns a note when a setting lies
+    outside the sliders' range and was clamped."""
     project.pipeline(results())
     st.session_state.corpus = project.corpus
     set_uploaded(project.vectors)
     s = project.settings
+    k, resolution = _clamped(s.k, K_RANGE), _clamped(s.resolution, RESOLUTION_RANGE)
+    note = None
+    if (k, resolution) != (s.k, s.resolution):
+        note = (
+            f"The project was made with k = {s.k} and resolution {s.resolution}; the sliders "
+            f"allow {K_RANGE[0]}–{K_RANGE[1]} and {RESOLUTION_RANGE[0]}–{RESOLUTION_RANGE[1]}, "
+            f"so k = {k} and resolution {resolution} are shown, computed anew."
+        )
     st.session_state.pending_settings = {
         "ordering_mode": project.ordering,
         "ladder_text": ", ".join(str(d) for d in project.dims),
-        "k": s.k,
+        "k": k,
         "graph_kind": s.kind,
-        "resolution": s.resolution,
+        "resolution": resolution,
         "measure": s.measure,
         "graph_seed": s.seed,
     }
+    return note
+
+
+def _clamped(value, bounds):
+    return min(max(value, bounds[0]), bounds[1])
 
 
 def set_corpus(corpus: Corpus) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE
 from core.analysis.measures import MEASURES
 from core.errors import ExplorerError
 from core.io.export import export_name
@@ -129,7 +130,7 @@ def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
             "weights (maps are always drawn from cosine neighbours).",
         )
         st.caption(f"{MEASURES[measure].meaning} {MEASURES[measure].truncation}")
-        st.slider("k nearest neighbours", 2, 50, key="k")  # defaults: state.init_state
+        st.slider("k nearest neighbours", *K_RANGE, key="k")  # defaults: state.init_state
         st.radio(
             "Graph",
             ["knn", "mutual"],
@@ -138,9 +139,8 @@ def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
         )
         st.slider(
             "Community resolution",
-            0.2,
-            3.0,
-            step=0.1,
+            *RESOLUTION_RANGE,
+            step=0.05,
             key="resolution",
             help="Leiden modularity resolution: higher gives more, smaller communities.",
         )

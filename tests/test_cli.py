@@ -141,3 +141,20 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path
         placed = np.isfinite(opened.layouts[dim]).all(axis=1)
         assert placed.sum() == 120
         np.testing.assert_array_equal(np.flatnonzero(placed), layout.map_rows(360))
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--k", "0"), "k must be between 2 and 100 neighbours, not 0"),
+        (("--k", "500"), "not 500"),
+        (("--resolution", "-1"), "resolution must be between 0.1 and 5.0, not -1.0"),
+    ],
+)
+def test_graph_settings_outside_the_apps_ranges_are_refused_before_any_work(
+    tmp_path, capsys, option, message
+):
+    from core.cli import main
+
+    assert main(["demo", "--out", str(tmp_path / "out"), *option]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "out").exists()

@@ -31,11 +31,11 @@ pytestmark = [
 
 def test_a_project_opens_through_the_file_picker_and_the_slider_moves(tmp_path):
     corpus = load_demo_corpus()
-    # dot product and resolution 1.6: a session that fell back to the defaults would show
-    # other numbers
+    # dot product, k = 60 and resolution 1.6: a session that fell back to the defaults would
+    # show other numbers, and k = 60 lies past the range the k slider once had (2-50)
     pipe = Pipeline(
         Choice(corpus, WORDLLAMA, "native"),
-        settings=GraphSettings(measure="dot", resolution=1.6),
+        settings=GraphSettings(measure="dot", resolution=1.6, k=60),
         ladder=(256, 64, 32),
         store=ResultStore(),
     )

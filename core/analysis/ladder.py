@@ -29,13 +29,33 @@ RECALL_SAMPLE = 2_000
 
 @dataclass(frozen=True)
 class GraphSettings:
-    """Everything that decides the graph and its communities, apart from the vectors."""
+    """Everything that decides the graph and its communities, apart from the vectors. The CLI
+    and the app's sliders take k and the resolution from the same ranges, so a project written
+    by either opens in the other."""
 
     k: int = 10
     kind: str = "knn"
     resolution: float = 1.0
     seed: int = 42
     measure: str = "cosine"  # a key of core.analysis.measures.MEASURES
+
+
+K_RANGE = (2, 100)
+RESOLUTION_RANGE = (0.1, 5.0)
+
+
+def check_settings(settings: GraphSettings) -> GraphSettings:
+    """The settings, if k and the resolution lie in their ranges."""
+    if not K_RANGE[0] <= settings.k <= K_RANGE[1]:
+        raise ExplorerError(
+            f"k must be between {K_RANGE[0]} and {K_RANGE[1]} neighbours, not {settings.k}."
+        )
+    if not RESOLUTION_RANGE[0] <= settings.resolution <= RESOLUTION_RANGE[1]:
+        raise ExplorerError(
+            f"The resolution must be between {RESOLUTION_RANGE[0]} and {RESOLUTION_RANGE[1]}, "
+            f"not {settings.resolution}."
+        )
+    return settings
 
 
 @dataclass(frozen=True)
