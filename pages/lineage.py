@@ -9,6 +9,7 @@ from core.analysis.lineage import (
     lineage_events,
     tree_bytes,
 )
+from core.errors import ExplorerError
 from core.io.export import figure_bytes
 from core.viz.lineage_plots import containment_figure, tree_figure
 from pages import state, widgets
@@ -67,8 +68,14 @@ if corpus.labels is not None:
         ("coarse labels", corpus.coarse_labels),
     ):
         if doc_labels is not None:
-            st.caption(f"NMI and ARI of communities against the {title}")
-            st.dataframe(label_agreement(dims, labels, doc_labels), hide_index=True)
+            st.caption(
+                f"Adjusted mutual information (AMI) and adjusted Rand index (ARI) of the "
+                f"communities against the {title}: 1 = the same grouping, 0 = what chance gives"
+            )
+            try:
+                st.dataframe(label_agreement(dims, labels, doc_labels), hide_index=True)
+            except ExplorerError as error:
+                st.info(widgets.plain(str(error)))
 
 st.subheader("Export")
 stem = (corpus.name, choice.spec.key, choice.ordering)

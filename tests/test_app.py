@@ -145,8 +145,8 @@ def test_lineage_page_shows_sankey_events_and_label_agreement():
     assert events, "the demo corpus has merges or splits along the ladder"
     assert any("merge" in e for e in events)
     frames = [d.value for d in at.dataframe]
-    agreement = next(f for f in frames if "nmi" in f.columns)
-    assert agreement["nmi"].iloc[0] > 0.6  # full-size communities follow the demo topics
+    agreement = next(f for f in frames if "ami" in f.columns)
+    assert agreement["ami"].iloc[0] > 0.6  # full-size communities follow the demo topics
     at.slider[-1].set_value(1.0).run()  # the strictest share threshold still runs
     assert not at.exception
 
@@ -357,3 +357,15 @@ def test_measure_choice_changes_the_graph_and_says_when_it_ranks_like_cosine():
     assert not any("ranks neighbours exactly as cosine" in c.value for c in at.caption)
     dot = _metrics(at)
     assert dot["Mean kNN recall@10 vs 256d"] != cosine["Mean kNN recall@10 vs 256d"]
+
+
+def test_lineage_page_with_blank_labels_says_so_instead_of_failing():
+    from core.io.corpus import Corpus, load_demo_corpus
+
+    demo = load_demo_corpus()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["corpus"] = Corpus("blank", demo.texts, demo.ids, labels=("",) * len(demo))
+    at.run()
+    at.switch_page("pages/lineage.py").run()
+    assert not at.exception, at.exception
+    assert any("No document has a label" in i.value for i in at.info)

@@ -291,7 +291,7 @@ def test_label_agreement_is_perfect_when_communities_equal_labels() -> None:
     doc_labels = [f"t{c}" for c in labels[64]]
     table = label_agreement(DIMS, labels, doc_labels)
     assert table["dim"].tolist() == DIMS
-    assert table.loc[0, "nmi"] == pytest.approx(1.0)
+    assert table.loc[0, "ami"] == pytest.approx(1.0)
     assert table.loc[0, "ari"] == pytest.approx(1.0)
     assert (table.loc[1:, "ari"] < 1.0).all()
 
@@ -302,7 +302,7 @@ def test_label_agreement_leaves_out_blank_labels() -> None:
     coarse = fine.copy()
     coarse[15:] = 0  # only unlabelled documents disagree
     table = label_agreement([64, 32], {64: fine, 32: coarse}, doc_labels)
-    assert table["nmi"].tolist() == pytest.approx([1.0, 1.0])
+    assert table["ami"].tolist() == pytest.approx([1.0, 1.0])
 
 
 def test_label_agreement_without_any_label_is_a_user_error() -> None:
@@ -501,3 +501,14 @@ def test_pca_ordering_recovers_merges_that_plain_truncation_of_a_rotated_control
     assert outcome["matryoshka"][0] >= 3 and outcome["matryoshka"][1] >= 0.95
     assert outcome["rotated native"][0] == 0 and outcome["rotated native"][1] <= 0.6
     assert outcome["rotated pca"][0] >= 2 and outcome["rotated pca"][1] >= 0.85
+
+
+def test_label_agreement_is_chance_corrected_for_many_small_communities() -> None:
+    rng = np.random.default_rng(0)
+    scattered = rng.integers(0, 60, size=300)  # communities that ignore the labels
+    doc_labels = [f"t{v}" for v in rng.integers(0, 4, size=300)]
+    table = label_agreement([64], {64: scattered}, doc_labels)
+    from sklearn.metrics import normalized_mutual_info_score
+
+    assert normalized_mutual_info_score(doc_labels, scattered) > 0.1  # what plain NMI says
+    assert abs(table.loc[0, "ami"]) < 0.03 and abs(table.loc[0, "ari"]) < 0.03
