@@ -10,13 +10,14 @@ from core.analysis.fidelity import (
 )
 from core.analysis.measures import MEASURES
 from core.io.export import export_name
+from core.io.project import MEASURED_ON
 from core.viz.fidelity_plots import (
     fidelity_curves,
     latency_figure,
     precision_recall_figure,
     storage_figure,
 )
-from pages import state
+from pages import state, widgets
 
 state.require_entrypoint()
 
@@ -84,7 +85,8 @@ st.caption(
 
 st.subheader("Search time")
 st.caption(
-    f"Measured on this machine: the median time one person waits for one exact top-{k} search "
+    f"Measured on {widgets.plain(table.attrs.get(MEASURED_ON, 'this machine'))}: the median time "
+    f"one person waits for one exact top-{k} search "
     "(matrix-vector product + partial sort) of a single corpus document against the whole "
     "corpus, over 10 documents × 3 runs each."
 )

@@ -105,13 +105,14 @@ def notice() -> None:
 
 
 def measure_note(pipe, dim: int) -> None:
-    """Say so when the chosen measure ranks exactly like cosine at this size (every prefix has
-    the same length), instead of pretending the choice makes a difference there."""
+    """Say so when the chosen measure ranks almost like cosine at this size (every prefix has
+    the same length within 0.1%), instead of pretending the choice makes a big difference."""
     if pipe.measure != "cosine" and pipe.ranks_alike(dim):
         st.caption(
-            f"At {dim} dims every document's prefix has the same length, so "
-            f"{MEASURES[pipe.measure].label.lower()} ranks neighbours exactly as cosine does: "
-            "the graph and communities here are the cosine ones."
+            f"At {dim} dims every document's prefix has the same length within 0.1%, so "
+            f"{MEASURES[pipe.measure].label.lower()} ranks neighbours as cosine does except "
+            "between near-ties; the graph's edge weights, and so its communities, are still "
+            "this measure's own and may differ slightly from cosine's."
         )
 
 

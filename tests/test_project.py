@@ -334,3 +334,14 @@ def test_a_project_of_a_preset_model_leaves_no_uploaded_vectors_behind(written):
     assert not at.exception and at.session_state.corpus.name == "other"
     assert not any("embeddings" in i.value for i in at.info)
     assert at.session_state.model_key == WORDLLAMA.key and "uploaded" not in at.session_state
+
+
+def test_search_times_of_an_opened_project_name_the_machine_that_measured_them(written):
+    from core import machine
+
+    pipe, folder = written
+    manifest = json.loads((folder / MANIFEST).read_text())
+    assert manifest["machine"] == machine.description() and "cores" in manifest["machine"]
+    fidelity = read_project(folder).pipeline(ResultStore()).fidelity()
+    assert fidelity.attrs["measured_on"].startswith(manifest["machine"] + ", where the project")
+    assert "measured_on" not in pipe.fidelity().attrs  # computed here: "this machine"

@@ -129,7 +129,8 @@ def graph_weights(score: np.ndarray, measure: str) -> np.ndarray:
 
 def ranks_alike(vectors: np.ndarray, dim: int) -> bool:
     """True when every document's prefix at `dim` has the same length (within 0.1%): then dot
-    product and euclidean distance rank every neighbour list exactly as cosine does."""
+    product and euclidean distance rank neighbours as cosine does, but for scores closer than
+    that spread."""
     lengths = np.linalg.norm(np.asarray(vectors[:, :dim], dtype=np.float64), axis=1)
     top = float(lengths.max()) if lengths.size else 0.0
     return top > 0 and float(lengths.min()) >= top * (1 - _EQUAL_LENGTH)

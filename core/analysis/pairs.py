@@ -79,7 +79,7 @@ def alike_note(pairs: pd.DataFrame) -> str:
         )
     named = ", ".join(str(d) for d in sizes[:-1]) + (" and " if len(sizes) > 1 else "")
     return (
-        f"At {named}{sizes[-1]} dims every prefix has the same length, so dot product and "
-        "euclidean distance rank every neighbour list exactly as cosine does: the three ranks "
-        "there are one finding, not three."
+        f"At {named}{sizes[-1]} dims every prefix has the same length within 0.1%, so dot "
+        "product and euclidean distance rank neighbours as cosine does but for near-ties: the "
+        "three ranks there are one finding, not three."
     )

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from core import memory
+from core import machine, memory
 from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
@@ -67,6 +67,7 @@ TABLES = (
     "fidelity",
     "lineage",
 )
+MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its times were taken
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
 DEFAULT_MAX_PROJECT_MB = 4_000
 _MANIFEST_BYTES = 1024 * 1024
@@ -221,6 +222,7 @@ def _manifest(pipe: Pipeline, files: Mapping[str, bytes]) -> dict:
         "corpus_name": pipe.corpus.name,
         "fingerprints": {"corpus": pipe.corpus.fingerprint, "choice": pipe.fingerprint},
         "written_by": {name: _version(name) for name in _LIBRARIES},
+        "machine": machine.description(),
         "files": {
             name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in files.items()
@@ -557,10 +559,19 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         neighbours=neighbours,
         views=views,
         layouts=layouts,
-        fidelity=tables["fidelity"].to_pandas(),
+        fidelity=_measured_elsewhere(tables["fidelity"].to_pandas(), manifest),
         lineage=tables["lineage"].to_pandas(),
         manifest=manifest,
     )
+
+
+def _measured_elsewhere(fidelity: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """The fidelity table, naming where its search times were measured (the pages say it)."""
+    where = str(manifest.get("machine") or "a machine this project does not name")
+    fidelity.attrs[MEASURED_ON] = (
+        f"{where}, where the project was written ({manifest.get('created', 'date unknown')})"
+    )
+    return fidelity
 
 
 def _spec(model: dict) -> ModelSpec:
