@@ -168,3 +168,23 @@ def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monke
         expected = knn_recall(reference, exact_neighbours(truncate(x, dim), sampled, 10).indices)
         np.testing.assert_allclose(views[dim].recall[sampled], expected)
         assert views[dim].mean_recall == pytest.approx(expected.mean())
+
+
+def test_community_summary_counts_members_and_names_each_communitys_main_label():
+    from core.analysis.ladder import DimensionView, community_summary
+
+    view = DimensionView(
+        dim=8,
+        neighbours=None,
+        graph=None,
+        communities=np.array([0, 0, 0, 1, 1, 2]),
+        keywords={0: ("comet", "orbit"), 1: ("fern",), 2: ()},
+        recall=np.ones(6),
+    )
+    labels = ["space", "space", "plants", "plants", "plants", "dance"]
+    table = community_summary(view, labels)
+    assert table["documents"].tolist() == [3, 2, 1]
+    assert table["keywords"].tolist() == ["comet, orbit", "fern", ""]
+    assert table["main label"].tolist() == ["space", "plants", "dance"]
+    assert table["label share"].tolist() == [0.67, 1.0, 1.0]
+    assert list(community_summary(view).columns) == ["community", "documents", "keywords"]
