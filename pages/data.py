@@ -17,6 +17,7 @@ from core.io.corpus import (
     label_columns,
     load_demo_corpus,
     long_documents,
+    replaced_note,
     text_columns,
 )
 from core.io.export import export_name
@@ -52,6 +53,8 @@ uploads = st.file_uploader(
 if uploads:
     try:
         table = state.read_uploads(uploads)
+        if note := replaced_note(table):
+            widgets.show_note(note)
         texts = text_columns(table)
         if not texts:
             raise ExplorerError("No column in these files holds text. Check the files' format.")

@@ -38,6 +38,11 @@ def show_error(error: ExplorerError) -> None:
     st.error(plain(error), icon="⚠️")
 
 
+def show_note(text: str) -> None:
+    """Something the user should know about their data as a blue box, shown as written."""
+    st.info(plain(text), icon="ℹ️")
+
+
 class ProgressBar:
     """A progress callback (share, text) that draws a bar on first use, and removes it on exit;
     a result that is already computed reports nothing, so no bar flashes. Once a step has run a
@@ -101,7 +106,8 @@ def notice() -> None:
     text = st.session_state.pop("notice", None)
     slot = st.empty()  # on every run, as ProgressBar's
     if text:
-        slot.info(plain(text), icon="ℹ️")
+        with slot:
+            show_note(text)
 
 
 def measure_note(pipe, dim: int) -> None:

@@ -93,6 +93,23 @@ def test_data_page_uploads_csv_and_explore_uses_it():
     assert _metrics(at)["Documents"] == "36"
 
 
+def test_tweets_with_a_cut_emoji_load_with_a_note_on_the_replaced_characters():
+    import json
+
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    tweets = [f"tweet {i} about {topic} \ud83d" for topic in ("cats", "rain") for i in range(6)]
+    at.file_uploader[0].upload("tweets.json", json.dumps(tweets).encode()).run()
+    assert not at.exception and not at.error
+    assert any("12 broken character(s)" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    assert not at.exception
+    assert at.session_state.corpus.texts[0] == "tweet 0 about cats \ufffd"
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert _metrics(at)["Documents"] == "12"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -13,6 +13,10 @@ def test_texts_digest_is_length_prefixed():
     assert texts_digest(["", "a"]) != texts_digest(["a", ""])
 
 
+def test_texts_digest_hashes_a_lone_surrogate_apart_from_its_replacement():
+    assert texts_digest(["cut \ud83d"]) != texts_digest(["cut \ufffd"])
+
+
 def test_texts_digest_is_stable_and_order_sensitive():
     assert texts_digest(["x", "é"]) == texts_digest(("x", "é"))
     assert texts_digest(["x", "y"]) != texts_digest(["y", "x"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 import tracemalloc
 import zipfile
@@ -630,3 +631,55 @@ def test_cp1251_cyrillic_is_detected_not_read_as_western() -> None:
     text = "Быстрая коричневая лиса перепрыгивает через ленивую собаку. " * 8
     table = read_files([("ru.md", text.encode("cp1251"))])
     assert table["text"].iloc[0].strip() == text.strip()
+
+
+# Broken characters: halves of surrogate pairs, which UTF-8 (and so pandas' Arrow strings,
+# hashing, models and the browser) cannot hold
+
+CUT_EMOJI = "\ud83d"  # the first half of 😀 (\ud83d\ude00), as tweets cut at a length limit hold
+
+
+def test_a_cut_emoji_in_json_becomes_a_replacement_character_and_is_counted() -> None:
+    records = [
+        {"text": f"so happy {CUT_EMOJI}", f"mood{CUT_EMOJI}": f"joy{CUT_EMOJI}", "id": "t1"},
+        {"text": "second tweet", "id": f"t2{CUT_EMOJI}"},
+        {"text": "third tweet", "id": "t3"},
+    ]
+    data = json.dumps(records).encode()  # ASCII bytes holding the escape "\ud83d"
+    assert b"\\ud83d" in data
+    table = read_files([("tweets.json", data)])
+    assert table["text"].tolist() == ["so happy \ufffd", "second tweet", "third tweet"]
+    assert table["mood\ufffd"].tolist() == ["joy\ufffd", "", ""]
+    assert table.attrs[corpus.REPLACED_SURROGATES] == 4
+    assert corpus.replaced_note(table).startswith("4 broken character(s)")
+    built = build_corpus(table, "text", "mood\ufffd", id_column="id")
+    assert built.ids == ("t1", "t2\ufffd", "t3")
+    assert len(built.fingerprint) == 32
+
+
+def test_a_cut_emoji_in_json_lines_and_bare_strings_is_replaced() -> None:
+    data = f'{{"text": "{CUT_EMOJI}x"}}\n"{CUT_EMOJI}{CUT_EMOJI} two"\n"three"\n'.encode(
+        "ascii", "backslashreplace"
+    )
+    table = read_files([("chat.jsonl", data)])
+    assert table["text"].tolist() == ["\ufffdx", "\ufffd\ufffd two", "three"]
+    assert table.attrs[corpus.REPLACED_SURROGATES] == 3
+    assert len(build_corpus(table, "text").fingerprint) == 32
+
+
+def test_a_file_name_with_undecodable_bytes_is_replaced_in_source_and_ids(tmp_path) -> None:
+    path = tmp_path / os.fsdecode(b"caf\xe9.csv")  # Latin-1 bytes on a UTF-8 system
+    path.write_bytes(b"text\nfirst\nsecond\nthird\n")
+    assert "\udce9" in path.name
+    table = read_path(path)
+    assert table["source"].tolist() == ["caf\ufffd.csv"] * 3
+    assert table.index.tolist() == ["caf\ufffd.csv:1", "caf\ufffd.csv:2", "caf\ufffd.csv:3"]
+    assert table.attrs[corpus.REPLACED_SURROGATES] == 1
+    assert build_corpus(table, "text").ids[0] == "caf\ufffd.csv:1"
+
+
+def test_clean_text_has_no_replacement_note() -> None:
+    table = read_files([("docs.json", json.dumps(["one 😀", "two", "three"]).encode())])
+    assert table["text"].iloc[0] == "one 😀"
+    assert table.attrs[corpus.REPLACED_SURROGATES] == 0
+    assert corpus.replaced_note(table) == ""

@@ -22,10 +22,11 @@ def cache_dir() -> Path:
 
 
 def texts_digest(texts: Sequence[str]) -> str:
-    """sha256 over the texts, length-prefixed so that ("ab", "c") and ("a", "bc") differ."""
+    """sha256 over the texts, length-prefixed so that ("ab", "c") and ("a", "bc") differ; a lone
+    surrogate (which UTF-8 cannot hold) is hashed as its code point's three bytes."""
     h = hashlib.sha256()
     for text in texts:
-        data = text.encode("utf-8")
+        data = text.encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

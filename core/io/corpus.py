@@ -19,6 +19,7 @@ import pandas as pd
 from core.embed.cache import cache_key, texts_digest
 from core.errors import ExplorerError
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
+from core.io.formats.options import REPLACED_SURROGATES, REPLACEMENT, without_surrogates
 from core.io.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
 from core.io.names import free_name, unique_names
 from core.io.zipsafe import expand_zip
@@ -104,6 +105,8 @@ def read_files(
     Missing values are "". Texts are kept whole (build_corpus cuts long documents, after any
     split into passages). The index holds a stable locator per row ("notes.txt:12", "a.md",
     "data.csv:3"), which build_corpus uses as the document id when no id column is chosen.
+    Lone surrogates (see core.io.formats.options) in file names, cells and column names are
+    replaced by U+FFFD; table.attrs[REPLACED_SURROGATES] counts them (see replaced_note).
     """
     if not files:
         raise ExplorerError(f"No files were given. Upload at least one file ({_SUPPORTED_TEXT}).")
@@ -133,8 +136,11 @@ def read_files(
     options = ReadOptions(lines_are_documents, limits)
     frames = []
     locators: list[str] = []
-    for name, data in members:
+    replaced = 0
+    for raw_name, data in members:
+        name, replaced_in_name = without_surrogates(raw_name)
         frame, file_locators = READERS[_extension_of(name)](name, data, options)
+        replaced += replaced_in_name + frame.attrs.get(REPLACED_SURROGATES, 0)
         if SOURCE in frame.columns:
             frame = frame.rename(columns={SOURCE: free_name(SOURCE, frame.columns)})
         frames.append(frame.assign(**{SOURCE: name}))
@@ -146,7 +152,19 @@ def read_files(
     columns = [column for column in table.columns if column != SOURCE]
     table = table[[*columns, SOURCE]]
     table.index = pd.Index(unique_names(locators))
+    table.attrs[REPLACED_SURROGATES] = replaced
     return table
+
+
+def replaced_note(table: pd.DataFrame) -> str:
+    """A sentence for the user on the broken characters read_files replaced; empty if none."""
+    count = table.attrs.get(REPLACED_SURROGATES, 0)
+    if not count:
+        return ""
+    return (
+        f"{count:,} broken character(s) (half of an emoji or another symbol cut in two, as "
+        f"exported tweets and chats often hold) are shown as {REPLACEMENT}."
+    )
 
 
 def read_path(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:

@@ -8,11 +8,9 @@ import re
 import zipfile
 from html.parser import HTMLParser
 
-import pandas as pd
-
 from core.errors import ExplorerError
 from core.io.decode import decode_text
-from core.io.formats.options import Parsed, ReadOptions
+from core.io.formats.options import Parsed, ReadOptions, text_table
 from core.io.limits import size_text
 
 MAX_PDF_PAGES = 2_000
@@ -24,7 +22,7 @@ def _one_document(name: str, text: str, what: str) -> Parsed:
     text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
     if not text:
         raise ExplorerError(f"{name} has no text {what}.")
-    return pd.DataFrame({"text": [text]}), [name]
+    return text_table([{"text": text}]), [name]
 
 
 def read_pdf(name: str, data: bytes, options: ReadOptions) -> Parsed:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
 from core.errors import ExplorerError
 from core.io.decode import decode_text
-from core.io.formats.options import Parsed, ReadOptions
+from core.io.formats.options import Parsed, ReadOptions, text_table
 from core.io.formats.text import NONBLANK_LINE
 from core.io.limits import check_document_count
 
@@ -78,7 +76,7 @@ def _records(name: str, values: list[tuple[int, object]], unit: str) -> Parsed:
                 f"{name}, {unit} {number}: expected a JSON object or string but found "
                 f"{_kind(value)}."
             )
-    return pd.DataFrame(rows).fillna(""), [f"{name}:{number}" for number, _ in values]
+    return text_table(rows), [f"{name}:{number}" for number, _ in values]
 
 
 def _cell(value: object) -> str:
