@@ -13,6 +13,9 @@ DEFAULT_MAX_DOCUMENTS = 200_000
 # every size of a ladder is a graph and a map of its own
 MAX_SIZES_ENV = "MGE_MAX_SIZES"
 DEFAULT_MAX_SIZES = 24
+# a query set's sampled queries are each searched exactly at every size
+MAX_QUERIES_ENV = "MGE_MAX_QUERIES"
+DEFAULT_MAX_QUERIES = 2_000
 
 
 def _env_limit(name: str, default: int) -> int:
@@ -29,6 +32,11 @@ def _max_documents() -> int:
 def max_sizes() -> int:
     """The most sizes one ladder may have: MGE_MAX_SIZES if set, else 24."""
     return _env_limit(MAX_SIZES_ENV, DEFAULT_MAX_SIZES)
+
+
+def max_queries() -> int:
+    """The most queries one query set may have: MGE_MAX_QUERIES if set, else 2,000."""
+    return _env_limit(MAX_QUERIES_ENV, DEFAULT_MAX_QUERIES)
 
 
 def check_ladder_length(count: int) -> None:
