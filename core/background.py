@@ -4,7 +4,10 @@ user needs them, so the app stays interactive from the first ready size."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 
 from core.pipeline import Pipeline
 
@@ -17,6 +20,10 @@ _HEAVY = threading.Semaphore(LANES)
 _JOBS: dict[tuple, Precompute] = {}
 _JOBS_LOCK = threading.Lock()
 _RECHECK_S = 1.0  # a waiting thread looks again this often (a result may have been evicted)
+# A precompute passed over for another pipeline of its corpus (the user dragged k, the
+# resolution or the ladder) stops at its next step once no page has asked for it this long:
+# pages ask on every run and the explore page every second while sizes are computed.
+IDLE_S = 5.0
 
 Step = tuple[str, int]  # ("view" or "map", size)
 
@@ -29,10 +36,12 @@ class Status:
     maps: int
     sizes: int
     error: str | None = None
+    cancelled: bool = False  # stopped because no page asked for it any more
 
     @property
     def done(self) -> bool:
-        return self.error is not None or (self.views == self.maps == self.sizes)
+        """Nothing more will be computed."""
+        return self.error is not None or self.cancelled or self.views == self.maps == self.sizes
 
 
 class Precompute:
@@ -41,12 +50,18 @@ class Precompute:
     and map side by side (the map needs only the full size's neighbour lists, which the view
     finds first, and is made while the view finds communities), then the map of the size on
     screen (`focus`), then the remaining views down the ladder and the remaining maps nearest
-    to the focus first, so one thread walks down the views while the other makes maps."""
+    to the focus first, so one thread walks down the views while the other makes maps.
+
+    Once `superseded` (another pipeline of its corpus was asked for) and not asked for in
+    IDLE_S, it is cancelled: its threads take no new step and stop waiting for a heavy slot."""
 
     def __init__(self, pipe: Pipeline, focus: int, lanes: int = LANES):
         self.pipe = pipe
         self.focus = focus
         self.error: str | None = None
+        self.superseded = False
+        self.cancelled = False
+        self._asked = time.monotonic()
         self._taken: set[Step] = set()
         self._changed = threading.Condition()
         self._threads = [
@@ -56,10 +71,27 @@ class Precompute:
         for thread in self._threads:
             thread.start()
 
+    def ask(self, focus: int) -> None:
+        """A page wants this precompute, with `focus` on screen."""
+        self.focus = focus
+        self._asked = time.monotonic()
+        self.superseded = False
+
+    def _unwanted(self) -> bool:
+        """Whether the job is cancelled, cancelling it once it is superseded and unasked for
+        IDLE_S; a cancelled job stays so (precompute() starts a new one if it is asked for)."""
+        if self.superseded and time.monotonic() - self._asked > IDLE_S:
+            self.cancelled = True
+        return self.cancelled
+
     def status(self) -> Status:
         pipe = self.pipe
         return Status(
-            len(pipe.ready_views()), len(pipe.stored_layouts()), len(pipe.dims), self.error
+            len(pipe.ready_views()),
+            len(pipe.stored_layouts()),
+            len(pipe.dims),
+            self.error,
+            self.cancelled,
         )
 
     def missing(self) -> list[Step]:
@@ -96,7 +128,7 @@ class Precompute:
         """Claim the next step, waiting while every missing step waits for another thread's;
         None once nothing is left that this thread could do."""
         with self._changed:
-            while self.error is None:
+            while self.error is None and not self._unwanted():
                 step = self.next_step()
                 if step is not None:
                     self._taken.add(step)
@@ -106,12 +138,26 @@ class Precompute:
                 self._changed.wait(_RECHECK_S)
             return None
 
+    @contextmanager
+    def _heavy_slot(self) -> Iterator[bool]:
+        """One of the process's _HEAVY slots, held for the block; yields False without one if
+        the job is cancelled while it waits."""
+        while not self._unwanted():
+            if _HEAVY.acquire(timeout=_RECHECK_S):
+                try:
+                    yield True
+                finally:
+                    _HEAVY.release()
+                return
+        yield False
+
     def _run(self) -> None:
         while (step := self._take()) is not None:
             kind, dim = step
             try:
-                with _HEAVY:
-                    self.pipe.view(dim) if kind == "view" else self.pipe.layout(dim)
+                with self._heavy_slot() as held:
+                    if held:
+                        self.pipe.view(dim) if kind == "view" else self.pipe.layout(dim)
             except Exception as error:  # shown on the page; a bug still shows its type and text
                 self.error = self.error or f"{type(error).__name__}: {error}"
             finally:
@@ -129,15 +175,57 @@ class Precompute:
             thread.join(timeout)
 
 
+def _same_corpus(a: Pipeline, b: Pipeline) -> bool:
+    return a.store is b.store and a.corpus.fingerprint == b.corpus.fingerprint
+
+
 def precompute(pipe: Pipeline, focus: int) -> Precompute:
-    """The background precompute for this pipeline (started if none is running), told which
-    size is on screen."""
+    """The background precompute for this pipeline (started if none is running or it was
+    cancelled), told which size is on screen. Every other precompute of the same store and
+    corpus is superseded, and stops once no page asks for it."""
     key = (pipe.fingerprint, tuple(pipe.dims), pipe.settings, id(pipe.store))
     with _JOBS_LOCK:
         job = _JOBS.get(key)
-        if job is None or (not job.running and not job.status().done):
+        if job is None or job.cancelled or (not job.running and not job.status().done):
             job = _JOBS[key] = Precompute(pipe, focus)  # first start, or results were evicted
-        job.focus = focus
-        for stale in [k for k, j in _JOBS.items() if not j.running and k != key]:
-            del _JOBS[stale]
+        job.ask(focus)
+        for other_key, other in list(_JOBS.items()):
+            sibling = other_key != key and _same_corpus(other.pipe, pipe)
+            if sibling:
+                other.superseded = True
+            kept_for_note = sibling and other.cancelled and job.running  # see stopped_note
+            if other_key != key and not other.running and not kept_for_note:
+                del _JOBS[other_key]
     return job
+
+
+def _differences(old: Pipeline, new: Pipeline) -> str:
+    """What `old` was asked with that `new` is not, e.g. "k = 5, resolution = 0.8"."""
+    said = [
+        f"{field.name} = {getattr(old.settings, field.name)}"
+        for field in fields(old.settings)
+        if getattr(old.settings, field.name) != getattr(new.settings, field.name)
+    ]
+    if old.dims != new.dims:
+        said.append(f"ladder = {', '.join(map(str, old.dims))}")
+    if old.fingerprint != new.fingerprint:
+        said.append(f"model = {old.choice.spec.key} ({old.choice.ordering} order)")
+    return ", ".join(said)
+
+
+def stopped_note(pipe: Pipeline) -> str | None:
+    """A sentence naming the precomputes of this pipeline's corpus that were cancelled while
+    its own runs, or None."""
+    with _JOBS_LOCK:
+        stopped = [
+            _differences(job.pipe, pipe)
+            for job in _JOBS.values()
+            if job.cancelled and _same_corpus(job.pipe, pipe)
+        ]
+    if not stopped:
+        return None
+    jobs, them = ("precompute", "it") if len(stopped) == 1 else ("precomputes", "them")
+    return (
+        f"The earlier {jobs} for {'; '.join(stopped)} stopped: no page asked for {them} any "
+        "more. The sizes already computed are kept."
+    )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.analysis.ladder import community_summary
-from core.background import precompute
+from core.background import precompute, stopped_note
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
     edge_list_csv,
@@ -178,6 +178,8 @@ def background_status() -> None:
             f"Computing in the background: graphs {status.views}/{status.sizes} sizes, "
             f"UMAP maps {status.maps}/{status.sizes}. The slider works meanwhile."
         )
+        if note := stopped_note(pipe):
+            st.caption(note)
 
 
 explorer()

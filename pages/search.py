@@ -14,6 +14,7 @@ from core.analysis.search import (
 )
 from core.embed.models import embed_typed
 from core.errors import ExplorerError
+from core.io.limits import max_queries
 from core.io.vectors import UPLOADED
 from core.viz.search_plots import highlight_overlap, query_set_figure
 from pages import state, widgets
@@ -105,9 +106,8 @@ st.caption(
     "every size of the ladder: the trade-off curve measured, not assumed."
 )
 c1, c2 = st.columns(2)
-queries = c1.slider(
-    "Queries (random documents)", 1, len(corpus), min(200, len(corpus)), key="search_set_n"
-)
+most = min(len(corpus), max_queries())
+queries = c1.slider("Queries (random documents)", 1, most, min(200, most), key="search_set_n")
 approximate = c2.toggle(
     "Also measure an approximate index (faiss HNSW)",
     key="search_hnsw",

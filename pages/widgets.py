@@ -12,6 +12,7 @@ from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE
 from core.analysis.measures import MEASURES
 from core.errors import ExplorerError
 from core.io.export import export_name
+from core.io.limits import max_sizes
 from pages.store import warm_exporter
 
 # Markdown's inline syntax, Streamlit's :directives:, $math$ and HTML; "-", "+", "." and "="
@@ -157,5 +158,5 @@ def sidebar_settings(corpus_name: str, documents: int, model_key: str) -> None:
             key="ladder_text",
             placeholder="default: full size, halving to 8",
             help="Sizes to compute, e.g. 256, 128, 64, 32, 16, 8. The full size is always kept; "
-            "sizes above it are ignored.",
+            f"sizes above it are ignored. At most {max_sizes()} sizes.",
         )

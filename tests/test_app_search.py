@@ -78,6 +78,12 @@ def test_the_query_set_draws_the_measured_curve():
     assert (with_index["hnsw_ms"] > 0).all()
 
 
+def test_the_query_set_slider_goes_up_to_the_servers_limit(monkeypatch):
+    monkeypatch.setenv("MGE_MAX_QUERIES", "100")  # below the demo corpus's 360 documents
+    slider = _search_page().slider(key="search_set_n")
+    assert (slider.min, slider.max, slider.value) == (1, 100, 100)
+
+
 def test_uploaded_vectors_search_with_a_document_left_out_of_its_results():
     at = _app()
     _use_uploaded_vectors(at)

@@ -4,10 +4,13 @@ them, each step once, with the same results as computing them one by one."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
-from core.background import Precompute
+from core import background
+from core.analysis.ladder import GraphSettings
+from core.background import Precompute, Status
 from core.store import ResultStore
 from tests.test_pipeline import _corpus
 from tests.test_pipeline import _pipeline as _pipeline_of
@@ -103,3 +106,97 @@ def test_two_jobs_at_once_both_finish():
         job.join(timeout=300)
     assert all(not job.running and job.status().done for job in jobs)
     assert all(job.status().error is None for job in jobs)
+
+
+def _held_steps(monkeypatch, ours, gate: threading.Event) -> list[tuple[str, int]]:
+    """Record each view and map computed from the vectors `ours` and hold it until `gate`."""
+    from core import pipeline as pipeline_module
+
+    steps: list[tuple[str, int]] = []
+    for kind, name in (("view", "compute_view"), ("map", "size_layout")):
+        real = getattr(pipeline_module, name)
+
+        def held(vectors, dim, *args, real=real, kind=kind, **kwargs):
+            if vectors is ours:
+                steps.append((kind, dim))
+                assert gate.wait(60)
+            return real(vectors, dim, *args, **kwargs)
+
+        monkeypatch.setattr(pipeline_module, name, held)
+    return steps
+
+
+def _until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_a_superseded_job_no_page_asks_for_stops_at_its_next_step_and_says_so(monkeypatch):
+    monkeypatch.setattr(background, "IDLE_S", 0.2)
+    pipe = _pipeline(ResultStore(), seed=3)
+    gate = threading.Event()
+    steps = _held_steps(monkeypatch, pipe.vectors, gate)
+    job = Precompute(pipe, focus=32)
+    _until(lambda: len(steps) == 2)  # the full size's view and map, side by side
+    job.superseded = True
+    time.sleep(0.5)  # nobody asks for it for longer than IDLE_S
+    gate.set()
+    job.join(timeout=60)
+    assert not job.running
+    assert sorted(steps) == [("map", 32), ("view", 32)]  # the two steps under way, no more
+    status = job.status()
+    assert (status.views, status.maps, status.cancelled, status.done) == (1, 1, True, True)
+
+
+def test_a_thread_waiting_for_a_heavy_slot_gives_up_when_its_job_is_cancelled(monkeypatch):
+    monkeypatch.setattr(background, "_HEAVY", threading.Semaphore(0))  # every slot taken
+    monkeypatch.setattr(background, "IDLE_S", 0.2)
+    pipe = _pipeline(ResultStore(), seed=4)
+    job = Precompute(pipe, focus=32, lanes=1)
+    job.superseded = True
+    job.join(timeout=10)
+    assert not job.running
+    assert job.status() == Status(0, 0, 4, cancelled=True)
+
+
+def test_jobs_pages_keep_asking_for_finish_beside_each_other(monkeypatch):
+    monkeypatch.setattr(background, "IDLE_S", 1.0)
+    store = ResultStore()
+    pipes = [_pipeline(store, seed=5), _pipeline(store, seed=5)]
+    pipes[1].settings = GraphSettings(k=6)  # the same corpus at another k, as two users
+    jobs = [background.precompute(pipe, focus=8) for pipe in pipes]
+    deadline = time.monotonic() + 300
+    while not all(job.status().done for job in jobs):
+        assert time.monotonic() < deadline
+        # each supersedes the other, and each is asked for again well within IDLE_S
+        assert [background.precompute(pipe, focus=8) for pipe in pipes] == jobs
+        time.sleep(0.05)
+    assert [job.status() for job in jobs] == [Status(4, 4, 4)] * 2
+
+
+def test_precompute_supersedes_its_corpus_other_jobs_and_restarts_a_cancelled_one(monkeypatch):
+    monkeypatch.setattr(background, "IDLE_S", 0.2)
+    store = ResultStore()
+    old, new = _pipeline(store, seed=6), _pipeline(store, seed=6)
+    new.settings = GraphSettings(k=6, resolution=0.5)
+    gate = threading.Event()
+    steps = _held_steps(monkeypatch, old.vectors, gate)  # both pipelines' vectors
+    first = background.precompute(old, focus=32)
+    _until(lambda: len(steps) == 2)
+    assert background.stopped_note(new) is None
+    later = background.precompute(new, focus=32)  # the user moved k and the resolution
+    assert first.superseded and not later.superseded
+    time.sleep(0.5)
+    gate.set()
+    first.join(timeout=60)
+    assert first.status().cancelled
+    assert background.stopped_note(new) == (
+        "The earlier precompute for k = 5, resolution = 1.0 stopped: no page asked for it any "
+        "more. The sizes already computed are kept."
+    )
+    again = background.precompute(old, focus=32)  # the user moved back
+    assert again is not first and later.superseded
+    again.join(timeout=300)
+    assert again.status() == Status(4, 4, 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -110,6 +116,21 @@ def test_uploaded_vectors_run_without_a_model(tmp_path):
     np.save(wrong, np.ones((5, 4), dtype=np.float32))
     result = _cli("demo", "--vectors", str(wrong), "--out", str(out))
     assert result.returncode == 2 and "5 rows but the corpus has 360" in result.stderr
+
+
+def test_a_ladder_of_more_sizes_than_the_limit_is_a_clear_error(tmp_path):
+    import numpy as np
+
+    vectors = tmp_path / "vectors.npy"
+    np.save(vectors, np.random.default_rng(0).normal(size=(360, 32)).astype(np.float32))
+    run = ("demo", "--vectors", str(vectors), "--out", str(tmp_path / "out"), "--formats", "none")
+    result = _cli(*run, "--dims", ",".join(map(str, range(1, 26))))
+    assert result.returncode == 2
+    assert "error: The ladder has 25 sizes; the limit is 24" in result.stderr
+    result = _cli(*run, "--ladder", "32,16,8", env={"MGE_MAX_SIZES": "2"})
+    assert result.returncode == 2
+    assert "error: The ladder has 3 sizes; the limit is 2" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path, monkeypatch):

@@ -91,6 +91,19 @@ def test_parse_dims_refuses_anything_but_whole_numbers_with_a_clear_message(type
         parse_dims(typed)
 
 
+def test_a_ladder_of_more_sizes_than_the_limit_is_refused_with_a_clear_message(monkeypatch):
+    monkeypatch.delenv("MGE_MAX_SIZES", raising=False)
+    assert parse_dims(" ".join(map(str, range(1, 25)))) == list(range(24, 0, -1))
+    with pytest.raises(ExplorerError, match="The ladder has 25 sizes; the limit is 24"):
+        parse_dims(" ".join(map(str, range(1, 26))))
+    with pytest.raises(ExplorerError, match="The ladder has 25 sizes; the limit is 24"):
+        fit_ladder(range(1, 25), 256)  # the full size is the 25th
+    monkeypatch.setenv("MGE_MAX_SIZES", "3")
+    assert fit_ladder([64, 32], 256) == [256, 64, 32]
+    with pytest.raises(ExplorerError, match="The ladder has 4 sizes; the limit is 3"):
+        parse_dims("64, 32, 16, 8")
+
+
 def test_compute_views_are_largest_first_and_report_progress(hierarchy):
     views, _, calls = hierarchy
     assert list(views) == default_dims(FULL)

@@ -20,6 +20,7 @@ from core.analysis.search import (
     timed_top_k,
     top_k,
 )
+from core.io.limits import max_queries
 from core.viz.search_plots import highlight_overlap, query_set_figure
 from tests import test_measures
 
@@ -177,6 +178,15 @@ def test_query_set_caps_queries_and_k_at_the_corpus() -> None:
     table = query_set_table(vectors, [2], 10, queries=100)
     assert table["queries"].tolist() == [6, 6] and table["k"].tolist() == [5, 5]
     assert table["recall_at_k"].iloc[0] == 1.0
+
+
+def test_query_set_takes_at_most_the_servers_limit_of_queries(monkeypatch) -> None:
+    monkeypatch.delenv("MGE_MAX_QUERIES", raising=False)
+    assert max_queries() == 2_000
+    monkeypatch.setenv("MGE_MAX_QUERIES", "7")
+    vectors = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+    table = query_set_table(vectors, [2], 5, queries=30)
+    assert table["queries"].tolist() == [7, 7]
 
 
 def test_query_set_rejects_sizes_outside_the_vectors(unequal: np.ndarray) -> None:

@@ -22,6 +22,7 @@ from core.analysis.knn import (
 )
 from core.analysis.measures import prefix_points
 from core.errors import ExplorerError
+from core.io.limits import check_ladder_length
 
 MIN_DIM = 8
 RECALL_SAMPLE = 2_000
@@ -97,7 +98,8 @@ def default_dims(full: int, trained: Iterable[int] = (), minimum: int = MIN_DIM)
 def parse_dims(text: str) -> list[int]:
     """A user-typed ladder like "256, 128, 64" (commas, semicolons or spaces), largest first.
 
-    Anything but a whole number of at least 1 is refused with a message naming it.
+    Anything but a whole number of at least 1 is refused with a message naming it, and so is a
+    ladder of more sizes than the server's limit.
     """
     values = set()
     for token in re.split(r"[,;\s]+", text.strip()):
@@ -109,12 +111,16 @@ def parse_dims(text: str) -> list[int]:
                 "separated by commas, e.g. 256, 128, 64."
             )
         values.add(int(token))
+    check_ladder_length(len(values))
     return sorted(values, reverse=True)
 
 
 def fit_ladder(sizes: Iterable[int], full: int) -> list[int]:
-    """The sizes that exist for vectors of `full` dimensions, the full size always included."""
-    return sorted({d for d in sizes if 1 <= d <= full} | {full}, reverse=True)
+    """The sizes that exist for vectors of `full` dimensions, the full size always included; a
+    ladder of more sizes than the server's limit is refused."""
+    fitted = sorted({d for d in sizes if 1 <= d <= full} | {full}, reverse=True)
+    check_ladder_length(len(fitted))
+    return fitted
 
 
 def first_k(neighbours: Neighbours, k: int) -> Neighbours:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
+from core.io.limits import max_queries
 
 Clock = Callable[[], float]
 # faiss HNSW settings: graph degree, build and search beam widths
@@ -217,7 +218,8 @@ def query_set_table(
     clock: Clock = time.perf_counter,
 ) -> pd.DataFrame:
     """Per size (largest first, full size always included), with `queries` seeded random corpus
-    documents as queries (each left out of its own results): mean recall@k of the exact top k
+    documents as queries (at most the corpus and max_queries(); each left out of its own
+    results): mean recall@k of the exact top k
     against the exact full-size top k, and the median time of one exact query (each query timed
     once, after an untimed run of the same search).
 
@@ -231,7 +233,8 @@ def query_set_table(
         raise ValueError(f"dims must be in 1..{full}, got {list(dims)}")
     if n < 2:
         raise ValueError("a query set needs at least two documents")
-    picked = np.random.default_rng(seed).choice(n, size=min(max(queries, 1), n), replace=False)
+    size = min(max(queries, 1), n, max_queries())
+    picked = np.random.default_rng(seed).choice(n, size=size, replace=False)
     k = min(k, n - 1)
     reference: list[np.ndarray] = []
     records = []

@@ -1,4 +1,4 @@
-"""Upper bounds on one upload, and the messages for going past them."""
+"""Upper bounds on one upload and on one analysis, and the messages for going past them."""
 
 from __future__ import annotations
 
@@ -10,12 +10,42 @@ from core.errors import ExplorerError
 MB = 1024 * 1024
 MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"
 DEFAULT_MAX_DOCUMENTS = 200_000
+# every size of a ladder is a graph and a map of its own
+MAX_SIZES_ENV = "MGE_MAX_SIZES"
+DEFAULT_MAX_SIZES = 24
+# a query set's sampled queries are each searched exactly at every size
+MAX_QUERIES_ENV = "MGE_MAX_QUERIES"
+DEFAULT_MAX_QUERIES = 2_000
+
+
+def _env_limit(name: str, default: int) -> int:
+    """The server's limit from environment variable `name` if set (a whole number of at least
+    1, underscores allowed), else `default`."""
+    value = os.environ.get(name, "").strip().replace("_", "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def _max_documents() -> int:
-    """The server's document limit: MGE_MAX_DOCUMENTS if set (a whole number), else 200,000."""
-    value = os.environ.get(MAX_DOCUMENTS_ENV, "").strip().replace("_", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_DOCUMENTS
+    return _env_limit(MAX_DOCUMENTS_ENV, DEFAULT_MAX_DOCUMENTS)
+
+
+def max_sizes() -> int:
+    """The most sizes one ladder may have: MGE_MAX_SIZES if set, else 24."""
+    return _env_limit(MAX_SIZES_ENV, DEFAULT_MAX_SIZES)
+
+
+def max_queries() -> int:
+    """The most queries one query set may have: MGE_MAX_QUERIES if set, else 2,000."""
+    return _env_limit(MAX_QUERIES_ENV, DEFAULT_MAX_QUERIES)
+
+
+def check_ladder_length(count: int) -> None:
+    """Refuse a ladder of more than max_sizes() sizes."""
+    if count > max_sizes():
+        raise ExplorerError(
+            f"The ladder has {count} sizes; the limit is {max_sizes()}, as every size is a "
+            "graph and a map of its own. Keep the sizes you want to compare."
+        )
 
 
 @dataclass(frozen=True)
