@@ -10,12 +10,25 @@ from core.errors import ExplorerError
 MB = 1024 * 1024
 MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"
 DEFAULT_MAX_DOCUMENTS = 200_000
+MAX_DIMENSIONS_ENV = "MGE_MAX_DIMENSIONS"
+DEFAULT_MAX_DIMENSIONS = 8_192
+
+
+def _server_setting(variable: str, default: int) -> int:
+    """A whole-number limit set on the server by an environment variable, else the default."""
+    value = os.environ.get(variable, "").strip().replace("_", "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def _max_documents() -> int:
     """The server's document limit: MGE_MAX_DOCUMENTS if set (a whole number), else 200,000."""
-    value = os.environ.get(MAX_DOCUMENTS_ENV, "").strip().replace("_", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_DOCUMENTS
+    return _server_setting(MAX_DOCUMENTS_ENV, DEFAULT_MAX_DOCUMENTS)
+
+
+def _max_dimensions() -> int:
+    """The server's limit on the width of uploaded vectors: MGE_MAX_DIMENSIONS if set, else
+    8,192 (PCA ordering holds a dimensions × dimensions matrix)."""
+    return _server_setting(MAX_DIMENSIONS_ENV, DEFAULT_MAX_DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,7 @@ class Limits:
     max_file_bytes: int = 50 * MB
     max_total_bytes: int = 200 * MB
     max_documents: int = field(default_factory=_max_documents)
+    max_dimensions: int = field(default_factory=_max_dimensions)  # of uploaded vectors
     max_doc_chars: int = 20_000
     max_zip_members: int = 2_000
     max_zip_entries: int = 20_000  # every entry, folders and skipped files included
