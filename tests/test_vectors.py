@@ -74,6 +74,8 @@ def _npy_header(shape: tuple[int, int], dtype: str) -> bytes:
         ("e.npy", _npy(MATRIX)),
         ("e.csv", pd.DataFrame(MATRIX).to_csv(index=False, header=False).encode()),
         ("e.csv", pd.DataFrame(MATRIX, columns=list("abcde")).to_csv(index=False).encode()),
+        ("e.csv", pd.DataFrame(MATRIX).to_csv(index=False).encode()),  # header 0,1,2,3,4
+        ("e.csv", pd.DataFrame(MATRIX).to_csv().encode()),  # and the index, as "Unnamed: 0"
         ("e.tsv", pd.DataFrame(MATRIX).to_csv(index=False, header=False, sep="\t").encode()),
         ("e.parquet", _parquet(pd.DataFrame(MATRIX, columns=list("abcde")))),
         ("e.parquet", _parquet(pd.DataFrame({"embedding": [list(row) for row in MATRIX]}))),
@@ -98,6 +100,11 @@ def test_each_format_gives_the_same_rows_at_their_own_lengths(name, data):
         ("e.csv", b"a,b\nx,y\nz,w\n", "2-D table of numbers"),
         ("e.npy", _npy(np.vstack([np.ones((3, 4)), np.zeros((1, 4))])), "all-zero rows"),
         ("e.parquet", b"PAR1 broken", "could not be read"),
+        (
+            "e.parquet",
+            _parquet(pd.DataFrame({"embedding": [[1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0]]})),
+            "not all the same length",
+        ),
     ],
 )
 def test_broken_vectors_are_refused_with_a_clear_message(name, data, message):

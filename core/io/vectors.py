@@ -17,6 +17,9 @@ from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from core.embed.models import ModelSpec
 from core.errors import ExplorerError
@@ -195,7 +198,7 @@ def _read_parquet(
             )
         chosen = lists or [column for column, kind in kinds.items() if kind == "number"]
     listed = len(chosen) == 1 and kinds[chosen[0]] == "list"
-    wrong = [column for column in chosen if kinds[column] != "number" and not listed]
+    wrong = [] if listed else [column for column in chosen if kinds[column] != "number"]
     if wrong or not chosen:
         raise ExplorerError(
             f"{name} must hold numeric columns or one column of lists of numbers"
@@ -212,9 +215,9 @@ def _read_parquet(
             break
         if listed:
             matrix[start:stop] = _list_rows(name, batch.column(0), dims)
-        else:
-            for j, column in enumerate(batch.columns):
-                matrix[start:stop, j] = column.to_numpy(zero_copy_only=False)
+        else:  # stacked by column, then copied across: column writes into rows are strided
+            columns_first = [column.to_numpy(zero_copy_only=False) for column in batch.columns]
+            matrix[start:stop] = np.stack(columns_first).T
         start = stop
     if start != rows:
         raise ExplorerError(f"{name} does not hold the rows its metadata declares; it is damaged.")
@@ -224,41 +227,35 @@ def _read_parquet(
     return _without_ids(name, matrix, chosen, others)
 
 
-def _parquet(data: bytes):
-    import pyarrow.parquet as pq
-
+def _parquet(data: bytes) -> pq.ParquetFile:
     return pq.ParquetFile(io.BytesIO(data))
 
 
-def _parquet_fields(file) -> list:
+def _parquet_fields(file: pq.ParquetFile) -> list[pa.Field]:
     """The file's columns, less the index pandas stores as a column."""
     index = (file.schema_arrow.pandas_metadata or {}).get("index_columns", [])
     return [field for field in file.schema_arrow if field.name not in index]
 
 
-def _vector_type(field) -> str | None:
+def _vector_type(field: pa.Field) -> str | None:
     """ "number" for a numeric column, "list" for one of lists of numbers, else None."""
-    import pyarrow as pa
-
     kind = field.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
         return "list" if _is_number(kind.value_type) else None
     return "number" if _is_number(kind) else None
 
 
-def _is_number(kind) -> bool:
-    import pyarrow as pa
-
+def _is_number(kind: pa.DataType) -> bool:
     return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
 
-def _leaf_values(file, column: str) -> int:
+def _leaf_values(file: pq.ParquetFile, column: str) -> int:
     """How many numbers the lists of `column` hold in all, from the row groups' metadata."""
     metadata = file.metadata
     leaves = [
         j
         for j in range(metadata.num_columns)
-        if metadata.schema.column(j).path.split(".")[0] == column
+        if metadata.schema.column(j).path.startswith(f"{column}.")  # "embedding.list.element"
     ]
     return sum(
         metadata.row_group(group).column(j).num_values
@@ -267,10 +264,8 @@ def _leaf_values(file, column: str) -> int:
     )
 
 
-def _list_rows(name: str, lists, dims: int) -> np.ndarray:
+def _list_rows(name: str, lists: pa.Array, dims: int) -> np.ndarray:
     """One batch of a list column as rows of `dims` numbers; every list must have that length."""
-    import pyarrow.compute as pc
-
     lengths = pc.list_value_length(lists)
     if lists.null_count or pc.min(lengths).as_py() != dims or pc.max(lengths).as_py() != dims:
         raise ExplorerError(
@@ -320,10 +315,12 @@ def _read_delimited(
 
 def _csv_sample(data: bytes, sep: str) -> tuple[pd.DataFrame, bool]:
     """The first rows of a CSV/TSV, and whether its first line is a header: some field there is
-    not a number while the line below has a number in its place."""
+    not a number while the line below has a number in its place, or the line is 0, 1, 2, ...
+    (the names pandas gives a matrix's columns)."""
     lines = pd.read_csv(io.BytesIO(data), sep=sep, header=None, nrows=2, dtype=str)
     first, *second = [pd.to_numeric(row, errors="coerce").notna() for _, row in lines.iterrows()]
-    header = bool((~first & (second[0] if second else True)).any())
+    numbered = lines.iloc[0].tolist() == [str(j) for j in range(lines.shape[1])]
+    header = numbered or bool((~first & (second[0] if second else True)).any())
     sample = pd.read_csv(
         io.BytesIO(data), sep=sep, header=0 if header else None, nrows=_SAMPLE_ROWS
     )
