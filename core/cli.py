@@ -149,6 +149,8 @@ def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedV
         uploaded = upload_vectors(
             path.name, path.read_bytes(), corpus, matryoshka=args.vectors_matryoshka
         )
+        if uploaded.note:
+            print(uploaded.note, file=sys.stderr)
         spec = uploaded.spec
     else:
         spec = resolve_model(args.model)

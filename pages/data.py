@@ -129,15 +129,33 @@ with st.expander("Or bring your own embeddings"):
     st.caption(
         "Vectors computed elsewhere (e.g. OpenAI text-embedding-3-large, 3072-d Matryoshka), one "
         "row per document of the current corpus, in the same order: .npy, .csv/.tsv of numbers, "
-        ".parquet (numeric columns or one column of lists)."
+        ".parquet (numeric columns or one column of lists). Columns of ids or row numbers are "
+        "left out."
     )
     vector_file = st.file_uploader("Embeddings file", type=["npy", "csv", "tsv", "parquet"])
+    named = state.vector_choices(vector_file) if vector_file is not None else []
+    columns = (
+        st.multiselect(
+            "Vector columns (optional)",
+            named,
+            key=f"vector-columns-{vector_file.file_id}",
+            help="By default every numeric column except those that look like ids or row "
+            "numbers: whole numbers named like an id, different on every row, or far larger "
+            "than the other columns.",
+        )
+        if named
+        else []
+    )
     matryoshka = st.checkbox("These vectors are Matryoshka-trained (prefixes are meaningful)")
     if vector_file is not None and st.button("Use these embeddings"):
         try:
             state.set_uploaded(
                 upload_vectors(
-                    vector_file.name, vector_file.getvalue(), current, matryoshka=matryoshka
+                    vector_file.name,
+                    vector_file.getvalue(),
+                    current,
+                    matryoshka=matryoshka,
+                    columns=columns,
                 )
             )
             st.rerun()

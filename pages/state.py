@@ -15,7 +15,7 @@ from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allow
 from core.errors import ExplorerError
 from core.io.corpus import Corpus, load_demo_corpus, read_files
 from core.io.project import Project
-from core.io.vectors import UPLOADED, UploadedVectors
+from core.io.vectors import UPLOADED, UploadedVectors, vector_columns
 from core.pipeline import Choice, Pipeline, default_ordering
 from pages.store import results
 from pages.widgets import ProgressBar, notice, plain, show_error
@@ -112,10 +112,24 @@ def read_uploads(uploads: Sequence[UploadedFile]) -> pd.DataFrame:
     return cached[1]
 
 
+def vector_choices(upload: UploadedFile) -> list[str]:
+    """The columns an embeddings file offers to name as its vectors, read once per file (as
+    read_uploads, so that a click does not copy a large file again)."""
+    key = (upload.file_id, upload.name, upload.size)
+    cached = st.session_state.get("vector_choices")
+    if cached is None or cached[0] != key:
+        columns = vector_columns(upload.name, upload.getvalue())
+        cached = st.session_state.vector_choices = (key, columns)
+    return cached[1]
+
+
 def set_uploaded(uploaded: UploadedVectors) -> None:
-    """Use uploaded vectors (bound to the current corpus) as the model."""
+    """Use uploaded vectors (bound to the current corpus) as the model; what the file held
+    besides them is noted on the next run."""
     st.session_state.uploaded = uploaded
     st.session_state.model_key = uploaded.spec.key
+    if uploaded.note:
+        st.session_state.notice = uploaded.note
 
 
 def uploaded_vectors() -> UploadedVectors | None:

@@ -227,6 +227,30 @@ def test_uploaded_embeddings_replace_the_model_and_mismatches_are_explained():
     assert at.error and "10 rows but the corpus has 360" in at.error[0].value
 
 
+def test_an_id_column_in_uploaded_vectors_is_left_out_with_a_note_or_named_away():
+    import numpy as np
+    import pandas as pd
+
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(360, 8)))
+    frame.columns = [f"e{j}" for j in range(8)]
+    frame.insert(0, "id", range(360))
+    at.file_uploader[1].upload("mine.csv", frame.to_csv(index=False).encode()).run()
+    box = next(m for m in at.multiselect if m.label == "Vector columns (optional)")
+    assert box.options == ["id", *frame.columns[1:]]
+    next(b for b in at.button if b.label == "Use these embeddings").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state.uploaded.vectors.shape == (360, 8)
+    assert any("Left out of mine.csv" in i.value and "'id'" in i.value for i in at.info)
+
+    box = next(m for m in at.multiselect if m.label == "Vector columns (optional)")
+    box.set_value(["e0", "e1", "e2"]).run()
+    next(b for b in at.button if b.label == "Use these embeddings").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state.uploaded.vectors.shape == (360, 3)
+
+
 def test_tiny_corpus_runs_every_page_and_reports_the_k_actually_used():
     from core.io.corpus import Corpus
 

@@ -10,6 +10,8 @@ from core.errors import ExplorerError
 MB = 1024 * 1024
 MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"
 DEFAULT_MAX_DOCUMENTS = 200_000
+MAX_DIMENSIONS_ENV = "MGE_MAX_DIMENSIONS"
+DEFAULT_MAX_DIMENSIONS = 8_192
 # every size of a ladder is a graph and a map of its own
 MAX_SIZES_ENV = "MGE_MAX_SIZES"
 DEFAULT_MAX_SIZES = 24
@@ -48,6 +50,12 @@ def check_ladder_length(count: int) -> None:
         )
 
 
+def _max_dimensions() -> int:
+    """The server's limit on the width of uploaded vectors: MGE_MAX_DIMENSIONS if set, else
+    8,192 (PCA ordering holds a dimensions × dimensions matrix)."""
+    return _env_limit(MAX_DIMENSIONS_ENV, DEFAULT_MAX_DIMENSIONS)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Upper bounds on what one upload may contain; longer documents are cut, not rejected."""
@@ -55,6 +63,7 @@ class Limits:
     max_file_bytes: int = 50 * MB
     max_total_bytes: int = 200 * MB
     max_documents: int = field(default_factory=_max_documents)
+    max_dimensions: int = field(default_factory=_max_dimensions)  # of uploaded vectors
     max_doc_chars: int = 20_000  # per document embedded, after any split into passages
     max_read_chars: int = 5_000_000  # read from one PDF, before any split
     max_zip_members: int = 2_000
