@@ -8,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +34,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(log: Path, startup_seconds: float = 120) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port, offline; yields its URL."""
+def running_app(
+    log: Path,
+    startup_seconds: float = 120,
+    *,
+    ready: Callable[[str], bool] | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, offline, with `env` added to this
+    process's environment; yields its URL once `ready(url)` (default: the health check
+    answers)."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    ready = ready or _healthy
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
     command = [
         sys.executable,
         "-m",
@@ -55,10 +65,10 @@ def running_app(log: Path, startup_seconds: float = 120) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_seconds
-        while not _healthy(url):
+        while not ready(url):
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+            time.sleep(0.05)
         yield url
     finally:
         server.terminate()
@@ -67,6 +77,17 @@ def running_app(log: Path, startup_seconds: float = 120) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         print(f"--- streamlit server log (tail) ---\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def port_open(url: str) -> bool:
+    """Whether the server's port accepts connections: it does a moment before the app is
+    ready to serve, as a user's browser may find it."""
+    address = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((address.hostname, address.port), timeout=0.05):
+            return True
+    except OSError:
+        return False
 
 
 def _healthy(url: str) -> bool:
@@ -78,8 +99,8 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def browser_page(url: str) -> Iterator:
-    """A Playwright page in headless Debian Chromium, opened at url."""
+def blank_page() -> Iterator:
+    """A Playwright page in headless Debian Chromium, not opened anywhere yet."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -87,12 +108,18 @@ def browser_page(url: str) -> Iterator:
         context = browser.new_context(
             viewport={"width": 1400, "height": 1600}, accept_downloads=True
         )
-        page = context.new_page()
-        page.goto(url)
         try:
-            yield page
+            yield context.new_page()
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def browser_page(url: str) -> Iterator:
+    """A Playwright page in headless Debian Chromium, opened at url."""
+    with blank_page() as page:
+        page.goto(url)
+        yield page
 
 
 def metric(page, label: str) -> str:
