@@ -27,7 +27,6 @@ import os
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -49,7 +48,7 @@ from core.errors import ExplorerError
 from core.io.corpus import Corpus
 from core.io.limits import MB, size_text
 from core.io.vectors import UploadedVectors
-from core.io.zipsafe import safe_path
+from core.io.zipsafe import UNPACK_ERRORS, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
 
 FORMAT = "matryoshka-graph-explorer-project"
@@ -400,20 +399,20 @@ def _unpack(
             f"{name}: {info.filename} unpacks to {size_text(info.file_size)}, more than its "
             f"manifest says ({size_text(cap)}); it was not opened."
         )
-    chunks, size = [], 0
+    too_big = (
+        f"{name}: {info.filename} unpacks to more than its manifest says ({size_text(cap)}); "
+        "it was not opened."
+    )
     try:
-        with archive.open(info) as source, target.open("wb") if target else io.BytesIO() as out:
-            while chunk := source.read(_CHUNK):
-                size += len(chunk)
-                if size > cap:
-                    raise ExplorerError(
-                        f"{name}: {info.filename} unpacks to more than its manifest says "
-                        f"({size_text(cap)}); it was not opened."
-                    )
-                out.write(chunk) if target else chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        if target is None:
+            out = io.BytesIO()
+            unpack_member(archive, info, cap, out, too_big)
+            return out.getvalue()
+        with target.open("wb") as out:
+            unpack_member(archive, info, cap, out, too_big)
+    except UNPACK_ERRORS as error:
         raise ExplorerError(f"{name} could not be unpacked ({error}).") from None
-    return b"".join(chunks)
+    return b""
 
 
 def _decoded_estimate(files: Mapping[str, Path]) -> int:

@@ -9,6 +9,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import PurePosixPath
+from typing import BinaryIO
 
 from core.errors import ExplorerError
 from core.io.formats import READERS
@@ -113,21 +114,35 @@ def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap
         raise ExplorerError(
             f"{name}: {info.filename} is password-protected. Zip the files without a password."
         )
-    chunks = []
-    size = 0
+    out = io.BytesIO()
     try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(_CHUNK):
-                size += len(chunk)
-                if size > cap:
-                    raise ExplorerError(
-                        f"{name}: {info.filename} unpacks to more data than the archive declares "
-                        f"or allows (over {size_text(cap)}). The zip looks damaged or crafted; "
-                        "re-create it."
-                    )
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        unpack_member(
+            archive,
+            info,
+            cap,
+            out,
+            f"{name}: {info.filename} unpacks to more data than the archive declares or allows "
+            f"(over {size_text(cap)}). The zip looks damaged or crafted; re-create it.",
+        )
+    except UNPACK_ERRORS as error:
         raise ExplorerError(
             f"{name}: {info.filename} could not be unpacked ({error}). Re-create the zip."
         ) from None
-    return b"".join(chunks)
+    return out.getvalue()
+
+
+UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+
+
+def unpack_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, out: BinaryIO, too_big: str
+) -> None:
+    """Decompress one member into `out` in chunks, raising ExplorerError(too_big) as soon as it
+    exceeds cap bytes (a header may understate what a member holds)."""
+    size = 0
+    with archive.open(info) as handle:
+        while chunk := handle.read(_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise ExplorerError(too_big)
+            out.write(chunk)
