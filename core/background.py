@@ -176,7 +176,8 @@ class Precompute:
 
 
 def _same_corpus(a: Pipeline, b: Pipeline) -> bool:
-    return a.store is b.store and a.corpus.fingerprint == b.corpus.fingerprint
+    """Whether two pipelines share a store and documents (labels aside, as the work does)."""
+    return a.store is b.store and a.corpus.documents_fingerprint == b.corpus.documents_fingerprint
 
 
 def precompute(pipe: Pipeline, focus: int) -> Precompute:

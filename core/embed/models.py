@@ -198,7 +198,7 @@ def embedding_key(texts: Sequence[str], spec: ModelSpec) -> str:
     return cache_key(
         {
             "model": _model_identity(spec),
-            "scale": "as-the-model-gives",  # before: unit rows
+            "scale": "as-the-model-gives",  # rows at the model's own lengths, not made unit
             "prompt": spec.prompt,
             "recipe": spec.recipe,
             "texts": texts_digest(texts),

@@ -87,11 +87,17 @@ class Corpus:
         the same documents without labels."""
         return self._key(None, None)
 
+    @cached_property
+    def _digests(self) -> tuple[str, str]:
+        """The texts' and the ids' digests, hashed once for both fingerprints."""
+        return texts_digest(self.texts), texts_digest(self.ids)
+
     def _key(self, labels, coarse_labels) -> str:
+        texts, ids = self._digests
         return cache_key(
             {
-                "texts": texts_digest(self.texts),
-                "ids": texts_digest(self.ids),
+                "texts": texts,
+                "ids": ids,
                 "labels": [texts_digest(x) for x in (labels, coarse_labels) if x],
             }
         )

@@ -298,9 +298,11 @@ def read_project(source: Path | bytes, name: str = "project") -> Project:
             folder = source
             if not (folder / MANIFEST).is_file():
                 raise ExplorerError(f"{folder} is not a project folder (it has no {MANIFEST}).")
+            with (folder / MANIFEST).open("rb") as handle:
+                manifest = _checked_manifest(name, handle.read(_MANIFEST_BYTES + 1))
         else:
-            folder = _unzip(name, source, Path(unpacked))
-        manifest = _checked_manifest(name, (folder / MANIFEST).read_bytes()[: _MANIFEST_BYTES + 1])
+            folder = Path(unpacked)
+            manifest = _unzip(name, source, folder)
         for file, entry in manifest["files"].items():
             _check_file(name, folder / file, entry)
         files = {file.removesuffix(".parquet"): folder / file for file in manifest["files"]}
@@ -354,9 +356,10 @@ def _check_file(name: str, path: Path, entry: dict) -> None:
         )
 
 
-def _unzip(name: str, data: bytes, into: Path) -> Path:
-    """Unpack a project zip into `into`: paths checked, the manifest first, then only the tables
-    it lists, each stopped as soon as it exceeds the size the manifest gives."""
+def _unzip(name: str, data: bytes, into: Path) -> dict:
+    """Unpack a project zip's tables into `into` and return its checked manifest: paths checked,
+    the manifest read first, then only the tables it lists, each stopped as soon as it exceeds
+    the size the manifest gives."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -381,12 +384,13 @@ def _unzip(name: str, data: bytes, into: Path) -> Path:
         }
         if MANIFEST not in members:
             raise ExplorerError(f"{name} is not a project: it has no {MANIFEST}.")
-        manifest_bytes = _unpack(name, archive, members[MANIFEST], _MANIFEST_BYTES)
-        (into / MANIFEST).write_bytes(manifest_bytes)
-        for file, entry in _checked_manifest(name, manifest_bytes)["files"].items():
+        manifest = _checked_manifest(
+            name, _unpack(name, archive, members[MANIFEST], _MANIFEST_BYTES)
+        )
+        for file, entry in manifest["files"].items():
             if file in members:
                 _unpack(name, archive, members[file], entry["bytes"], into / file)
-    return into
+    return manifest
 
 
 def _unpack(
