@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from pages import state, widgets
-from pages.store import warm_kernels
+from pages.resources import warm_kernels
 
 st.set_page_config(
     page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import docstring_corpus  # noqa: E402
 from process_tree import GB, run_measured  # noqa: E402
 
-from core.numba_cache import numba_cache_dir  # noqa: E402
+from core.runtime.numba_cache import numba_cache_dir  # noqa: E402
 
 
 def run_cli(corpus: Path, mode: str, ladder: str, numba_cache: Path) -> dict:

@@ -28,9 +28,9 @@ import scale_workers  # noqa: E402
 
 from core.analysis.ladder import default_dims, fit_ladder, parse_dims  # noqa: E402
 from core.embed.models import WORDLLAMA  # noqa: E402
-from core.errors import ExplorerError  # noqa: E402
-from core.io.limits import DEFAULT_LIMITS  # noqa: E402
-from core.numba_cache import numba_cache_dir  # noqa: E402
+from core.runtime.errors import ExplorerError  # noqa: E402
+from core.runtime.limits import DEFAULT_LIMITS  # noqa: E402
+from core.runtime.numba_cache import numba_cache_dir  # noqa: E402
 
 RESULTS = HERE / "results"
 GB = 1024**3

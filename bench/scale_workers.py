@@ -71,7 +71,7 @@ def _setup(numba_cache: str, clock: Clock) -> None:
         import numpy as np
         import umap
 
-        from core.warmup import warm_kernels
+        from core.schedule.warmup import warm_kernels
 
         warm_kernels()  # first: it sets the options UMAP's kernels are compiled with
         data = np.random.default_rng(0).normal(size=(4200, 8)).astype(np.float32)
@@ -101,7 +101,7 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         from core.embed.models import WORDLLAMA, load_model
         from core.io.corpus import Corpus
         from core.pipeline import Choice, Pipeline, default_ordering
-        from core.store import ResultStore
+        from core.runtime.store import ResultStore
 
         table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
         corpus = Corpus("docstrings", tuple(table.text), tuple(table.id), tuple(table.label))

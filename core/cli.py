@@ -11,16 +11,16 @@ from tqdm import tqdm
 
 from core.analysis.fidelity import recommend_dimension
 from core.analysis.ladder import GraphSettings, check_settings, fit_ladder, parse_dims
+from core.io.export import tree_bytes
 from core.analysis.lineage import (
     cluster_tree,
     describe,
     lineage_events,
-    tree_bytes,
 )
 from core.analysis.measures import MEASURES
 from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import (
     Corpus,
     build_corpus,
@@ -40,11 +40,11 @@ from core.io.export import (
     stop_exporter,
     to_networkx,
 )
-from core.io.limits import DEFAULT_LIMITS
-from core.io.project import write_project
+from core.runtime.limits import DEFAULT_LIMITS
+from core.project import write_project
 from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, default_ordering
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 from core.viz.figures import map_figure, network_figure
 from core.viz.lineage_plots import tree_figure
 
@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> list[Path]:
 
         report(0, f"embedding {len(corpus)} docs with {choice.spec.key}")
         if args.ray:
-            from core.distributed import ray_precompute, start_ray
+            from core.schedule.distributed import ray_precompute, start_ray
 
             start_ray(args.ray)
             ray_precompute(pipe, report)

@@ -28,12 +28,12 @@ from core.analysis.ladder import (
 )
 from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
 from core.analysis.measures import prefix_points, ranks_alike, truncate
-from core.embed.cache import cache_key
+from core.runtime.cache import cache_key
 from core.embed.models import Encoder, ModelSpec, embed
-from core.embed.ordering import Ordered, order_dimensions
+from core.analysis.ordering import Ordered, order_dimensions
 from core.io.corpus import Corpus
 from core.io.vectors import UPLOADED, UploadedVectors
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 from core.viz.figures import hover_texts
 from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout
 from core.viz.map_pool import MapPool, map_workers
@@ -383,7 +383,7 @@ class Pipeline:
         lineage: pd.DataFrame,
     ) -> None:
         """Put results read back from a project file into the store under this pipeline's
-        keys, so that nothing is computed again (core.io.project)."""
+        keys, so that nothing is computed again (core.project)."""
         put = self.store.put
         put(("ordered", self.fingerprint), ordered)
         for dim, lists in neighbours.items():

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.analysis.ladder import community_summary
-from core.background import precompute, stopped_note
+from core.schedule.background import precompute, stopped_note
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
     edge_list_csv,

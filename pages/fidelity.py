@@ -10,7 +10,7 @@ from core.analysis.fidelity import (
 )
 from core.analysis.measures import MEASURES
 from core.io.export import export_name
-from core.io.project import MEASURED_ON
+from core.project import MEASURED_ON
 from core.viz.fidelity_plots import (
     fidelity_curves,
     latency_figure,

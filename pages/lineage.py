@@ -2,14 +2,14 @@
 
 import streamlit as st
 
+from core.io.export import tree_bytes
 from core.analysis.lineage import (
     cluster_tree,
     describe,
     label_agreement,
     lineage_events,
-    tree_bytes,
 )
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.export import figure_bytes
 from core.viz.lineage_plots import containment_figure, tree_figure
 from pages import state, widgets

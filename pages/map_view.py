@@ -15,7 +15,7 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core.embed.cache import cache_dir
+from core.runtime.cache import cache_dir
 from core.viz.figures import hovers_with_text, spec_json
 
 PAGE = Path(__file__).with_name("map_view.html")

@@ -10,10 +10,10 @@ import streamlit as st
 
 from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE
 from core.analysis.measures import MEASURES
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.export import export_name
-from core.io.limits import max_sizes
-from pages.store import warm_exporter
+from core.runtime.limits import max_sizes
+from pages.resources import warm_exporter
 
 # Markdown's inline syntax, Streamlit's :directives:, $math$ and HTML; "-", "+", "." and "="
 # only start a list, a rule or a heading at the start of a line

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.embed.cache import ENV_VAR
+from core.runtime.cache import ENV_VAR
 
 
 @pytest.fixture(autouse=True, scope="session")

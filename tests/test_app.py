@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.io.export import zip_bytes
-from pages.store import results
+from pages.resources import results
 
 TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"

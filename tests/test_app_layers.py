@@ -16,8 +16,8 @@ import core.analysis.multilayer as multilayer
 from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
-from pages.store import results
+from core.runtime.store import ResultStore
+from pages.resources import results
 
 TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"

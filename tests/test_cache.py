@@ -1,10 +1,10 @@
-"""Tests for core.embed.cache: content keys and the atomic on-disk array cache."""
+"""Tests for core.runtime.cache: content keys and the atomic on-disk array cache."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from core.embed.cache import ENV_VAR, cache_dir, cache_key, load_array, save_array, texts_digest
+from core.runtime.cache import ENV_VAR, cache_dir, cache_key, load_array, save_array, texts_digest
 
 
 def test_texts_digest_is_length_prefixed():

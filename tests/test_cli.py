@@ -139,7 +139,7 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path
     import numpy as np
 
     from core import cli
-    from core.io.project import read_project
+    from core.project import read_project
     from core.viz import layout
 
     monkeypatch.setattr(cli, "GRAPHML_DOCUMENT_LIMIT", 100)

@@ -12,8 +12,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from core.errors import ExplorerError
-from core.io import corpus, zipsafe
+from core.runtime.errors import ExplorerError
+from core.io import corpus, zip_members, zipsafe
 from core.io.corpus import (
     Corpus,
     Limits,
@@ -27,7 +27,7 @@ from core.io.corpus import (
     text_columns,
 )
 from core.io.export import zip_bytes
-from core.io.limits import DEFAULT_LIMITS
+from core.runtime.limits import DEFAULT_LIMITS
 
 MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
@@ -488,7 +488,7 @@ def test_zip_declaring_a_million_entries_is_refused_before_its_directory_is_pars
         for i in range(60_000):
             archive.writestr(f"d/{i}/", b"")
     data = buffer.getvalue()
-    assert zipsafe.declared_entries(data) == 60_000
+    assert zip_members.declared_entries(data) == 60_000
     parsed = []
     original = zipfile.ZipFile._RealGetContents
     zipfile.ZipFile._RealGetContents = lambda self: parsed.append(1) or original(self)
@@ -505,8 +505,8 @@ def test_zip64_entry_count_is_read_from_the_zip64_end_record() -> None:
     with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
         for i in range(70_000):  # over 65,535 entries forces the zip64 end record
             archive.writestr(f"{i}/", b"")
-    assert zipsafe.declared_entries(buffer.getvalue()) == 70_000
-    assert zipsafe.declared_entries(b"not a zip") is None
+    assert zip_members.declared_entries(buffer.getvalue()) == 70_000
+    assert zip_members.declared_entries(b"not a zip") is None
 
 
 def test_document_limit_is_set_by_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

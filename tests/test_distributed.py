@@ -15,12 +15,12 @@ import pytest
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA, _encode_here
 from core.io.corpus import load_demo_corpus
-from core.io.project import read_project
+from core.project import read_project
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 
 ray = pytest.importorskip("ray")
-distributed = pytest.importorskip("core.distributed")
+distributed = pytest.importorskip("core.schedule.distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 print_before_ray = builtins.print
@@ -95,6 +95,6 @@ def test_cli_with_ray_local_writes_the_project_of_a_local_run(tmp_path):
 def test_without_the_flag_ray_is_never_imported():
     check = (
         "import sys, core.cli, core.pipeline, pages.state;"
-        "sys.exit('ray' in sys.modules or 'core.distributed' in sys.modules)"
+        "sys.exit('ray' in sys.modules or 'core.schedule.distributed' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", check], cwd=ROOT, timeout=120).returncode == 0

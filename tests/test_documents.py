@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import Limits, read_files
 from core.io.export import zip_bytes
 

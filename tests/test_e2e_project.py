@@ -11,9 +11,9 @@ import pytest
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
-from core.io.project import project_zip
+from core.project import project_zip
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 from tests.browser_support import (
     CHROMIUM,
     SLIDER_NAME,

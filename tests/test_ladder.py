@@ -13,7 +13,7 @@ from core.analysis.ladder import (
     fit_ladder,
     parse_dims,
 )
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 THEMES = ("astronomy", "botany", "cooking", "dancing")
 TOPICS = (

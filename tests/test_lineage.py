@@ -11,6 +11,7 @@ import pytest
 
 from core.analysis.keywords import TermCounts
 from core.analysis.ladder import compute_views
+from core.io.export import tree_bytes
 from core.analysis.lineage import (
     CLEAN_NESTING,
     MOSTLY_NESTED,
@@ -27,10 +28,9 @@ from core.analysis.lineage import (
     lineage_inputs,
     sankey_data,
     step_summary,
-    tree_bytes,
     verdict,
 )
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
 
 HOSTILE = "<script>alert(1)</script>"
@@ -484,7 +484,7 @@ def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30)
 def test_pca_ordering_recovers_merges_that_plain_truncation_of_a_rotated_control_loses():
     from scipy.stats import ortho_group
 
-    from core.embed.ordering import order_dimensions
+    from core.analysis.ordering import order_dimensions
 
     vectors, _, topics, words = _planted_matryoshka()
     rotated = (vectors @ ortho_group.rvs(vectors.shape[1], random_state=1)).astype(np.float32)

@@ -24,7 +24,7 @@ from core.analysis.measures import (
 from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.embed.models import MINILM, PRESETS, WORDLLAMA, embed, resolve_model
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 pytestmark = pytest.mark.model
 

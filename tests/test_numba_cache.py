@@ -28,7 +28,7 @@ def apply_twice(fn, x):  # passes it on, under a name that apply calls
 
 RUN = """
 import json
-from core.numba_cache import cache_package_kernels
+from core.runtime.numba_cache import cache_package_kernels
 import kernels_pkg.ops as ops
 cache_package_kernels("kernels_pkg")
 result = ops.apply_twice(ops.add_one, 1) + ops.add_one(10)

@@ -1,4 +1,4 @@
-"""Tests for core.embed.ordering: native vs PCA dimension ordering."""
+"""Tests for core.analysis.ordering: native vs PCA dimension ordering."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from scipy.stats import special_ortho_group
 
 from core.analysis.knn import knn, knn_recall
 from core.analysis.measures import truncate
-from core.embed.ordering import order_dimensions
+from core.analysis.ordering import order_dimensions
 
 
 def _anisotropic(n: int = 300, d: int = 16, seed: int = 0) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.analysis.pairs import alike_note, compare_pair, compare_typed, pair_table
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 DIMS = [16, 8, 4]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import Limits, build_corpus, label_columns
 from core.io.passages import paragraphs, split_passages, word_windows
 

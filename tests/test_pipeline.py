@@ -7,11 +7,11 @@ import pytest
 
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus
 from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
+from core.runtime.store import ResultStore
 
 
 def _corpus(name: str = "c", n: int = 60, ids_prefix: str = "d") -> Corpus:

@@ -18,9 +18,9 @@ from streamlit.testing.v1 import AppTest
 import core.pipeline as pipeline_module
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import load_demo_corpus
-from core.io.project import (
+from core.project import (
     MANIFEST,
     list_projects,
     project_zip,
@@ -28,8 +28,8 @@ from core.io.project import (
     write_project,
 )
 from core.pipeline import Choice, Pipeline
-from core.store import ResultStore
-from pages.store import results
+from core.runtime.store import ResultStore
+from pages.resources import results
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = (256, 64, 16)
@@ -95,7 +95,7 @@ def test_tables_open_elsewhere_as_plain_parquet(written):
 def test_a_fresh_process_reads_the_same_numbers(written):
     pipe, folder = written
     code = (
-        "import sys, json; from pathlib import Path; from core.io.project import read_project;"
+        "import sys, json; from pathlib import Path; from core.project import read_project;"
         "p = read_project(Path(sys.argv[1])).pipeline();"
         "print(json.dumps([p.fidelity()['recall_at_k'].tolist(),"
         " [p.view(d).community_count for d in p.dims]]))"
@@ -305,7 +305,7 @@ def test_a_project_larger_than_the_memory_budget_is_refused(written, monkeypatch
 
 
 def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeypatch):
-    from core import memory
+    from core.runtime import memory
 
     _, folder = written
     monkeypatch.setenv("MGE_RESULT_CACHE_MB", "36")
@@ -337,7 +337,7 @@ def test_a_project_of_a_preset_model_leaves_no_uploaded_vectors_behind(written):
 
 
 def test_search_times_of_an_opened_project_name_the_machine_that_measured_them(written):
-    from core import machine
+    from core.runtime import machine
 
     pipe, folder = written
     manifest = json.loads((folder / MANIFEST).read_text())

@@ -20,7 +20,7 @@ from core.analysis.search import (
     timed_top_k,
     top_k,
 )
-from core.io.limits import max_queries
+from core.runtime.limits import max_queries
 from core.viz.search_plots import highlight_overlap, query_set_figure
 from tests import test_measures
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.knn import Neighbours
-from core.store import ResultStore, approx_bytes
+from core.runtime.store import ResultStore, approx_bytes
 
 MB = 1024 * 1024
 

@@ -11,10 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io import vectors
 from core.io.corpus import Corpus
-from core.io.limits import Limits
+from core.runtime.limits import Limits
 from core.io.vectors import (
     ID_NAME,
     NOT_NUMBERS,

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 from numba.core import event
 
-from core import warmup
+from core.schedule import warmup
 from core.analysis import knn
 from core.viz.layout import size_layout
 

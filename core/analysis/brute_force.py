@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from core.analysis.measures import scores
-from core.machine import cores
-from core.numba_cache import use_numba_cache
+from core.runtime.machine import cores
+from core.runtime.numba_cache import use_numba_cache
 
 use_numba_cache()
 from numba import njit  # noqa: E402  (after the cache folder is set)

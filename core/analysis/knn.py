@@ -15,7 +15,7 @@ import numpy as np
 
 from core.analysis import brute_force
 from core.analysis.measures import check_measure, scores
-from core.numba_cache import cache_package_kernels, use_numba_cache
+from core.runtime.numba_cache import cache_package_kernels, use_numba_cache
 
 # The crossover, measured on 2 cores with WordLlama embeddings of real text (docstrings), k = 10,
 # one size at a time (exact search by core.analysis.brute_force; NN-descent's kernels compiled):
@@ -77,7 +77,7 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
 @functools.cache
 def _nndescent() -> type:
     """pynndescent's NNDescent, with numba's disk cache on for its kernels that take no function
-    (core.numba_cache.cache_package_kernels): its warm-up took 35–57 s in a new process on this
+    (core.runtime.numba_cache.cache_package_kernels): its warm-up took 35–57 s in a new process on this
     project's machine, and 15–17 s once cached (the kernels taking the distance function still
     compile every time; a cached kernel naming the distance, as pynndescent does for its
     `diversify_*`, cannot hold the descent either: it calls numba.get_num_threads, which

@@ -21,8 +21,8 @@ from core.analysis.knn import (
     sample_rows,
 )
 from core.analysis.measures import prefix_points
-from core.errors import ExplorerError
-from core.io.limits import check_ladder_length
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import check_ladder_length
 
 MIN_DIM = 8
 RECALL_SAMPLE = 2_000
@@ -176,7 +176,7 @@ Partition = tuple[Graph, np.ndarray]  # a size's graph and its communities, ids 
 
 def size_partition(neighbours: Neighbours, settings: GraphSettings) -> Partition:
     """The graph of one size's kNN lists (any k ≥ settings.k) and its Leiden communities: the
-    part of a view that needs no other size, so sizes can run in parallel (core.distributed)."""
+    part of a view that needs no other size, so sizes can run in parallel (core.schedule.distributed)."""
     graph = similarity_graph(first_k(neighbours, settings.k), settings.kind, settings.measure)
     return graph, communities(graph, resolution=settings.resolution, seed=settings.seed)
 

@@ -18,14 +18,12 @@ from sklearn.metrics.cluster import contingency_matrix
 
 from core.analysis.keywords import community_names
 from core.analysis.ladder import DimensionView
-from core.errors import ExplorerError
-from core.io.export import graph_bytes
+from core.runtime.errors import ExplorerError
 
 # Verdict thresholds on chance-corrected nesting (0 = what random relabelling gives, 1 = perfect).
 CLEAN_NESTING = 0.9  # within a tenth of perfect nesting once chance is removed
 MOSTLY_NESTED = 0.5  # at least halfway from chance to perfect nesting
 BASELINE_ROUNDS = 20
-TREE_FORMATS = ("graphml", "json")
 
 Labels = Mapping[int, np.ndarray]
 Names = Mapping[int, Mapping[int, str]]
@@ -389,9 +387,3 @@ def cluster_tree(dims: Sequence[int], labels: Labels, names: Names) -> nx.DiGrap
             )
     return tree
 
-
-def tree_bytes(tree: nx.DiGraph, fmt: str) -> bytes:
-    """The cluster tree as GraphML or node-link JSON."""
-    if fmt not in TREE_FORMATS:
-        raise ValueError(f"unknown tree format {fmt!r}; choose one of {TREE_FORMATS}")
-    return graph_bytes(tree, fmt)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.measures import MEASURES, prefix_points, ranks_alike, scores, shown_values
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 
 def compare_pair(vectors: np.ndarray, dims: Sequence[int], a: int, b: int) -> pd.DataFrame:

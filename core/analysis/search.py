@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
-from core.io.limits import max_queries
+from core.runtime.limits import max_queries
 
 Clock = Callable[[], float]
 # faiss HNSW settings: graph degree, build and search beam widths

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.embed.cache import cache_key, load_array, save_array, texts_digest
-from core.errors import ExplorerError
+from core.runtime.cache import cache_key, load_array, save_array, texts_digest
+from core.runtime.errors import ExplorerError
 
 Progress = Callable[[int, int], None]
 LAYER_NORM = "layer_norm"
@@ -188,7 +188,7 @@ def _model_identity(spec: ModelSpec) -> str:
     return spec.source
 
 
-# encodes every text (a distributed encoder, e.g. core.distributed.ray_encoder)
+# encodes every text (a distributed encoder, e.g. core.schedule.distributed.ray_encoder)
 Encoder = Callable[[Sequence[str], ModelSpec, Progress | None], np.ndarray]
 
 

@@ -16,11 +16,11 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from core.embed.cache import cache_key, texts_digest
-from core.errors import ExplorerError
+from core.runtime.cache import cache_key, texts_digest
+from core.runtime.errors import ExplorerError
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
 from core.io.formats.options import REPLACED_SURROGATES, REPLACEMENT, without_surrogates
-from core.io.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
+from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
 from core.io.names import free_name, unique_names
 from core.io.zipsafe import expand_zip
 

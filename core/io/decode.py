@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 _MAX_CONTROL_RATIO = 0.05
 _BINARY_SAMPLE_CHARS = 65_536

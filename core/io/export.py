@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.analysis.graph import Graph
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 if TYPE_CHECKING:  # plotly is only needed by callers that render figures
     import plotly.graph_objects as go
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
+TREE_FORMATS = ("graphml", "json")
 NODE_TEXT_CHARS = 500
 # Above this many documents a graph is exported as the CSV edge list only (edge_list_csv):
 # networkx, which writes GraphML, GEXF and JSON, holds about a kilobyte per edge.
@@ -87,6 +88,13 @@ def graph_bytes(nx_graph, fmt: str) -> bytes:
         return json.dumps(nx.node_link_data(nx_graph, edges="edges"), ensure_ascii=False).encode()
     raise ValueError(f"unknown graph format {fmt!r}")
 
+
+
+def tree_bytes(tree, fmt: str) -> bytes:
+    """The cluster tree (core.analysis.lineage.cluster_tree) as GraphML or node-link JSON."""
+    if fmt not in TREE_FORMATS:
+        raise ValueError(f"unknown tree format {fmt!r}; choose one of {TREE_FORMATS}")
+    return graph_bytes(tree, fmt)
 
 def edge_list_csv(graph: Graph, ids: Sequence[str]) -> str:
     """The graph's edge list with document ids, straight from its arrays (no networkx, so any

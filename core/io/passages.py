@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from core.errors import ExplorerError
-from core.io.limits import Limits, too_many_documents
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import Limits, too_many_documents
 from core.io.names import free_name
 
 DOCUMENT = "document"  # the column naming each passage's source document

@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.embed.models import ModelSpec
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus
-from core.io.limits import DEFAULT_LIMITS, Limits, size_text
+from core.runtime.limits import DEFAULT_LIMITS, Limits, size_text
 
 UPLOADED = "uploaded"
 VECTOR_EXTENSIONS = (".npy", ".csv", ".tsv", ".parquet")

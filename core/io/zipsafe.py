@@ -1,4 +1,4 @@
-"""Zip archives read in memory, bounded and path-safe: member counts and sizes are checked from
+"""Uploaded zip archives expanded in memory, bounded and path-safe: member counts and sizes are checked from
 the headers before anything is decompressed, and again while decompressing."""
 
 from __future__ import annotations
@@ -11,32 +11,12 @@ import zlib
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from core.errors import ExplorerError
+from core.io.zip_members import UNPACK_ERRORS, declared_entries, safe_path, unpack_member
+from core.runtime.errors import ExplorerError
 from core.io.formats import READERS
-from core.io.limits import Limits, size_text, too_large
+from core.runtime.limits import Limits, size_text, too_large
 
-_CHUNK = 64 * 1024
-_DRIVE_PREFIX = re.compile(r"^[A-Za-z]:")
 _MEMBER_TEXT = ", ".join(READERS)
-_END_RECORD = b"PK\x05\x06"  # end of central directory: its entry count is at bytes 10-11
-_ZIP64_LOCATOR = b"PK\x06\x07"  # points at the zip64 end record, whose count is at 32-39
-_END_SEARCH = 22 + 0xFFFF  # the end record plus the longest archive comment
-
-
-def declared_entries(data: bytes) -> int | None:
-    """How many entries the archive's end record declares, read before the central directory
-    is parsed (a small zip can declare a million entries); None if there is no end record."""
-    tail_start = max(0, len(data) - _END_SEARCH)
-    end = data.rfind(_END_RECORD, tail_start)
-    if end < 0 or end + 22 > len(data):
-        return None
-    (count,) = struct.unpack_from("<H", data, end + 10)
-    locator = end - 20
-    if count == 0xFFFF and locator >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR:
-        (record,) = struct.unpack_from("<Q", data, locator + 8)
-        if record + 40 <= len(data):
-            (count,) = struct.unpack_from("<Q", data, record + 32)
-    return count
 
 
 def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
@@ -86,20 +66,6 @@ def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]
     return expanded
 
 
-def safe_path(name: str) -> str | None:
-    """A member name as a clean relative path if it stays inside the archive and is no hidden
-    file or folder, else None (absolute paths, drive letters, "..", __MACOSX, dot files)."""
-    path = name.replace("\\", "/")
-    parts = [part for part in path.split("/") if part not in ("", ".")]
-    if path.endswith("/") or not parts:
-        return None
-    if path.startswith("/") or _DRIVE_PREFIX.match(path) or ".." in parts:
-        return None
-    if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
-        return None
-    return "/".join(parts)
-
-
 def _safe_member_name(info: zipfile.ZipInfo) -> str | None:
     """The member's path if it is a supported, non-hidden file inside the archive, else None."""
     path = None if info.is_dir() else safe_path(info.filename)
@@ -129,20 +95,3 @@ def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap
             f"{name}: {info.filename} could not be unpacked ({error}). Re-create the zip."
         ) from None
     return out.getvalue()
-
-
-UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
-
-
-def unpack_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, out: BinaryIO, too_big: str
-) -> None:
-    """Decompress one member into `out` in chunks, raising ExplorerError(too_big) as soon as it
-    exceeds cap bytes (a header may understate what a member holds)."""
-    size = 0
-    with archive.open(info) as handle:
-        while chunk := handle.read(_CHUNK):
-            size += len(chunk)
-            if size > cap:
-                raise ExplorerError(too_big)
-            out.write(chunk)

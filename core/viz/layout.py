@@ -13,7 +13,7 @@ import numpy as np
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
-from core.numba_cache import cache_package_kernels, release_gil, use_numba_cache
+from core.runtime.numba_cache import cache_package_kernels, release_gil, use_numba_cache
 
 MIN_UMAP_ROWS = 10
 MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
@@ -110,7 +110,7 @@ def umap_layout(
 @functools.cache
 def _umap():
     """umap-learn, with numba's disk cache on for its kernels that take no function (see
-    core.numba_cache.cache_package_kernels): building the fuzzy graph compiled two kernels in
+    core.runtime.numba_cache.cache_package_kernels): building the fuzzy graph compiled two kernels in
     every new process, 5.5 s of the warm-up (py-spy, at 50 samples a second). Its epoch kernel
     releases the GIL: at 100,000 rows an epoch takes ~0.28 s, and while it held the GIL an
     18 ms pure-Python task on another thread took 0.6 s, so every page of the app slowed ~30×

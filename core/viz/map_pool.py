@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from core.analysis.knn import Neighbours
-from core.machine import cores
+from core.runtime.machine import cores
 from core.viz.layout import size_layout, warm_up
 
 POOL_MIN_ROWS = 5_000

@@ -7,10 +7,10 @@ import io
 
 import pandas as pd
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions
-from core.io.limits import check_document_count
+from core.runtime.limits import check_document_count
 from core.io.names import unique_names
 
 _DELIMITERS = ",;\t|"

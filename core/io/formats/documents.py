@@ -8,10 +8,11 @@ import re
 import zipfile
 from html.parser import HTMLParser
 
-from core.errors import ExplorerError
+from core.io.zip_members import declared_entries
+from core.runtime.errors import ExplorerError
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
-from core.io.limits import size_text
+from core.runtime.limits import size_text
 
 MAX_PDF_PAGES = 2_000
 _SPACES = re.compile(r"[^\S\n]+")
@@ -79,8 +80,6 @@ def read_docx(name: str, data: bytes, options: ReadOptions) -> Parsed:
 
 def _check_package(name: str, data: bytes, options: ReadOptions) -> None:
     """A .docx is a zip: bound its entry count and unpacked size before python-docx opens it."""
-    from core.io.zipsafe import declared_entries  # zipsafe imports this package's table
-
     limits = options.limits
     entries = declared_entries(data)
     if entries is not None and entries > limits.max_zip_entries:

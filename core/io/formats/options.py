@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.io.limits import DEFAULT_LIMITS, Limits
+from core.runtime.limits import DEFAULT_LIMITS, Limits
 
 # A reader returns its rows (string columns) and one locator per row ("notes.txt:12", "a.md").
 Parsed = tuple[pd.DataFrame, list[str]]

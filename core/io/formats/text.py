@@ -6,7 +6,7 @@ import re
 
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
-from core.io.limits import check_document_count
+from core.runtime.limits import check_document_count
 
 NONBLANK_LINE = re.compile(r"^[^\S\n]*\S", re.MULTILINE)
 

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from core.embed.cache import cache_dir
+from core.runtime.cache import cache_dir
 
 # numba keys a disk-cache entry by the kernel's signature and bytecode, not by its compile
 # options: this names a new folder whenever the options given here change (2: UMAP's epoch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 
 MB = 1024 * 1024
 MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"

@@ -38,17 +38,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from core import machine, memory
+from core.runtime import machine, memory
 from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
 from core.embed.models import PRESETS, ModelSpec
-from core.embed.ordering import Ordered
-from core.errors import ExplorerError
+from core.analysis.ordering import Ordered
+from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus
-from core.io.limits import MB, size_text
+from core.runtime.limits import MB, size_text
 from core.io.vectors import UploadedVectors
-from core.io.zipsafe import UNPACK_ERRORS, safe_path, unpack_member
+from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
 
 FORMAT = "matryoshka-graph-explorer-project"

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.errors import ExplorerError
-from core.io.limits import size_text
-from core.store import LIMIT_ENV, default_limit
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import size_text
+from core.runtime.store import LIMIT_ENV, default_limit
 
 _MEMINFO = Path("/proc/meminfo")
 # Of the memory the system reports available, the share one request may take: the rest is for

@@ -8,8 +8,8 @@ import threading
 import streamlit as st
 
 from core.io.export import keep_exporter_warm
-from core.store import ResultStore
-from core.warmup import warm_in_background
+from core.runtime.store import ResultStore
+from core.schedule.warmup import warm_in_background
 
 
 @st.cache_resource
@@ -28,5 +28,5 @@ def warm_exporter() -> bool:
 @st.cache_resource
 def warm_kernels() -> threading.Thread:
     """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
-    at the server's own priority, so a first map need not wait for them (see core.warmup)."""
+    at the server's own priority, so a first map need not wait for them (see core.schedule.warmup)."""
     return warm_in_background()

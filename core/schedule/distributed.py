@@ -21,7 +21,7 @@ from core.analysis.knn import Neighbours, knn
 from core.analysis.ladder import GraphSettings, Partition, size_partition
 from core.analysis.measures import prefix_points
 from core.embed.models import ModelSpec, Progress, encode, load_model
-from core.errors import ExplorerError
+from core.runtime.errors import ExplorerError
 from core.pipeline import Pipeline
 from core.viz.layout import size_layout
 
@@ -42,7 +42,7 @@ def start_ray(address: str) -> None:
         if address == "local":
             ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
         else:  # the cluster's workers get this package; its requirements must be installed there
-            code = {"py_modules": [str(Path(__file__).resolve().parent)]}
+            code = {"py_modules": [str(Path(__file__).resolve().parents[1])]}  # core/
             ray.init(address=address, runtime_env=code, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise ExplorerError(
