@@ -11,7 +11,6 @@ from tqdm import tqdm
 
 from core.analysis.fidelity import recommend_dimension
 from core.analysis.ladder import GraphSettings, check_settings, fit_ladder, parse_dims
-from core.io.export import tree_bytes
 from core.analysis.lineage import (
     cluster_tree,
     describe,
@@ -20,7 +19,6 @@ from core.analysis.lineage import (
 from core.analysis.measures import MEASURES
 from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
-from core.runtime.errors import ExplorerError
 from core.io.corpus import (
     Corpus,
     build_corpus,
@@ -39,11 +37,13 @@ from core.io.export import (
     keep_exporter_warm,
     stop_exporter,
     to_networkx,
+    tree_bytes,
 )
-from core.runtime.limits import DEFAULT_LIMITS
-from core.project import write_project
 from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, default_ordering
+from core.project import write_project
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.store import ResultStore
 from core.viz.figures import map_figure, network_figure
 from core.viz.lineage_plots import tree_figure

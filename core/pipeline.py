@@ -28,11 +28,11 @@ from core.analysis.ladder import (
 )
 from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
 from core.analysis.measures import prefix_points, ranks_alike, truncate
-from core.runtime.cache import cache_key
-from core.embed.models import Encoder, ModelSpec, embed
 from core.analysis.ordering import Ordered, order_dimensions
+from core.embed.models import Encoder, ModelSpec, embed
 from core.io.corpus import Corpus
 from core.io.vectors import UPLOADED, UploadedVectors
+from core.runtime.cache import cache_key
 from core.runtime.store import ResultStore
 from core.viz.figures import hover_texts
 from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout

@@ -9,7 +9,6 @@ from core.embed.models import (
     custom_models_allowed,
     resolve_model,
 )
-from core.runtime.errors import ExplorerError
 from core.io.corpus import (
     SUPPORTED_EXTENSIONS,
     build_corpus,
@@ -21,10 +20,11 @@ from core.io.corpus import (
     text_columns,
 )
 from core.io.export import export_name
-from core.runtime.limits import DEFAULT_LIMITS
 from core.io.passages import split_passages
-from core.project import list_projects, project_zip, projects_folder, read_project
 from core.io.vectors import upload_vectors
+from core.project import list_projects, project_zip, projects_folder, read_project
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import DEFAULT_LIMITS
 from pages import state, widgets
 
 state.require_entrypoint()

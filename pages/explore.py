@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.analysis.ladder import community_summary
-from core.schedule.background import precompute, stopped_note
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
     edge_list_csv,
@@ -11,6 +10,7 @@ from core.io.export import (
     graph_bytes,
     to_networkx,
 )
+from core.schedule.background import precompute, stopped_note
 from core.viz.figures import (
     LIVE_WEBGL_THRESHOLD,
     TABLE_HOVER_TEXT_LIMIT,

@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from core.io.export import tree_bytes
 from core.analysis.lineage import (
     cluster_tree,
     describe,
     label_agreement,
     lineage_events,
 )
+from core.io.export import figure_bytes, tree_bytes
 from core.runtime.errors import ExplorerError
-from core.io.export import figure_bytes
 from core.viz.lineage_plots import containment_figure, tree_figure
 from pages import state, widgets
 

@@ -28,5 +28,5 @@ def warm_exporter() -> bool:
 @st.cache_resource
 def warm_kernels() -> threading.Thread:
     """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
-    at the server's own priority, so a first map need not wait for them (see core.schedule.warmup)."""
+    at the server's own priority, so a first map need not wait for them (core.schedule.warmup)."""
     return warm_in_background()

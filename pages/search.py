@@ -13,9 +13,9 @@ from core.analysis.search import (
     search_at,
 )
 from core.embed.models import embed_typed
+from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_queries
-from core.io.vectors import UPLOADED
 from core.viz.search_plots import highlight_overlap, query_set_figure
 from pages import state, widgets
 

@@ -10,13 +10,13 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE, GraphSettings, parse_dims
-from core.schedule.background import precompute
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
-from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus, load_demo_corpus, read_files
-from core.project import Project
 from core.io.vectors import UPLOADED, UploadedVectors, vector_columns
 from core.pipeline import Choice, Pipeline, default_ordering
+from core.project import Project
+from core.runtime.errors import ExplorerError
+from core.schedule.background import precompute
 from pages.resources import results
 from pages.widgets import ProgressBar, notice, plain, show_error
 

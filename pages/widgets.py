@@ -10,8 +10,8 @@ import streamlit as st
 
 from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE
 from core.analysis.measures import MEASURES
-from core.runtime.errors import ExplorerError
 from core.io.export import export_name
+from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_sizes
 from pages.resources import warm_exporter
 

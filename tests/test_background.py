@@ -8,10 +8,10 @@ import time
 
 import numpy as np
 
-from core.schedule import background
 from core.analysis.ladder import GraphSettings
-from core.schedule.background import Precompute, Status
 from core.runtime.store import ResultStore
+from core.schedule import background
+from core.schedule.background import Precompute, Status
 from tests.test_pipeline import _corpus
 from tests.test_pipeline import _pipeline as _pipeline_of
 

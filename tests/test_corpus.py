@@ -12,8 +12,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from core.runtime.errors import ExplorerError
-from core.io import corpus, zip_members, zipsafe
+from core.io import corpus, zip_members
 from core.io.corpus import (
     Corpus,
     Limits,
@@ -27,6 +26,7 @@ from core.io.corpus import (
     text_columns,
 )
 from core.io.export import zip_bytes
+from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
 
 MB = 1024 * 1024

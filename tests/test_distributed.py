@@ -15,8 +15,8 @@ import pytest
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA, _encode_here
 from core.io.corpus import load_demo_corpus
-from core.project import read_project
 from core.pipeline import Choice, Pipeline
+from core.project import read_project
 from core.runtime.store import ResultStore
 
 ray = pytest.importorskip("ray")

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from core.runtime.errors import ExplorerError
 from core.io.corpus import Limits, read_files
 from core.io.export import zip_bytes
+from core.runtime.errors import ExplorerError
 
 
 def pdf_with_text(*pages: str) -> bytes:

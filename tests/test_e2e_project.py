@@ -11,8 +11,8 @@ import pytest
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
-from core.project import project_zip
 from core.pipeline import Choice, Pipeline
+from core.project import project_zip
 from core.runtime.store import ResultStore
 from tests.browser_support import (
     CHROMIUM,

@@ -11,7 +11,6 @@ import pytest
 
 from core.analysis.keywords import TermCounts
 from core.analysis.ladder import compute_views
-from core.io.export import tree_bytes
 from core.analysis.lineage import (
     CLEAN_NESTING,
     MOSTLY_NESTED,
@@ -30,6 +29,7 @@ from core.analysis.lineage import (
     step_summary,
     verdict,
 )
+from core.io.export import tree_bytes
 from core.runtime.errors import ExplorerError
 from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.runtime.errors import ExplorerError
 from core.io.corpus import Limits, build_corpus, label_columns
 from core.io.passages import paragraphs, split_passages, word_windows
+from core.runtime.errors import ExplorerError
 
 LONG = "First paragraph here.\n\n  Second one,\nwrapped.\n \n\nThird."
 

@@ -7,10 +7,10 @@ import pytest
 
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
-from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus
 from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
+from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 
 

@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 import core.pipeline as pipeline_module
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
-from core.runtime.errors import ExplorerError
 from core.io.corpus import load_demo_corpus
+from core.pipeline import Choice, Pipeline
 from core.project import (
     MANIFEST,
     list_projects,
@@ -27,7 +27,7 @@ from core.project import (
     read_project,
     write_project,
 )
-from core.pipeline import Choice, Pipeline
+from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 from pages.resources import results
 

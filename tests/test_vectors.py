@@ -11,10 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core.runtime.errors import ExplorerError
 from core.io import vectors
 from core.io.corpus import Corpus
-from core.runtime.limits import Limits
 from core.io.vectors import (
     ID_NAME,
     NOT_NUMBERS,
@@ -27,6 +25,8 @@ from core.io.vectors import (
     vector_columns,
     vectors_spec,
 )
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import Limits
 
 RNG = np.random.default_rng(0)
 MATRIX = RNG.normal(size=(6, 5))

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 from numba.core import event
 
-from core.schedule import warmup
 from core.analysis import knn
+from core.schedule import warmup
 from core.viz.layout import size_layout
 
 

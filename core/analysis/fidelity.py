@@ -23,8 +23,8 @@ from core.analysis.knn import (
     score_blocks,
 )
 from core.analysis.measures import paired_scores, prefix_points, truncate
-from core.analysis.search import top_k
 from core.analysis.ordering import ORDERINGS, order_dimensions
+from core.analysis.search import top_k
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}

@@ -176,7 +176,8 @@ Partition = tuple[Graph, np.ndarray]  # a size's graph and its communities, ids 
 
 def size_partition(neighbours: Neighbours, settings: GraphSettings) -> Partition:
     """The graph of one size's kNN lists (any k ≥ settings.k) and its Leiden communities: the
-    part of a view that needs no other size, so sizes can run in parallel (core.schedule.distributed)."""
+    part of a view that needs no other size, so sizes can run in parallel
+    (core.schedule.distributed)."""
     graph = similarity_graph(first_k(neighbours, settings.k), settings.kind, settings.measure)
     return graph, communities(graph, resolution=settings.resolution, seed=settings.seed)
 

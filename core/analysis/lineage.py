@@ -386,4 +386,3 @@ def cluster_tree(dims: Sequence[int], labels: Labels, names: Names) -> nx.DiGrap
                 share=float(count / tree.nodes[parent]["size"]),
             )
     return tree
-

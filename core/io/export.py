@@ -89,12 +89,12 @@ def graph_bytes(nx_graph, fmt: str) -> bytes:
     raise ValueError(f"unknown graph format {fmt!r}")
 
 
-
 def tree_bytes(tree, fmt: str) -> bytes:
     """The cluster tree (core.analysis.lineage.cluster_tree) as GraphML or node-link JSON."""
     if fmt not in TREE_FORMATS:
         raise ValueError(f"unknown tree format {fmt!r}; choose one of {TREE_FORMATS}")
     return graph_bytes(tree, fmt)
+
 
 def edge_list_csv(graph: Graph, ids: Sequence[str]) -> str:
     """The graph's edge list with document ids, straight from its arrays (no networkx, so any

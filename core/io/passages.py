@@ -6,9 +6,9 @@ import re
 
 import pandas as pd
 
+from core.io.names import free_name
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import Limits, too_many_documents
-from core.io.names import free_name
 
 DOCUMENT = "document"  # the column naming each passage's source document
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")

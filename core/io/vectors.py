@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.embed.models import ModelSpec
-from core.runtime.errors import ExplorerError
 from core.io.corpus import Corpus
+from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, Limits, size_text
 
 UPLOADED = "uploaded"

@@ -21,8 +21,8 @@ from core.analysis.knn import Neighbours, knn
 from core.analysis.ladder import GraphSettings, Partition, size_partition
 from core.analysis.measures import prefix_points
 from core.embed.models import ModelSpec, Progress, encode, load_model
-from core.runtime.errors import ExplorerError
 from core.pipeline import Pipeline
+from core.runtime.errors import ExplorerError
 from core.viz.layout import size_layout
 
 EMBED_BATCH = 1_024  # documents per Ray Data batch

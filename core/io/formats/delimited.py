@@ -7,11 +7,11 @@ import io
 
 import pandas as pd
 
-from core.runtime.errors import ExplorerError
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions
-from core.runtime.limits import check_document_count
 from core.io.names import unique_names
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import check_document_count
 
 _DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 16_384

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from core.runtime.errors import ExplorerError
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
 from core.io.formats.text import NONBLANK_LINE
+from core.runtime.errors import ExplorerError
 from core.runtime.limits import check_document_count
 
 _WRAPPER_KEYS = ("data", "records", "documents")
