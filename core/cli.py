@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from core import pictures
 from core.analysis.fidelity import recommend_dimension
 from core.analysis.ladder import GraphSettings, check_settings, fit_ladder, parse_dims
 from core.analysis.lineage import (
@@ -240,13 +241,13 @@ def run(args: argparse.Namespace) -> list[Path]:
         if formats:
             keep_exporter_warm()
         figures: list[tuple[str, int | None, object]] = [
-            ("sankey", None, pipe.sankey()),
+            ("sankey", None, pictures.sankey(pipe)),
             ("tree", None, tree_figure(tree, title="Cluster tree")),
         ]
         bar.update()
 
         report(0, "maps, networks and graphs")
-        hover = pipe.hovers()
+        hover = pictures.hovers(pipe)
         views = pipe.views()
         for dim in drawn:
             view, coords, dim_names = views[dim], layouts[dim], pipe.names(dim)
@@ -272,7 +273,7 @@ def run(args: argparse.Namespace) -> list[Path]:
                     view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
                 )
                 write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
-            write("network", "html", pipe.network_html(dim).encode(), dim)
+            write("network", "html", pictures.network_html(pipe, dim).encode(), dim)
         for what, dim, fig in tqdm(figures, desc="images", file=sys.stderr, disable=not formats):
             for fmt in formats:
                 write(what, fmt, figure_bytes(fig, fmt), dim)

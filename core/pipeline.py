@@ -5,7 +5,7 @@ ResultStore under content keys, and reports long steps through progress callback
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -26,7 +26,7 @@ from core.analysis.ladder import (
     fit_ladder,
     recall_reference,
 )
-from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
+from core.analysis.lineage import lineage_inputs, step_summary
 from core.analysis.measures import prefix_points, ranks_alike, truncate
 from core.analysis.ordering import Ordered, order_dimensions
 from core.embed.models import Encoder, ModelSpec, embed
@@ -34,7 +34,7 @@ from core.io.corpus import Corpus
 from core.io.vectors import UPLOADED, UploadedVectors
 from core.runtime.cache import cache_key
 from core.runtime.store import ResultStore
-from core.viz.figures import hover_texts
+from core.schedule.steps import MAP, VIEW, Step, ladder_steps, runnable
 from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout
 from core.viz.map_pool import MapPool, map_workers
 
@@ -79,9 +79,99 @@ def default_ordering(spec: ModelSpec) -> str:
     return "native" if spec.is_matryoshka else "pca"
 
 
+class ResultKeys:
+    """Every store key of one pipeline, one method per result kind. A key names exactly what
+    its value depends on, so a result is found again whatever else changed (a label, a graph
+    setting that a map does not use) and never found for other inputs."""
+
+    def __init__(self, pipe: Pipeline):
+        self._pipe = pipe
+
+    @property
+    def _choice(self) -> Choice:
+        return self._pipe.choice
+
+    @property
+    def _ladder(self) -> tuple:
+        # community ids are matched down the ladder, so per-size views depend on every size
+        pipe = self._pipe
+        return (pipe.fingerprint, tuple(pipe.dims), pipe.settings)
+
+    def raw(self) -> tuple:
+        return ("raw", self._choice.fingerprint_without_ordering)
+
+    def ordered(self) -> tuple:
+        return ("ordered", self._choice.fingerprint)
+
+    def terms(self) -> tuple:
+        return ("terms", self._choice.corpus.documents_fingerprint)
+
+    def knn(self, dim: int, k: int, measure: str) -> tuple:
+        return ("knn", self._choice.fingerprint, dim, k, measure)
+
+    def ranks_alike(self, dim: int) -> tuple:
+        return ("ranks-alike", self._choice.fingerprint, dim)
+
+    def recall_reference(self) -> tuple:
+        settings = self._pipe.settings
+        return ("recall-reference", self._choice.fingerprint, settings.k, settings.measure)
+
+    def view(self, dim: int) -> tuple:
+        return ("view", *self._ladder, dim)
+
+    def layout(self, dim: int) -> tuple:
+        # every size's map starts from the full-size map alone, so no other size matters
+        return ("layout", self._choice.fingerprint, dim)
+
+    def pca_map(self, dim: int) -> tuple:
+        return ("pca-map", self._choice.fingerprint, dim)
+
+    def hovers(self) -> tuple:
+        return ("hover", self._choice.corpus.fingerprint)  # labels and ids show in the hover
+
+    def fidelity(self, k: int) -> tuple:
+        return ("fidelity", *self._ladder, k)
+
+    def per_ladder(self, what: str) -> tuple:
+        """A result drawn from every size's communities (lineage, Sankey, animation)."""
+        return (what, *self._ladder)
+
+    def network(self, dim: int, is_umap: bool) -> tuple:
+        return ("network", *self._ladder, dim, is_umap)
+
+    def orderings(self, k: int, share: float) -> tuple:
+        pipe = self._pipe
+        return (
+            "orderings",
+            self._choice.fingerprint_without_ordering,
+            tuple(pipe.dims),
+            k,
+            share,
+            pipe.measure,
+        )
+
+    def pair(self, a: int, b: int) -> tuple:
+        return ("pair", self._choice.fingerprint, tuple(self._pipe.dims), a, b)
+
+    def typed_pair(self, text_a: str, text_b: str) -> tuple:
+        return ("pair-typed", self._choice.fingerprint, tuple(self._pipe.dims), text_a, text_b)
+
+    def query_set(self, k: int, queries: int, approximate: bool) -> tuple:
+        pipe = self._pipe
+        return (
+            "search-set",
+            self._choice.fingerprint,
+            tuple(pipe.dims),
+            k,
+            pipe.measure,
+            queries,
+            approximate,
+        )
+
+
 class Pipeline:
     """One choice through one ladder and one set of graph settings, computed lazily and kept in
-    `store` (shared across sessions and reruns; every key names what the value depends on)."""
+    `store` (shared across sessions and reruns) under `keys`."""
 
     def __init__(
         self,
@@ -99,6 +189,7 @@ class Pipeline:
         self.store = store if store is not None else ResultStore()
         self.uploaded = uploaded
         self.encoder = encoder  # embeds the corpus elsewhere (e.g. on a Ray cluster)
+        self.keys = ResultKeys(self)
         self._partitions: dict[int, Partition] = {}  # found elsewhere, matched here
 
     @property
@@ -111,10 +202,9 @@ class Pipeline:
 
     def raw(self, progress: Progress = _silent) -> np.ndarray:
         """Full-size embeddings in the model's own order (disk-cached by embed)."""
-        key = ("raw", self.choice.fingerprint_without_ordering)
         spec = self.choice.spec
         if self.uploaded is not None and self.uploaded.spec == spec:  # uploaded or a project's
-            return self.store.memo(key, lambda: self.uploaded.for_corpus(self.corpus))
+            return self.store.memo(self.keys.raw(), lambda: self.uploaded.for_corpus(self.corpus))
         if spec.source == UPLOADED:
             raise ValueError("uploaded vectors must be handed to the pipeline")
 
@@ -122,14 +212,14 @@ class Pipeline:
             progress(done / total, f"Embedding with {spec.key}: {done:,}/{total:,} documents")
 
         return self.store.memo(
-            key, lambda: embed(self.corpus.texts, spec, progress=report, encoder=self.encoder)
+            self.keys.raw(),
+            lambda: embed(self.corpus.texts, spec, progress=report, encoder=self.encoder),
         )
 
     def ordered(self, progress: Progress = _silent) -> Ordered:
         """Embeddings in the chosen ordering."""
         return self.store.memo(
-            ("ordered", self.fingerprint),
-            lambda: order_dimensions(self.raw(progress), self.choice.ordering),
+            self.keys.ordered(), lambda: order_dimensions(self.raw(progress), self.choice.ordering)
         )
 
     @property
@@ -150,9 +240,7 @@ class Pipeline:
         return self.dims[0]
 
     def terms(self) -> TermCounts:
-        return self.store.memo(
-            ("terms", self.corpus.documents_fingerprint), lambda: TermCounts(self.corpus.texts)
-        )
+        return self.store.memo(self.keys.terms(), lambda: TermCounts(self.corpus.texts))
 
     @property
     def measure(self) -> str:
@@ -169,37 +257,28 @@ class Pipeline:
         measure = measure or self.measure
         k = self.list_k(measure)
         return self.store.memo(
-            self._knn_key(dim, measure),
+            self.keys.knn(dim, k, measure),
             lambda: knn(prefix_points(self.vectors, dim, measure), k, measure),
         )
 
-    def _knn_key(self, dim: int, measure: str) -> tuple:
-        return ("knn", self.fingerprint, dim, self.list_k(measure), measure)
-
     def ranks_alike(self, dim: int) -> bool:
         """True when every measure ranks neighbours alike at this size (see measures)."""
-        return self.store.memo(
-            ("ranks-alike", self.fingerprint, dim), lambda: ranks_alike(self.vectors, dim)
-        )
+        return self.store.memo(self.keys.ranks_alike(dim), lambda: ranks_alike(self.vectors, dim))
 
     def _reference(self) -> RecallReference:
         return self.store.memo(
-            ("recall-reference", self.fingerprint, self.settings.k, self.measure),
+            self.keys.recall_reference(),
             lambda: recall_reference(
                 self.vectors, self.neighbours(self.full), self.settings.k, self.measure
             ),
         )
-
-    def _view_key(self, dim: int) -> tuple:
-        # community ids are matched down the ladder, so a view depends on the sizes above it
-        return ("view", self.fingerprint, tuple(self.dims), self.settings, dim)
 
     def view(self, dim: int) -> DimensionView:
         """Graph, communities, keywords and recall at one size (the sizes above it first)."""
         position = self.dims.index(dim)
         larger = self.view(self.dims[position - 1]).communities if position else None
         return self.store.memo(
-            self._view_key(dim),
+            self.keys.view(dim),
             lambda: compute_view(
                 self.vectors,
                 dim,
@@ -225,16 +304,11 @@ class Pipeline:
 
     def ready_views(self) -> dict[int, DimensionView]:
         """The views already computed, without computing any."""
-        found = {d: self.store.get(self._view_key(d)) for d in self.dims}
-        return {d: view for d, view in found.items() if view is not None}
+        return self._ready(self.keys.view)
 
     def names(self, dim: int) -> dict[int, str]:
         """Display names of the communities at one size ("3 · serve, racket, court")."""
         return community_names(self.view(dim).keywords)
-
-    def _layout_key(self, dim: int) -> tuple:
-        # every size's map starts from the full-size map alone, so no other size matters
-        return ("layout", self.fingerprint, dim)
 
     def layout(self, dim: int) -> np.ndarray:
         """One size's UMAP map (the full-size map first, which every other one starts from).
@@ -242,7 +316,7 @@ class Pipeline:
         stays put when only the graph's measure changes."""
         full = None if dim == self.full else self.layout(self.full)
         return self.store.memo(
-            self._layout_key(dim),
+            self.keys.layout(dim),
             lambda: size_layout(
                 self.vectors, dim, full_layout=full, neighbours=self.neighbours(dim, "cosine")
             ),
@@ -250,71 +324,65 @@ class Pipeline:
 
     def stored_layouts(self) -> dict[int, np.ndarray]:
         """UMAP maps already computed for this ladder."""
-        found = {d: self.store.get(self._layout_key(d)) for d in self.dims}
-        return {d: coords for d, coords in found.items() if coords is not None}
+        return self._ready(self.keys.layout)
 
-    def missing_layouts(self) -> list[int]:
-        return [d for d in self.dims if self.store.get(self._layout_key(d)) is None]
+    def _ready(self, key: Callable[[int], tuple]) -> dict[int, object]:
+        found = {d: self.store.get(key(d)) for d in self.dims}
+        return {d: value for d, value in found.items() if value is not None}
+
+    def done_steps(self) -> set[Step]:
+        """The heavy steps (core.schedule.steps) whose results are in the store."""
+        return {(VIEW, d) for d in self.ready_views()} | {(MAP, d) for d in self.stored_layouts()}
 
     def layouts(self, progress: Progress = _silent) -> dict[int, np.ndarray]:
         """Every size's UMAP map, full size first, then the others here and on worker processes
         at once (core.viz.map_pool: one per spare core, for corpora large enough to gain)."""
-        missing = self.missing_layouts()
-        others = [d for d in missing if d != self.full]
-        done = []
+        maps = [step for step in ladder_steps(self.dims) if step[0] == MAP]
+        done = self.done_steps()
+        missing = [dim for _, dim in maps if (MAP, dim) not in done]
+        finished = []
         lock = threading.Lock()
 
         def adopt(dim: int, coords: np.ndarray | None = None) -> None:
             with lock:
                 if coords is not None:
                     self.adopt_layout(dim, coords)
-                done.append(dim)
+                finished.append(dim)
                 progress(
-                    len(done) / len(missing),
-                    f"UMAP map {len(done)}/{len(missing)} done ({dim} dims)",
+                    len(finished) / len(missing),
+                    f"UMAP map {len(finished)}/{len(missing)} done ({dim} dims)",
                 )
 
-        workers = map_workers(self.vectors.shape[0], len(others))
+        def next_dim(taken: Collection[int]) -> int | None:
+            step = runnable(maps, self.dims, done | {(MAP, self.full)}, {(MAP, d) for d in taken})
+            return None if step is None else step[1]
+
+        workers = map_workers(self.vectors.shape[0], len(missing) - (self.full in missing))
         with MapPool(workers) as pool:  # its workers load their kernels while the full size maps
             full = self.layout(self.full)
             if self.full in missing:
                 adopt(self.full)
             pool.share(
-                self.vectors,
-                full,
-                lambda dim: self.neighbours(dim, "cosine"),
-                lambda taken: next((d for d in others if d not in taken), None),
-                adopt,
+                self.vectors, full, lambda dim: self.neighbours(dim, "cosine"), next_dim, adopt
             )
         return self.stored_layouts()
 
     def map_coords(self, dim: int) -> tuple[np.ndarray, bool]:
         """The UMAP map for dim when ready (and True), else an instant PCA map (and False)."""
-        coords = self.store.get(self._layout_key(dim))
+        coords = self.store.get(self.keys.layout(dim))
         if coords is not None:
             return coords, True
         preview = self.store.memo(
-            ("pca-map", self.fingerprint, dim), lambda: pca_layout(truncate(self.vectors, dim))
+            self.keys.pca_map(dim), lambda: pca_layout(truncate(self.vectors, dim))
         )
         return preview, False
-
-    def hovers(self) -> list[str]:
-        """Escaped hover text per document."""
-        corpus = self.corpus
-        return self.store.memo(
-            ("hover", corpus.fingerprint),
-            lambda: hover_texts(corpus.texts, corpus.ids, corpus.labels),
-        )
-
-    def _fidelity_key(self, k: int) -> tuple:
-        return ("fidelity", self.fingerprint, tuple(self.dims), self.settings, k)
 
     def fidelity(self, k: int | None = None) -> pd.DataFrame:
         """Recall, rank correlation, community agreement, storage and search time per size."""
         k = k or self.settings.k
         views = self.views()
         return self.store.memo(
-            self._fidelity_key(k),
+            self.keys.fidelity(k),
             lambda: fidelity_table(
                 self.vectors,
                 self.dims,
@@ -331,73 +399,19 @@ class Pipeline:
         """(sizes largest first, community labels per size, display names per size)."""
         return lineage_inputs(self.views())
 
-    def _per_ladder_key(self, what: str) -> tuple:
-        return (what, self.fingerprint, tuple(self.dims), self.settings)
-
-    def _per_ladder(self, what: str, compute: Callable[[], object]):
+    def per_ladder(self, what: str, compute: Callable[[], object]):
         """A result computed from every size's communities, kept for this ladder and settings
         (the Lineage page reruns on every widget change)."""
-        return self.store.memo(self._per_ladder_key(what), compute)
+        return self.store.memo(self.keys.per_ladder(what), compute)
 
     def lineage_summary(self) -> pd.DataFrame:
         """The nesting/AMI table per step (see core.analysis.lineage.step_summary)."""
         dims, labels, _ = self.lineage()
-        return self._per_ladder("lineage-summary", lambda: step_summary(dims, labels))
-
-    def sankey(self):
-        """The Sankey figure of communities across the ladder, crossings reduced once."""
-        from core.viz.lineage_plots import sankey_figure
-
-        return self._per_ladder(
-            "sankey",
-            lambda: sankey_figure(
-                sankey_data(*self.lineage()), title="Communities across the ladder", height=700
-            ),
-        )
-
-    def network_html(self, dim: int) -> str:
-        """The interactive network at one size, placed at the map's coordinates."""
-        from core.viz.network import build_network_html
-
-        coords, is_umap = self.map_coords(dim)
-        view = self.view(dim)
-        return self.store.memo(
-            ("network", self.fingerprint, tuple(self.dims), self.settings, dim, is_umap),
-            lambda: build_network_html(
-                coords,
-                view.graph,
-                view.communities,
-                self.names(dim),
-                self.corpus.texts,
-                self.corpus.ids,
-            ),
-        )
-
-    def restore(
-        self,
-        ordered: Ordered,
-        neighbours: Mapping[int, Neighbours],
-        views: Mapping[int, DimensionView],
-        layouts: Mapping[int, np.ndarray],
-        fidelity: pd.DataFrame,
-        lineage: pd.DataFrame,
-    ) -> None:
-        """Put results read back from a project file into the store under this pipeline's
-        keys, so that nothing is computed again (core.project)."""
-        put = self.store.put
-        put(("ordered", self.fingerprint), ordered)
-        for dim, lists in neighbours.items():
-            self.adopt_neighbours(dim, self.measure, lists)
-        for dim, view in views.items():
-            put(self._view_key(dim), view)
-        for dim, coords in layouts.items():
-            self.adopt_layout(dim, coords)
-        put(self._fidelity_key(self.settings.k), fidelity)
-        put(self._per_ladder_key("lineage-summary"), lineage)
+        return self.per_ladder("lineage-summary", lambda: step_summary(dims, labels))
 
     def adopt_neighbours(self, dim: int, measure: str, lists: Neighbours) -> None:
         """One size's kNN lists (at list_k) computed elsewhere."""
-        self.store.put(self._knn_key(dim, measure), lists)
+        self.store.put(self.keys.knn(dim, self.list_k(measure), measure), lists)
 
     def adopt_partition(self, dim: int, partition: Partition) -> None:
         """One size's graph and communities computed elsewhere, matched when its view is built."""
@@ -405,19 +419,4 @@ class Pipeline:
 
     def adopt_layout(self, dim: int, coords: np.ndarray) -> None:
         """One size's map computed elsewhere."""
-        self.store.put(self._layout_key(dim), coords)
-
-    def animation(self):
-        """The ladder animation (every map ready), or None while maps are missing."""
-        from core.viz.figures import ladder_animation
-
-        layouts = self.stored_layouts()
-        if len(layouts) < len(self.dims):
-            return None
-        views = self.views()
-        return self._per_ladder(
-            "animation",
-            lambda: ladder_animation(
-                layouts, {d: views[d].communities for d in self.dims}, self.hovers()
-            ),
-        )
+        self.store.put(self.keys.layout(dim), coords)

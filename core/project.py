@@ -103,7 +103,8 @@ class Project:
         return UploadedVectors(self.raw, self.spec, self.corpus.documents_fingerprint)
 
     def pipeline(self, store=None) -> Pipeline:
-        """A Pipeline whose store already holds every result of this project."""
+        """A Pipeline whose store already holds every result of this project, under the keys
+        it would compute them for, so that nothing is computed again."""
         pipe = Pipeline(
             Choice(self.corpus, self.spec, self.ordering),
             settings=self.settings,
@@ -111,9 +112,16 @@ class Project:
             store=store,
             uploaded=self.vectors,
         )
-        pipe.restore(
-            self.ordered, self.neighbours, self.views, self.layouts, self.fidelity, self.lineage
-        )
+        put, keys = pipe.store.put, pipe.keys
+        put(keys.ordered(), self.ordered)
+        for dim, lists in self.neighbours.items():
+            pipe.adopt_neighbours(dim, pipe.measure, lists)
+        for dim, view in self.views.items():
+            put(keys.view(dim), view)
+        for dim, coords in self.layouts.items():
+            pipe.adopt_layout(dim, coords)
+        put(keys.fidelity(pipe.settings.k), self.fidelity)
+        put(keys.per_ladder("lineage-summary"), self.lineage)
         return pipe
 
 

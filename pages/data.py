@@ -25,6 +25,7 @@ from core.io.vectors import upload_vectors
 from core.project import list_projects, project_zip, projects_folder, read_project
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
+from core.schedule.background import completed
 from pages import state, widgets
 
 state.require_entrypoint()
@@ -216,7 +217,7 @@ if (opened or picked) and st.button("Open this project"):
         st.caption(f"Still using **{widgets.plain(current.name)}** ({len(current):,} documents).")
 st.download_button(
     "Save this session as a project (.zip)",
-    data=lambda: project_zip(state.session_pipeline(), current.name),
+    data=lambda: project_zip(completed(state.session_pipeline()), current.name),
     file_name=export_name(current.name, "project", ext="zip"),
     mime="application/zip",
     help="Computes whatever is still missing (every size's graph and map) first.",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import pictures
 from core.analysis.ladder import community_summary
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
@@ -63,7 +64,7 @@ def explorer() -> None:
         return
     coords, is_umap = pipe.map_coords(dim)
     names = pipe.names(dim)
-    hover = pipe.hovers()
+    hover = pictures.hovers(pipe)
 
     cols = st.columns(5)
     cols[0].metric("Documents", f"{len(corpus):,}")
@@ -92,11 +93,11 @@ def explorer() -> None:
             st.caption(
                 f"Drawing a fixed sample of {MAX_NETWORK_NODES:,} of {view.graph.n:,} nodes."
             )
-        st.iframe(pipe.network_html(dim), height=640)
+        st.iframe(pictures.network_html(pipe, dim), height=640)
     elif shown == "Communities":
         st.dataframe(community_summary(view, corpus.labels), hide_index=True)
     elif shown == "Play ladder":
-        animation = pipe.animation()
+        animation = pictures.animation(pipe)
         if animation is None:
             st.info("The animation is ready once every size's UMAP map is computed.")
         else:
@@ -137,7 +138,7 @@ def explorer() -> None:
         ("Network SVG", lambda: figure_bytes(net_fig(), "svg"), "network", "svg", "image/svg+xml"),
         (
             "Network HTML",
-            lambda: pipe.network_html(dim).encode("utf-8"),
+            lambda: pictures.network_html(pipe, dim).encode("utf-8"),
             "network",
             "html",
             "text/html",

@@ -101,7 +101,7 @@ st.caption(
 if st.toggle("Compare orderings", key="compare_orderings"):
     with st.spinner("Computing both orderings…"):
         comparison, recommendations = pipe.store.memo(
-            ("orderings", choice.fingerprint_without_ordering, tuple(dims), k, share, pipe.measure),
+            pipe.keys.orderings(k, share),
             lambda: compare_orderings(
                 pipe.raw(), dims, k=k, min_recall_share=share, measure=pipe.measure
             ),

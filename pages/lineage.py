@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import pictures
 from core.analysis.lineage import (
     cluster_tree,
     describe,
@@ -25,7 +26,7 @@ st.caption(
 )
 
 summary = pipe.lineage_summary()
-sankey = pipe.sankey()
+sankey = pictures.sankey(pipe)
 st.plotly_chart(sankey, key="sankey")
 left, right = st.columns([2, 3])
 with left:

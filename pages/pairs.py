@@ -79,7 +79,7 @@ if mode == DOCUMENTS:
         column.markdown(f"**{name}: {widgets.plain(corpus.ids[row])}**")
         column.text(corpus.texts[row][:400])
     pairs = pipe.store.memo(
-        ("pair", pipe.fingerprint, tuple(dims), a, b),
+        pipe.keys.pair(a, b),
         lambda: compare_pair(pipe.vectors, dims, a, b),
     )
 else:
@@ -92,7 +92,7 @@ else:
     names = ("text A", "text B")
     try:
         pairs = pipe.store.memo(
-            ("pair-typed", pipe.fingerprint, tuple(dims), text_a, text_b),
+            pipe.keys.typed_pair(text_a, text_b),
             lambda: compare_typed(
                 pipe.vectors,
                 dims,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from core import pictures
 from core.analysis.pinned import selected_rows
 from core.pipeline import Pipeline
 from core.viz.figures import add_pins, hover_caption, map_figure
@@ -22,7 +23,7 @@ def map_selection(
         coords,
         pipe.view(dim).communities,
         pipe.names(dim),
-        pipe.hovers(),
+        pictures.hovers(pipe),
         title=title + ("" if is_umap else " (PCA preview)"),
         height=height,
     )

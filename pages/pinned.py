@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import pictures
 from core.analysis.pinned import (
     find_documents,
     neighbour_changes,
@@ -58,7 +59,7 @@ fig = map_figure(
     coords,
     view.communities,
     pipe.names(dim),
-    pipe.hovers(),
+    pictures.hovers(pipe),
     title=f"Pinned documents at {dim} dims" + ("" if is_umap else " (PCA preview)"),
 )
 fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming

@@ -117,7 +117,7 @@ approximate = c2.toggle(
 if st.toggle("Measure the query set", key="search_set"):
     with st.spinner(f"Searching {queries:,} queries at {len(dims)} sizes…"):
         table = pipe.store.memo(
-            ("search-set", pipe.fingerprint, tuple(dims), k, pipe.measure, queries, approximate),
+            pipe.keys.query_set(k, queries, approximate),
             lambda: query_set_table(
                 pipe.vectors, dims, k, pipe.measure, queries=queries, approximate=approximate
             ),

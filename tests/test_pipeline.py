@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core import pictures
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
 from core.io.corpus import Corpus
@@ -111,7 +112,7 @@ def test_another_label_column_keeps_embeddings_graphs_and_maps(monkeypatch):
     )
     assert all(again.views()[d] is views[d] for d in first.dims)
     assert again.layout(8) is coords and searches == []
-    assert again.hovers() != first.hovers()  # what shows the labels follows them
+    assert pictures.hovers(again) != pictures.hovers(first)  # what shows the labels follows them
 
 
 def test_maps_start_from_the_full_size_map_alone_so_any_ladder_reuses_them():
@@ -119,16 +120,16 @@ def test_maps_start_from_the_full_size_map_alone_so_any_ladder_reuses_them():
     short = _pipeline(_corpus(), store, ladder=(32, 8))
     assert not short.map_coords(8)[1]  # a PCA preview until its own map is computed
     coords_8 = short.layout(8)  # computes the full-size map first, then this one
-    assert short.missing_layouts() == []
+    assert len(short.stored_layouts()) == len(short.dims)
     full = _pipeline(_corpus(), store)
-    assert full.missing_layouts() == [24, 16]
+    assert set(full.stored_layouts()) == {32, 8}  # 24 and 16 are still to be made
     np.testing.assert_array_equal(full.map_coords(8)[0], coords_8)
 
 
 def test_network_page_is_keyed_by_the_document_ids_not_only_the_texts():
     store = ResultStore()
-    first = _pipeline(_corpus(), store).network_html(8)
-    renamed = _pipeline(_corpus(ids_prefix="renamed-"), store).network_html(8)
+    first = pictures.network_html(_pipeline(_corpus(), store), 8)
+    renamed = pictures.network_html(_pipeline(_corpus(ids_prefix="renamed-"), store), 8)
     assert "renamed-0" in renamed and "renamed-0" not in first
 
 

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 from core.pipeline import Pipeline
+from core.runtime.errors import ExplorerError
+from core.schedule.steps import MAP, VIEW, Step, ladder_steps, runnable
 
 # Threads per precompute, and heavy steps (a size's graph or map) at once per process: one per
 # core of this project's 2-core machine. A map's UMAP epochs release the GIL and run on one
@@ -24,8 +26,6 @@ _RECHECK_S = 1.0  # a waiting thread looks again this often (a result may have b
 # resolution or the ladder) stops at its next step once no page has asked for it this long:
 # pages ask on every run and the explore page every second while sizes are computed.
 IDLE_S = 5.0
-
-Step = tuple[str, int]  # ("view" or "map", size)
 
 
 @dataclass(frozen=True)
@@ -96,33 +96,20 @@ class Precompute:
 
     def missing(self) -> list[Step]:
         """Every step not computed yet, most needed first, with no regard to their inputs."""
-        pipe, full = self.pipe, self.pipe.full
-        views, maps = pipe.ready_views(), pipe.stored_layouts()
-        focus = self.focus if self.focus in pipe.dims else full
-        position = pipe.dims.index(focus)
-        by_nearness = sorted(pipe.dims, key=lambda d: abs(pipe.dims.index(d) - position))
-        steps = [("view", full), ("map", full), ("map", focus)]
-        steps += [("view", d) for d in pipe.dims] + [("map", d) for d in by_nearness]
-        done = {("view", d) for d in views} | {("map", d) for d in maps}
-        return list(dict.fromkeys(s for s in steps if s not in done))
+        done = self.pipe.done_steps()
+        return [step for step in ladder_steps(self.pipe.dims, self.focus) if step not in done]
 
     def next_step(self) -> Step | None:
-        """The most needed missing step that no thread is on and whose inputs are ready (a
-        view needs the next larger size's, any other map the full-size map), or None. Until
-        the full-size map is made nothing else starts beside it: at 100,000 documents it took
-        56 s with the next sizes' graphs beside it against 30 s alone."""
-        pipe, full = self.pipe, self.pipe.full
-        views, maps = pipe.ready_views(), pipe.stored_layouts()
-        for kind, dim in self.missing():
-            if (kind, dim) in self._taken:
-                continue
-            if kind == "view":
-                position = pipe.dims.index(dim)
-                if position == 0 or (pipe.dims[position - 1] in views and full in maps):
-                    return kind, dim
-            elif dim == full or full in maps:
-                return kind, dim
-        return None
+        """The most needed missing step that no thread is on and whose inputs are ready
+        (core.schedule.steps), or None. Until the full-size map is made only the full size's
+        view runs beside it: that map is the longest step and every other map waits for it, so
+        it gets a core of its own."""
+        pipe = self.pipe
+        done = pipe.done_steps()
+        steps = ladder_steps(pipe.dims, self.focus)
+        if (MAP, pipe.full) not in done:
+            steps = [(VIEW, pipe.full), (MAP, pipe.full)]
+        return runnable(steps, pipe.dims, done, self._taken)
 
     def _take(self) -> Step | None:
         """Claim the next step, waiting while every missing step waits for another thread's;
@@ -157,7 +144,7 @@ class Precompute:
             try:
                 with self._heavy_slot() as held:
                     if held:
-                        self.pipe.view(dim) if kind == "view" else self.pipe.layout(dim)
+                        self.pipe.view(dim) if kind == VIEW else self.pipe.layout(dim)
             except Exception as error:  # shown on the page; a bug still shows its type and text
                 self.error = self.error or f"{type(error).__name__}: {error}"
             finally:
@@ -198,6 +185,19 @@ def precompute(pipe: Pipeline, focus: int) -> Precompute:
             if other_key != key and not other.running and not kept_for_note:
                 del _JOBS[other_key]
     return job
+
+
+def completed(pipe: Pipeline) -> Pipeline:
+    """`pipe` once its background precompute holds every view and map (asked for here every
+    _RECHECK_S, so the heavy work runs in the process's heavy slots, as a page's would); an
+    ExplorerError if it fails."""
+    while True:
+        status = precompute(pipe, pipe.full).status()
+        if status.error is not None:
+            raise ExplorerError(f"Computing the sizes failed: {status.error}")
+        if status.views == status.maps == status.sizes:
+            return pipe
+        time.sleep(_RECHECK_S)
 
 
 def _differences(old: Pipeline, new: Pipeline) -> str:

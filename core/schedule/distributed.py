@@ -23,6 +23,7 @@ from core.analysis.measures import prefix_points
 from core.embed.models import ModelSpec, Progress, encode, load_model
 from core.pipeline import Pipeline
 from core.runtime.errors import ExplorerError
+from core.schedule.steps import MAP, ladder_steps, runnable
 from core.viz.layout import size_layout
 
 EMBED_BATCH = 1_024  # documents per Ray Data batch
@@ -156,17 +157,24 @@ def ray_precompute(pipe: Pipeline, progress=None) -> None:
     pipe.views(say)
 
     layout_task = ray.remote(_layout)
-    full = ray.get(
-        layout_task.remote(vectors, pipe.full, None, pipe.neighbours(pipe.full, "cosine"))
-    )
-    pipe.adopt_layout(pipe.full, full)
-    shared = ray.put(full)
-    maps = {
-        layout_task.remote(vectors, d, shared, pipe.neighbours(d, "cosine")): d
-        for d in dims
-        if d != pipe.full
-    }
-    for step in range(len(maps)):
-        ready, _ = ray.wait(list(maps), num_returns=1)
-        pipe.adopt_layout(maps.pop(ready[0]), ray.get(ready[0]))
-        say((step + 1) / max(1, len(dims) - 1), f"UMAP maps on Ray: {step + 1}/{len(dims) - 1}")
+    maps = [step for step in ladder_steps(dims) if step[0] == MAP]
+    done = pipe.done_steps()
+    missing = len(maps) - sum(step in done for step in maps)
+    full_ref = ray.put(pipe.layout(pipe.full)) if (MAP, pipe.full) in done else None
+    pending: dict = {}  # Ray reference → step
+    while True:  # submit every map whose input (the full-size map) is made, collect one
+        while (step := runnable(maps, dims, done, set(pending.values()))) is not None:
+            dim = step[1]
+            start = None if dim == pipe.full else full_ref
+            pending[layout_task.remote(vectors, dim, start, pipe.neighbours(dim, "cosine"))] = step
+        if not pending:
+            break
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        step = pending.pop(ready[0])
+        coords = ray.get(ready[0])
+        pipe.adopt_layout(step[1], coords)
+        done.add(step)
+        if step == (MAP, pipe.full):
+            full_ref = ray.put(coords)
+        made = sum(s in done for s in maps) - (len(maps) - missing)
+        say(made / max(1, missing), f"UMAP maps on Ray: {made}/{missing}")

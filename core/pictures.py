@@ -1,0 +1,62 @@
+"""The pictures of a pipeline's results that pages and the CLI show more than once, built by
+core.viz and kept in the pipeline's store: hover texts, the network page, the Sankey and the
+ladder animation. Plotting libraries are imported when a picture is first asked for."""
+
+from __future__ import annotations
+
+from core.pipeline import Pipeline
+
+
+def hovers(pipe: Pipeline) -> list[str]:
+    """Escaped hover text per document (id, label, excerpt)."""
+    from core.viz.figures import hover_texts
+
+    corpus = pipe.corpus
+    return pipe.store.memo(
+        pipe.keys.hovers(), lambda: hover_texts(corpus.texts, corpus.ids, corpus.labels)
+    )
+
+
+def network_html(pipe: Pipeline, dim: int) -> str:
+    """The interactive network at one size, placed at the map's coordinates (the PCA preview's
+    until the UMAP map is ready)."""
+    from core.viz.network import build_network_html
+
+    coords, is_umap = pipe.map_coords(dim)
+    view = pipe.view(dim)
+    corpus = pipe.corpus
+    return pipe.store.memo(
+        pipe.keys.network(dim, is_umap),
+        lambda: build_network_html(
+            coords, view.graph, view.communities, pipe.names(dim), corpus.texts, corpus.ids
+        ),
+    )
+
+
+def sankey(pipe: Pipeline):
+    """The Sankey figure of communities across the ladder, crossings reduced once."""
+    from core.analysis.lineage import sankey_data
+    from core.viz.lineage_plots import sankey_figure
+
+    return pipe.per_ladder(
+        "sankey",
+        lambda: sankey_figure(
+            sankey_data(*pipe.lineage()), title="Communities across the ladder", height=700
+        ),
+    )
+
+
+def animation(pipe: Pipeline):
+    """The ladder animation once every size's map is ready, else None."""
+    from core.viz.figures import ladder_animation
+
+    layouts = pipe.stored_layouts()
+    if len(layouts) < len(pipe.dims):
+        return None
+    views = pipe.views()
+    return pipe.per_ladder(
+        "animation",
+        lambda: ladder_animation(
+            layouts, {d: views[d].communities for d in pipe.dims}, hovers(pipe)
+        ),
+    )
