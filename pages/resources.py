@@ -7,6 +7,7 @@ import threading
 
 import streamlit as st
 
+from core.demo import seed as seed_demo
 from core.io.export import keep_exporter_warm
 from core.runtime.store import ResultStore
 from core.schedule.warmup import warm_in_background
@@ -14,8 +15,11 @@ from core.schedule.warmup import warm_in_background
 
 @st.cache_resource
 def results() -> ResultStore:
-    """The process-wide result store (per-size results survive reruns and page switches)."""
-    return ResultStore()
+    """The process-wide result store (per-size results survive reruns and page switches),
+    holding the shipped demo results from the start (core.demo)."""
+    store = ResultStore()
+    seed_demo(store)
+    return store
 
 
 @st.cache_resource

@@ -20,6 +20,7 @@ LAYERS = {
     "core.pictures": 5,
     "core.project": 5,
     "core.schedule": 6,  # the executors
+    "core.demo": 6,
     "core.cli": 7,
     "core.__main__": 8,
 }

@@ -1,0 +1,77 @@
+"""The demo results shipped in core/data/demo_project: what the code computes now, found by the
+app's first pipeline without computing anything, and ignored when they cannot be used."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import core.pipeline as pipeline_module
+from core import demo
+from core.runtime.store import ResultStore
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """The demo computed now, every size's view and map."""
+    pipe = demo.demo_pipeline()
+    pipe.views()
+    pipe.layouts()
+    return pipe
+
+
+def _map_agreement(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
+    """Mean share of each point's k nearest neighbours on one 2-D map that are also its k
+    nearest on the other (1 for the same map, whatever its rotation or scale)."""
+
+    def nearest(coords):
+        distances = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
+        return np.argsort(distances, axis=1)[:, 1 : k + 1]
+
+    return float(
+        np.mean([len(set(x) & set(y)) / k for x, y in zip(nearest(a), nearest(b), strict=True)])
+    )
+
+
+def test_shipped_demo_matches_what_the_code_computes(fresh):
+    store = ResultStore()
+    assert demo.seed(store)
+    shipped = demo.demo_pipeline(store)
+    assert shipped.dims == fresh.dims
+    np.testing.assert_allclose(shipped.vectors, fresh.vectors, atol=1e-6)
+    for dim in fresh.dims:
+        ours, theirs = shipped.ready_views()[dim], fresh.view(dim)
+        np.testing.assert_array_equal(ours.communities, theirs.communities)
+        np.testing.assert_array_equal(ours.neighbours.indices, theirs.neighbours.indices)
+        assert ours.keywords == theirs.keywords
+        # maps: the same picture (identical on the machine that built them)
+        assert _map_agreement(shipped.stored_layouts()[dim], fresh.layout(dim)) > 0.8
+    rebuild = "rebuild with `python -m core.demo`"
+    assert len(shipped.stored_layouts()) == len(fresh.dims), rebuild
+
+
+def test_the_apps_first_pipeline_finds_every_result_without_computing(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed although the demo results were shipped")
+
+    for name in ("embed", "knn", "compute_view", "size_layout", "order_dimensions"):
+        monkeypatch.setattr(pipeline_module, name, refuse)
+    store = ResultStore()
+    assert demo.seed(store)
+    pipe = demo.demo_pipeline(store)
+    assert set(pipe.views()) == set(pipe.dims)
+    assert set(pipe.layouts()) == set(pipe.dims)
+    assert pipe.raw().shape == (len(pipe.corpus), pipe.full)
+    assert pipe.map_coords(pipe.full)[1]  # the UMAP map, not the preview
+
+
+def test_unusable_demo_results_are_ignored(tmp_path):
+    assert not demo.seed(ResultStore(), tmp_path / "missing")
+    broken = tmp_path / "broken"
+    shutil.copytree(demo.DEMO_PROJECT, broken)
+    (broken / "maps.parquet").write_bytes(b"not parquet")
+    store = ResultStore()
+    assert not demo.seed(store, broken)
+    assert store.get(demo.demo_pipeline(store).keys.raw()) is None
