@@ -70,6 +70,12 @@ def test_pca_layout_matches_the_svd_components_up_to_sign():
         np.testing.assert_allclose(coords[:, axis] * sign, expected[:, axis], atol=1e-4)
 
 
+def test_pca_layout_axes_keep_their_sign_whatever_the_row_order():
+    x, _ = _clusters(4, 50, 24, scale=0.4, seed=3)
+    order = np.random.default_rng(0).permutation(len(x))
+    np.testing.assert_allclose(pca_layout(x[order]), pca_layout(x)[order], atol=1e-5)
+
+
 def test_pca_layout_first_axis_separates_two_clusters():
     x, labels = _clusters(2, 30, 10, scale=0.1, seed=1)
     first = pca_layout(x)[:, 0]

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
@@ -35,18 +36,16 @@ SPECTRAL_INIT_LIMIT = 20_000
 
 
 def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components: instant, used while UMAP runs and for tiny corpora."""
-    centred = unit_vectors - unit_vectors.mean(axis=0)
-    if centred.shape[0] < 2 or not np.any(centred):
-        return np.zeros((unit_vectors.shape[0], 2), dtype=np.float32)
-    # the top eigenvectors of the d × d scatter matrix: an SVD of the rows took 6.4 s at 100k
-    _, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
-    top = axes[:, ::-1][:, :2]
-    pivot = top[np.abs(top).argmax(axis=0), np.arange(top.shape[1])]
-    top *= np.where(pivot < 0, -1.0, 1.0)  # a fixed sign per axis
-    coords = centred @ top.astype(centred.dtype)
+    """The first two principal components: instant, used while UMAP runs and for tiny corpora.
+    scikit-learn's covariance solver works on the d × d covariance rather than the n rows, and
+    fixes each axis's sign (its largest loading positive), so a corpus always gets one picture."""
+    n, d = unit_vectors.shape
+    if n < 2 or not np.any(unit_vectors != unit_vectors[0]):
+        return np.zeros((n, 2), dtype=np.float32)
+    pca = PCA(n_components=min(2, d), svd_solver="covariance_eigh")
+    coords = pca.fit_transform(unit_vectors)
     if coords.shape[1] < 2:
-        coords = np.hstack([coords, np.zeros((coords.shape[0], 1))])
+        coords = np.hstack([coords, np.zeros((n, 1), coords.dtype)])
     return _standardise(coords)
 
 
