@@ -77,11 +77,11 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
 @functools.cache
 def _nndescent() -> type:
     """pynndescent's NNDescent, with numba's disk cache on for its kernels that take no function
-    (core.runtime.numba_cache.cache_package_kernels): its warm-up took 35–57 s in a new process on this
-    project's machine, and 15–17 s once cached (the kernels taking the distance function still
-    compile every time; a cached kernel naming the distance, as pynndescent does for its
-    `diversify_*`, cannot hold the descent either: it calls numba.get_num_threads, which
-    numba compiles to a pointer it will not cache)."""
+    (core.runtime.numba_cache.cache_package_kernels, only on the versions its WRITTEN_FOR names),
+    so a new process compiles only those taking the distance function. Those stay uncached: a
+    cached kernel naming the distance, as pynndescent does for its `diversify_*`, cannot hold
+    the descent either, as it calls numba.get_num_threads, which numba compiles to a pointer it
+    will not cache."""
     use_numba_cache()
     from pynndescent import NNDescent
 

@@ -109,11 +109,10 @@ def umap_layout(
 @functools.cache
 def _umap():
     """umap-learn, with numba's disk cache on for its kernels that take no function (see
-    core.runtime.numba_cache.cache_package_kernels): building the fuzzy graph compiled two kernels in
-    every new process, 5.5 s of the warm-up (py-spy, at 50 samples a second). Its epoch kernel
-    releases the GIL: at 100,000 rows an epoch takes ~0.28 s, and while it held the GIL an
-    18 ms pure-Python task on another thread took 0.6 s, so every page of the app slowed ~30×
-    while a map was made in the background."""
+    core.runtime.numba_cache.cache_package_kernels), so a new process loads the fuzzy graph's
+    kernels rather than compiling them, and with its epoch kernel releasing the GIL, so the
+    app's pages keep running Python while a map is made on a background thread. Both only on
+    the versions core.runtime.numba_cache.WRITTEN_FOR names."""
     use_numba_cache()
     import umap
     from umap import layouts
