@@ -1,7 +1,7 @@
 """2-D maps of a truncated embedding: UMAP per size, anchored on the full-size map, plus an
 instant PCA map. Above MAP_POINT_LIMIT documents a map places a fixed sample of them (the rows the
-map figure draws) and leaves the others at NaN: UMAP over a million points would take most of an
-hour on two cores, and a screen shows no more points than the sample."""
+map figure draws) and leaves the others at NaN: UMAP over a million points would keep a user
+waiting far too long, and a screen shows no more points than the sample."""
 
 from __future__ import annotations
 
@@ -19,19 +19,15 @@ from core.runtime.numba_cache import cache_package_kernels, release_gil, use_num
 MIN_UMAP_ROWS = 10
 MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
 UMAP_NEIGHBOURS = 15
-# Epochs for a map started from the full-size map. Measured on 10k docstring paragraphs (3k-row
-# sample, 64 and 16 dims): 100 epochs against 200 cost 0.002-0.007 trustworthiness (0.78) and
-# 0.004-0.007 of 2-D 10-NN preservation, at half the time; 50 epochs cost 0.03.
+# Epochs for a map started from the full-size map: it starts near its answer, so half of UMAP's
+# 200 keep its neighbourhoods almost as faithful in half the time; fewer lose clearly more.
 WARM_EPOCHS = 100
-# Above this many rows the full-size map runs WARM_EPOCHS too, not UMAP's 200: measured on 100k
-# docstring paragraphs (256 dims, one run each, after kNN), 45 s against 86 s, trustworthiness
-# of 10-NN on a 5k sample 0.787 against 0.795, and 8.8% against 9.8% of each row's 10 nearest
-# (256-d) also nearest on the map (3k rows); 50 epochs took 19 s for 0.766 and 6.9%.
+# Above this many rows the full-size map runs WARM_EPOCHS too, not UMAP's 200: about half the
+# wait for slightly less faithful neighbourhoods (epochs_note says so beside the map).
 QUICK_MAP_ROWS = 50_000
-# Above this many rows the full-size map starts from PCA rather than a spectral layout. Measured
-# on 100k docstring paragraphs (256 dims, trustworthiness of 10-NN on a 3k sample): 0.7786
-# spectral and 0.7772 PCA at 200 epochs; the spectral initialisation took ~8 s (26.1 s against
-# 17.8 s at 100 epochs).
+# Above this many rows the full-size map starts from PCA rather than a spectral layout: the
+# spectral initialisation takes a large share of the map's time there, and the maps it gives
+# are no more faithful.
 SPECTRAL_INIT_LIMIT = 20_000
 
 
