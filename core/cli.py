@@ -268,7 +268,7 @@ def run(args: argparse.Namespace) -> list[Path]:
                 )
             )
             write("edges", "csv", edge_list_csv(view.graph, corpus.ids).encode(), dim)
-            if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:  # networkx holds ~1 KB per edge
+            if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:  # networkx holds each edge as dicts
                 graph = to_networkx(
                     view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
                 )

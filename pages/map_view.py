@@ -1,7 +1,7 @@
 """The Explore map as a component that stays in the page across slider steps. st.plotly_chart
-mounts a new chart for every new figure (in headless Chromium 1.0–1.8 s per step at 5,000
-documents, most of it creating WebGL contexts); here each step hands the figure to Plotly.react
-in the same plot (~0.13 s), and the user's zoom and pan are kept between sizes."""
+mounts a new chart for every new figure, which takes long (mostly creating WebGL contexts);
+here each step hands the figure to Plotly.react in the same plot, far quicker, and the user's
+zoom and pan are kept between sizes."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def map_view(spec: dict, *, key: str, revision: str = "", hover: Sequence[str] =
     `revision` names what the user's zoom and pan belong to, and a new one (another corpus, say)
     starts from the whole map. `hover`, for a spec built with text_by_row: every row's hover
     text, sent only until the page holds it (its value is then the text's digest), so that a
-    slider step sends the map without it (at 5,000 documents ~0.1 MB rather than ~1 MB)."""
+    slider step sends the map without it, a small part of the bytes."""
     layout = {**spec["layout"], "uirevision": revision or key}
     body = spec_json({**spec, "layout": layout})
     digest = _digest(hover) if hover and hovers_with_text(spec) else ""
@@ -65,8 +65,8 @@ _last_digest: tuple[Sequence[str], str] | None = None  # the last texts digested
 
 def _digest(texts: Sequence[str]) -> str:
     """A digest of the texts, remembered for the last sequence object given: each slider step
-    passes the same memoised (never modified) list, which took ~13 ms per step to digest again
-    at 20,000 documents."""
+    passes the same memoised (never modified) list, so a large corpus's texts are digested once
+    rather than on every step."""
     global _last_digest
     last = _last_digest
     if last is not None and last[0] is texts:

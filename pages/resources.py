@@ -24,7 +24,7 @@ def results() -> ResultStore:
 
 @st.cache_resource
 def warm_exporter() -> bool:
-    """Start one kaleido browser per server process so image downloads take ~0.3 s."""
+    """Start one kaleido browser per server process, so image downloads need not wait for one."""
     keep_exporter_warm()
     return True
 

@@ -139,6 +139,25 @@ def test_html_without_a_closing_head_still_shows_the_body():
     assert read_files([("a.htm", page)])["text"].tolist() == ["Body text"]
 
 
+def test_html_comments_declarations_and_entities_leave_only_the_text():
+    page = (
+        b"<?xml version='1.0' encoding='iso-8859-1'?><!DOCTYPE html><!-- top -->"
+        b"<p>caf&eacute; &#8364;5 <!-- <p>inside</p> -->&amp;&lt;i&gt;</p><?php echo 1; ?>"
+    )
+    assert read_files([("x.xhtml.html", page)])["text"].tolist() == ["café €5 &<i>"]
+
+
+def test_html_text_stray_in_the_head_is_shown_as_a_browser_shows_it():
+    page = b"<html><head><title>t</title>Stray words</head><body><p>Body</p></body></html>"
+    assert read_files([("a.html", page)])["text"].tolist() == ["Stray words\n\nBody"]
+
+
+def test_html_nested_deeper_than_the_parser_reads_is_refused_not_cut_short():
+    page = b"<p>start</p>" + b"<div>" * 5_000 + b"deep" + b"</div>" * 5_000
+    with pytest.raises(ExplorerError, match=r"deep\.html nests its elements too deeply"):
+        read_files([("deep.html", page)])
+
+
 def test_html_with_nothing_visible_is_refused():
     with pytest.raises(ExplorerError, match=r"empty\.html has no text that a browser would show"):
         read_files([("empty.html", b"<html><script>var a = 1;</script></html>")])

@@ -3,6 +3,7 @@ index, and the approximate path's recall, determinism and fallback for rows it c
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
@@ -172,6 +173,21 @@ def test_approximate_knn_searches_rows_it_could_not_fill_exactly(approximate, mo
     result = knn(x, 4)
     np.testing.assert_array_equal(result.indices, exact.indices)
     np.testing.assert_allclose(result.scores, exact.scores, atol=1e-6)
+
+
+@pytest.mark.parametrize("installed", ["0.7.0", "0.0.0"])
+def test_nn_descent_kernels_are_cached_only_on_the_pynndescent_version_written_for(
+    kernel_patches, caplog, installed
+):
+    kernel_patches.installed["pynndescent"] = installed
+    with caplog.at_level(logging.WARNING, logger="core.runtime.numba_cache"):
+        knn_module._nndescent.__wrapped__()
+    notes = [record.getMessage() for record in caplog.records]
+    if installed == "0.7.0":
+        assert kernel_patches.cached and notes == []
+    else:
+        assert kernel_patches.cached == []
+        assert len(notes) == 1 and notes[0].endswith("found pynndescent 0.0.0")
 
 
 def test_exact_search_raises_a_workers_error(monkeypatch):

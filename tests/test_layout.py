@@ -6,6 +6,8 @@ few and small.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from scipy.spatial import procrustes
@@ -70,6 +72,12 @@ def test_pca_layout_matches_the_svd_components_up_to_sign():
         np.testing.assert_allclose(coords[:, axis] * sign, expected[:, axis], atol=1e-4)
 
 
+def test_pca_layout_axes_keep_their_sign_whatever_the_row_order():
+    x, _ = _clusters(4, 50, 24, scale=0.4, seed=3)
+    order = np.random.default_rng(0).permutation(len(x))
+    np.testing.assert_allclose(pca_layout(x[order]), pca_layout(x)[order], atol=1e-5)
+
+
 def test_pca_layout_first_axis_separates_two_clusters():
     x, labels = _clusters(2, 30, 10, scale=0.1, seed=1)
     first = pca_layout(x)[:, 0]
@@ -123,7 +131,7 @@ def test_umap_layout_separates_three_clusters():
 
 
 def test_the_fuzzy_graph_kernels_are_kept_in_numba_disk_cache():
-    """umap-learn declares them without caching, so every process compiled them (5.5 s)."""
+    """umap-learn declares them without caching, so every process would compile them."""
     umap_layout(_clusters(3, 50, 16, scale=0.3, seed=4)[0])
     from umap import umap_
 
@@ -133,7 +141,7 @@ def test_the_fuzzy_graph_kernels_are_kept_in_numba_disk_cache():
 
 
 def test_the_epoch_kernel_runs_without_the_gil():
-    """A 100,000-row epoch takes ~0.28 s; holding the GIL, it slowed the app's pages ~30×."""
+    """Holding the GIL, a large map's epochs would stall the app's pages while it is made."""
     umap_layout(_clusters(3, 50, 16, scale=0.3, seed=4)[0])
     from umap import layouts
 
@@ -141,6 +149,27 @@ def test_the_epoch_kernel_runs_without_the_gil():
     assert kernel.signatures
     assert kernel.targetoptions.get("nogil") is True
     assert kernel.stats.cache_path
+
+
+@pytest.mark.parametrize("installed", ["0.5.12", "0.0.0"])
+def test_umaps_kernels_are_patched_only_on_the_umap_learn_version_written_for(
+    kernel_patches, caplog, installed
+):
+    from umap import layouts, umap_
+
+    kernel = layouts._nb_optimize_layout_euclidean_single_epoch
+    kernel_patches.without_nogil(kernel)
+    kernel_patches.installed["umap-learn"] = installed
+    with caplog.at_level(logging.WARNING, logger="core.runtime.numba_cache"):
+        assert layout._umap.__wrapped__().UMAP is not None
+    notes = [record.getMessage() for record in caplog.records]
+    if installed == "0.5.12":
+        assert kernel.targetoptions["nogil"] is True
+        assert umap_.smooth_knn_dist.py_func.__name__ in kernel_patches.cached
+        assert notes == []
+    else:
+        assert "nogil" not in kernel.targetoptions and kernel_patches.cached == []
+        assert len(notes) == 2 and all("found umap-learn 0.0.0" in n for n in notes)
 
 
 def test_ladder_layouts_gives_every_size_largest_first(chained):

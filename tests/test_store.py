@@ -42,6 +42,13 @@ def test_a_value_larger_than_the_budget_is_returned_but_not_kept():
     assert store.get("big") is None and store.get("small") is not None
 
 
+def test_a_key_replaced_by_a_value_over_the_budget_holds_nothing():
+    store = ResultStore(limit_bytes=2 * MB)
+    store.put("k", _block(1))
+    store.put("k", _block(5))
+    assert store.get("k") is None and store.used_bytes == 0
+
+
 def test_replacing_a_key_does_not_count_it_twice():
     store = ResultStore(limit_bytes=10 * MB)
     for _ in range(5):

@@ -17,14 +17,11 @@ from core.analysis import brute_force
 from core.analysis.measures import check_measure, scores
 from core.runtime.numba_cache import cache_package_kernels, use_numba_cache
 
-# The crossover, measured on 2 cores with WordLlama embeddings of real text (docstrings), k = 10,
-# one size at a time (exact search by core.analysis.brute_force; NN-descent's kernels compiled):
-#   50k rows:  exact 7.1 / 4.2 / 2.9 s at 256 / 64 / 8 dims, NN-descent 4.5 / 3.8 / 1.8 s
-#   100k rows: exact 30.3 / 13.6 / 11.6 s,                   NN-descent 10.6 / 9.3 / 5.0 s
-# at NN-descent recall 0.97–1.0. Up to 50k exact costs little more and has no search error.
+# Up to this many rows exact search (core.analysis.brute_force) costs little more than
+# NN-descent and has no search error; above it, exact search's n² cost soon outgrows NN-descent's.
 EXACT_KNN_LIMIT = 50_000
-# NN-descent's list length (self included) before cutting to k: 30 reaches recall 0.96–1.0 on
-# real text at 50k–200k rows where k + 1 = 11 reaches 0.79–0.99, for ~2.5× the time.
+# NN-descent's list length (self included) before cutting to k: lists of k + 1 miss a share of
+# the true neighbours on real text, longer ones find nearly all, for a few times the time.
 _APPROX_LIST = 30
 _BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
 
@@ -61,9 +58,9 @@ def knn(points: np.ndarray, k: int, measure: str = "cosine") -> Neighbours:
 
 def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbours, np.ndarray]:
     """Seeded NN-descent lists, longer than k (see _APPROX_LIST) and cut to k, and the rows it
-    could not fill. Starting from a larger size's lists was measured and dropped (it saved under
-    0.3 s per size at 50k rows and lost recall), as was faiss HNSW (1.3–2.2× slower per size at
-    equal recall, if with no compiling, and its threaded build is not sure to be deterministic)."""
+    could not fill. Each size starts afresh: starting from a larger size's lists saves little
+    and loses recall. faiss's HNSW needs no compiling but is slower at equal recall, and its
+    threaded build is not sure to be deterministic."""
     n_neighbors = min(max(k + 1, _APPROX_LIST), points.shape[0])
     with warnings.catch_warnings():  # knn searches unfilled rows exactly
         warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
@@ -77,11 +74,11 @@ def _approximate_knn(points: np.ndarray, k: int, measure: str) -> tuple[Neighbou
 @functools.cache
 def _nndescent() -> type:
     """pynndescent's NNDescent, with numba's disk cache on for its kernels that take no function
-    (core.runtime.numba_cache.cache_package_kernels): its warm-up took 35–57 s in a new process on this
-    project's machine, and 15–17 s once cached (the kernels taking the distance function still
-    compile every time; a cached kernel naming the distance, as pynndescent does for its
-    `diversify_*`, cannot hold the descent either: it calls numba.get_num_threads, which
-    numba compiles to a pointer it will not cache)."""
+    (core.runtime.numba_cache.cache_package_kernels, only on the versions its WRITTEN_FOR names),
+    so a new process compiles only those taking the distance function. Those stay uncached: a
+    cached kernel naming the distance, as pynndescent does for its `diversify_*`, cannot hold
+    the descent either, as it calls numba.get_num_threads, which numba compiles to a pointer it
+    will not cache."""
     use_numba_cache()
     from pynndescent import NNDescent
 
@@ -91,7 +88,8 @@ def _nndescent() -> type:
 
 def warm_up(measure: str = "cosine") -> None:
     """Compile NN-descent's kernels for `measure` on a tiny input (or load them from numba's disk
-    cache), the same way as knn does above EXACT_KNN_LIMIT (see _nndescent for its cost)."""
+    cache), the same way as knn does above EXACT_KNN_LIMIT (see _nndescent for which compile
+    in every process)."""
     points = np.random.default_rng(0).normal(size=(4 * _APPROX_LIST, 8)).astype(np.float32)
     points /= np.linalg.norm(points, axis=1, keepdims=True)
     _approximate_knn(points, 10, measure)

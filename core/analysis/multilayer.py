@@ -18,10 +18,9 @@ import numpy as np
 from core.analysis.graph import Graph
 from core.analysis.lineage import Labels, Names, cluster_tree, tree_node
 
-# Document nodes (documents × layers) up to which the document level is kept. Measured here on
-# 10-layer ladders, k = 10: 5,000 documents (the limit) 0.52 M edges, built in 0.8 s, GraphML
-# 75 MB in 6.4 s, JSON 53 MB in 1.1 s, peak RSS 0.7 GB; 20,000 documents 2.1 M edges, GraphML
-# 321 MB in 30 s, peak RSS 2.1 GB (and 100,000 would be five times that).
+# Document nodes (documents × layers) up to which the document level is kept: the edges, the
+# exports' size and time and the memory to build them grow with it, and past it outgrow what a
+# download or the server should carry.
 DOCUMENT_NODE_LIMIT = 50_000
 BACKBONE_SHARE = 0.5
 DOCUMENT_LEVEL, COMMUNITY_LEVEL = "document", "community"

@@ -42,10 +42,10 @@ class TimedHits:
 
 def load_faiss() -> ModuleType:
     """faiss (one thread per core), imported so that its own OpenMP runtime lets idle threads
-    sleep rather than spin unless OMP_WAIT_POLICY says otherwise: with other processes on the two
-    cores, spinning made its flat search 3–7× slower (50k rows, 8–64 d), while sleeping cost nothing
-    measurable on an idle machine. The runtime reads the variable once, on import; it is then
-    restored, so runtimes loaded later (torch's, numba's) are left as they were."""
+    sleep rather than spin unless OMP_WAIT_POLICY says otherwise: with other processes on the
+    cores, spinning threads slow its flat search several times over, while sleeping ones cost
+    nothing measurable on an idle machine. The runtime reads the variable once, on import; it is
+    then restored, so runtimes loaded later (torch's, numba's) are left as they were."""
     if "faiss" not in sys.modules:
         previous = os.environ.get("OMP_WAIT_POLICY")
         os.environ["OMP_WAIT_POLICY"] = previous or "PASSIVE"

@@ -119,7 +119,7 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 
 def keep_exporter_warm() -> None:
-    """Keep one kaleido browser running so each export takes ~0.3 s instead of ~4 s."""
+    """Keep one kaleido browser running, so an export need not wait seconds for one to start."""
     import warnings
 
     import kaleido

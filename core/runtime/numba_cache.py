@@ -4,13 +4,23 @@ folder."""
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import inspect
+import logging
 import os
 import sys
 import textwrap
 from pathlib import Path
 
 from core.runtime.cache import cache_dir
+
+_log = logging.getLogger(__name__)
+
+# The versions release_gil and cache_package_kernels were written for and tested with (pinned in
+# requirements.txt): they reach into numba's dispatchers and into umap-learn's and pynndescent's
+# kernels, so with any other version installed the library is left to behave as it ships.
+WRITTEN_FOR = {"numba": "0.68.1", "umap-learn": "0.5.12", "pynndescent": "0.7.0"}
+_DISTRIBUTIONS = {"umap": "umap-learn", "pynndescent": "pynndescent"}  # by import name
 
 # numba keys a disk-cache entry by the kernel's signature and bytecode, not by its compile
 # options: this names a new folder whenever the options given here change (2: UMAP's epoch
@@ -23,27 +33,34 @@ def numba_cache_dir() -> Path:
 
 
 def use_numba_cache() -> None:
-    """Keep numba's compiled kernels under the cache folder; numba reads the setting when it is
-    first imported, so this comes before importing umap or pynndescent. A cached UMAP cut
-    `import umap` from ~16 s to ~2 s."""
+    """Keep numba's compiled kernels under the cache folder, so a new process loads UMAP's and
+    NN-descent's kernels rather than compiling them again; numba reads the setting when it is
+    first imported, so this comes before importing umap or pynndescent."""
     os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
 
 
 def release_gil(kernel) -> None:
     """Compile a library's kernel with numba's nogil, so other threads run Python while it
     computes. It takes effect for signatures compiled from now on; the kernel must touch no
-    Python object (numba refuses to compile it otherwise)."""
-    kernel.targetoptions["nogil"] = True
+    Python object (numba refuses to compile it otherwise). Skipped, with a note in the log,
+    unless numba and the kernel's library are the versions in WRITTEN_FOR."""
+    package = kernel.py_func.__module__.partition(".")[0]
+    if _written_for(package, f"releasing the GIL in {kernel.py_func.__qualname__}"):
+        kernel.targetoptions["nogil"] = True
 
 
 def cache_package_kernels(package: str) -> None:
     """Turn numba's disk cache on for the compiled functions of the imported `package`'s modules
-    (pynndescent declares most of its NN-descent kernels without it, so each process compiled
-    them afresh), except those that take a function: numba cannot key a function argument's type
-    across processes, so each process would miss and add one more entry. A function is taken to
-    take one when a parameter has a name that some function of the package calls (pynndescent's
-    `dist`, say, which some kernels call and others pass on). numba keys an entry by its source
-    file's modification time, so a reinstalled package compiles afresh."""
+    (pynndescent declares most of its NN-descent kernels without it, so each process would
+    compile them afresh), except those that take a function: numba cannot key a function
+    argument's type across processes, so each process would miss and add one more entry. A
+    function is taken to take one when a parameter has a name that some function of the package
+    calls (pynndescent's `dist`, say, which some kernels call and others pass on). numba keys an
+    entry by its source file's modification time, so a reinstalled package compiles afresh.
+    Skipped, with a note in the log, unless numba and the package are the versions in
+    WRITTEN_FOR (for a package WRITTEN_FOR does not name, numba alone)."""
+    if not _written_for(package, f"numba's disk cache for {package}'s kernels"):
+        return
     from numba.core.registry import CPUDispatcher
 
     def ours(name: str) -> bool:
@@ -62,6 +79,31 @@ def cache_package_kernels(package: str) -> None:
         found = parameters[id(kernel)]
         if found and not found[0] & called:
             kernel.enable_caching()
+
+
+def _written_for(package: str, patch: str) -> bool:
+    """Whether numba and the distribution of `package` (an import name) are installed at the
+    versions WRITTEN_FOR names; if not, one log record says what was found and what is skipped."""
+    needed = ["numba"]
+    if package in _DISTRIBUTIONS:
+        needed.append(_DISTRIBUTIONS[package])
+    found = {name: _installed_version(name) for name in needed}
+    others = [f"{name} {found[name]}" for name in needed if found[name] != WRITTEN_FOR[name]]
+    if others:
+        _log.warning(
+            "%s is skipped: written for %s, found %s",
+            patch,
+            ", ".join(f"{name} {WRITTEN_FOR[name]}" for name in needed),
+            ", ".join(others),
+        )
+    return not others
+
+
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _parameters(function) -> tuple[set[str], set[str]] | None:

@@ -6,11 +6,11 @@ import dataclasses
 import os
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 LIMIT_ENV = "MGE_RESULT_CACHE_MB"
 DEFAULT_LIMIT_MB = 3_000
@@ -55,33 +55,37 @@ class ResultStore:
     corpora evict each other's oldest results instead of exhausting memory."""
 
     def __init__(self, limit_bytes: int | None = None):
-        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        limit = default_limit() if limit_bytes is None else limit_bytes
+        # entries are (value, size): a value is sized outside the lock (a figure's JSON, say)
+        self._items: LRUCache[Hashable, tuple[Any, int]] = LRUCache(
+            maxsize=limit, getsizeof=lambda entry: entry[1]
+        )
         self._lock = threading.Lock()
         self._pending: dict[Hashable, list] = {}  # key -> [its computation's lock, waiters]
-        self.limit_bytes = default_limit() if limit_bytes is None else limit_bytes
-        self.used_bytes = 0
+
+    @property
+    def limit_bytes(self) -> int:
+        return int(self._items.maxsize)
+
+    @property
+    def used_bytes(self) -> int:
+        return int(self._items.currsize)
 
     def get(self, key: Hashable) -> Any:
         """The stored value, or None."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key][0]
-            return None
+            entry = self._items.get(key)
+        return None if entry is None else entry[0]
 
     def put(self, key: Hashable, value: Any) -> Any:
         """Store value under key, evicting the least recently used past the budget (a value over
-        the whole budget is returned but not kept); returns value."""
+        the whole budget is returned but not kept, and drops what the key held); returns value."""
         size = approx_bytes(value)
         with self._lock:
-            if key in self._items:
-                self.used_bytes -= self._items.pop(key)[1]
             if size <= self.limit_bytes:
                 self._items[key] = (value, size)
-                self.used_bytes += size
-            while self.used_bytes > self.limit_bytes:
-                _, (_, freed) = self._items.popitem(last=False)
-                self.used_bytes -= freed
+            else:
+                self._items.pop(key, None)
         return value
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -109,4 +113,3 @@ class ResultStore:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.used_bytes = 0

@@ -1,8 +1,7 @@
-"""Compile numba's kernels before they are needed, on a background thread. Some of NN-descent's
-kernels (the kNN above 50,000 documents) compile anew in every process: 15–17 s on this
-project's machine with the rest read from numba's disk cache, and 47 s of a 100,000-document
-corpus's first map before that cache (py-spy, fresh server). UMAP's load from the disk cache in
-a few seconds."""
+"""Compile numba's kernels before they are needed, on a background thread. NN-descent's kernels
+that take the distance function (the kNN above core.analysis.knn.EXACT_KNN_LIMIT documents)
+compile anew in every process, and a large corpus's first map would wait for them; UMAP's and
+exact search's kernels load from numba's disk cache."""
 
 from __future__ import annotations
 
@@ -23,9 +22,9 @@ def warm_kernels(measure: str = "cosine") -> None:
 
 def warm_in_background() -> threading.Thread:
     """Start warm_kernels (cosine: the default measure and the maps') on a daemon thread. It
-    runs at the server's own priority: at niceness +10 a 100k corpus chosen right after the
-    server started waited for it, and showed its first map 137 s after the file was chosen
-    against 114 s (one run each); small corpora's pages were not measurably slower."""
+    runs at the server's own priority, not a lower one: a large corpus chosen right after the
+    server starts waits for these kernels, so a lower priority only delays its first map, and
+    small corpora's pages are not measurably slower beside it."""
     thread = threading.Thread(target=warm_kernels, daemon=True, name="mge-warm-kernels")
     thread.start()
     return thread

@@ -18,13 +18,13 @@ from core.viz.layout import MAP_POINT_LIMIT, placed_sample
 
 PALETTE = qualitative.Dark24 + qualitative.Light24
 WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
-# The live Explore map redraws in place on every slider step, where WebGL is ~3× quicker than
-# SVG from 5,000 points down to about this many (measured in headless Chromium); its exports
-# keep SVG up to WEBGL_THRESHOLD.
+# The live Explore map redraws in place on every slider step, where WebGL is quicker than SVG
+# from WEBGL_THRESHOLD points down to about this many; its exports keep SVG up to
+# WEBGL_THRESHOLD.
 LIVE_WEBGL_THRESHOLD = 1_000
 HOVER_TEXT_LIMIT = 5_000  # more points than this hover with community and row, not text
 # The same for a map whose page holds the text once (map_spec's text_by_row): sent once per
-# corpus rather than with each figure (~4.5 MB of JSON at 20,000 documents)
+# corpus rather than with each figure
 TABLE_HOVER_TEXT_LIMIT = 20_000
 ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of this size
 # As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
@@ -166,14 +166,14 @@ def _template(name: str) -> dict:
 
 def spec_json(spec: dict) -> bytes:
     """A figure spec (a dict of "data" and "layout", as map_spec's) as the UTF-8 JSON plotly.js
-    draws, with numeric arrays as typed arrays, without building plotly.py's objects (which
-    took ~10× longer for a live map's slider step). The spec is left as it was."""
+    draws, with numeric arrays as typed arrays, without building plotly.py's objects (whose
+    checks would take most of a live map's slider step). The spec is left unchanged."""
     layout = dict(spec["layout"])
     if isinstance(layout.get("template"), str):
         layout["template"] = _template(layout["template"])
     data = [{key: _typed(value) for key, value in trace.items()} for trace in spec["data"]]
-    # the standard library's encoder: plotly's encodes twice (to turn NaN into null), ~3× slower
-    # for a 5,000-point map with hover text; NaN is only ever inside the typed arrays here
+    # the standard library's encoder: plotly's encodes twice (to turn NaN into null), and NaN is
+    # only ever inside the typed arrays here
     body = json.dumps(
         {"data": data, "layout": layout},
         separators=(",", ":"),
@@ -184,8 +184,8 @@ def spec_json(spec: dict) -> bytes:
 
 
 def _typed(value):
-    """A numeric array as plotly.js's typed-array spec (little-endian bytes in base64); plotly's
-    own converter took ~0.2 ms per array, 0.1 s per 100k-point map of 150 communities."""
+    """A numeric array as plotly.js's typed-array spec (little-endian bytes in base64), quicker
+    than plotly's own converter over the many arrays of a large map."""
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
         return value
     little = value.astype(value.dtype.newbyteorder("<"), copy=False)
@@ -208,7 +208,7 @@ def _node_traces(
     `text_by_row`, the template only, up to TABLE_HOVER_TEXT_LIMIT: see map_spec)."""
     kind = "scattergl" if len(rows) > webgl_above else "scatter"
     with_text = len(rows) <= (TABLE_HOVER_TEXT_LIMIT if text_by_row else HOVER_TEXT_LIMIT)
-    # an object array: plotly checks it ~5× quicker than a list of the same strings
+    # an object array: plotly checks it quicker than a list of the same strings
     texts = np.asarray(hover, dtype=object) if with_text and not text_by_row else None
     drawn = labels[rows]
     traces = []
@@ -248,8 +248,7 @@ def map_spec(
     each trace's from its customdata rows (pages/map_view.html): a slider step then need not
     send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT points."""
     rows = placed_sample(len(labels), limit)
-    # smaller points above 20k: less overdraw, and headless Chromium's software WebGL painted a
-    # 100k-point map in ~0.47 s at size 3 against ~0.58 s at size 4
+    # smaller points above 20k: less overdraw, and software WebGL paints them quicker
     size = 7 if len(rows) <= 2_000 else 4 if len(rows) <= 20_000 else 3
     traces = _node_traces(coords, labels, names, hover, rows, size, webgl_above, text_by_row)
     layout = _map_spec_layout(title, width, height, coords[rows], margin=0.04)

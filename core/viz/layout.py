@@ -1,7 +1,7 @@
 """2-D maps of a truncated embedding: UMAP per size, anchored on the full-size map, plus an
 instant PCA map. Above MAP_POINT_LIMIT documents a map places a fixed sample of them (the rows the
-map figure draws) and leaves the others at NaN: UMAP over a million points would take most of an
-hour on two cores, and a screen shows no more points than the sample."""
+map figure draws) and leaves the others at NaN: UMAP over a million points would keep a user
+waiting far too long, and a screen shows no more points than the sample."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import truncate
@@ -18,35 +19,29 @@ from core.runtime.numba_cache import cache_package_kernels, release_gil, use_num
 MIN_UMAP_ROWS = 10
 MAP_POINT_LIMIT = 100_000  # more documents than this: maps place and draw a fixed sample
 UMAP_NEIGHBOURS = 15
-# Epochs for a map started from the full-size map. Measured on 10k docstring paragraphs (3k-row
-# sample, 64 and 16 dims): 100 epochs against 200 cost 0.002-0.007 trustworthiness (0.78) and
-# 0.004-0.007 of 2-D 10-NN preservation, at half the time; 50 epochs cost 0.03.
+# Epochs for a map started from the full-size map: it starts near its answer, so half of UMAP's
+# 200 keep its neighbourhoods almost as faithful in half the time; fewer lose clearly more.
 WARM_EPOCHS = 100
-# Above this many rows the full-size map runs WARM_EPOCHS too, not UMAP's 200: measured on 100k
-# docstring paragraphs (256 dims, one run each, after kNN), 45 s against 86 s, trustworthiness
-# of 10-NN on a 5k sample 0.787 against 0.795, and 8.8% against 9.8% of each row's 10 nearest
-# (256-d) also nearest on the map (3k rows); 50 epochs took 19 s for 0.766 and 6.9%.
+# Above this many rows the full-size map runs WARM_EPOCHS too, not UMAP's 200: about half the
+# wait for slightly less faithful neighbourhoods (epochs_note says so beside the map).
 QUICK_MAP_ROWS = 50_000
-# Above this many rows the full-size map starts from PCA rather than a spectral layout. Measured
-# on 100k docstring paragraphs (256 dims, trustworthiness of 10-NN on a 3k sample): 0.7786
-# spectral and 0.7772 PCA at 200 epochs; the spectral initialisation took ~8 s (26.1 s against
-# 17.8 s at 100 epochs).
+# Above this many rows the full-size map starts from PCA rather than a spectral layout: the
+# spectral initialisation takes a large share of the map's time there, and the maps it gives
+# are no more faithful.
 SPECTRAL_INIT_LIMIT = 20_000
 
 
 def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components: instant, used while UMAP runs and for tiny corpora."""
-    centred = unit_vectors - unit_vectors.mean(axis=0)
-    if centred.shape[0] < 2 or not np.any(centred):
-        return np.zeros((unit_vectors.shape[0], 2), dtype=np.float32)
-    # the top eigenvectors of the d × d scatter matrix: an SVD of the rows took 6.4 s at 100k
-    _, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
-    top = axes[:, ::-1][:, :2]
-    pivot = top[np.abs(top).argmax(axis=0), np.arange(top.shape[1])]
-    top *= np.where(pivot < 0, -1.0, 1.0)  # a fixed sign per axis
-    coords = centred @ top.astype(centred.dtype)
+    """The first two principal components: instant, used while UMAP runs and for tiny corpora.
+    scikit-learn's covariance solver works on the d × d covariance rather than the n rows, and
+    fixes each axis's sign (its largest loading positive), so a corpus always gets one picture."""
+    n, d = unit_vectors.shape
+    if n < 2 or not np.any(unit_vectors != unit_vectors[0]):
+        return np.zeros((n, 2), dtype=np.float32)
+    pca = PCA(n_components=min(2, d), svd_solver="covariance_eigh")
+    coords = pca.fit_transform(unit_vectors)
     if coords.shape[1] < 2:
-        coords = np.hstack([coords, np.zeros((coords.shape[0], 1))])
+        coords = np.hstack([coords, np.zeros((n, 1), coords.dtype)])
     return _standardise(coords)
 
 
@@ -110,11 +105,10 @@ def umap_layout(
 @functools.cache
 def _umap():
     """umap-learn, with numba's disk cache on for its kernels that take no function (see
-    core.runtime.numba_cache.cache_package_kernels): building the fuzzy graph compiled two kernels in
-    every new process, 5.5 s of the warm-up (py-spy, at 50 samples a second). Its epoch kernel
-    releases the GIL: at 100,000 rows an epoch takes ~0.28 s, and while it held the GIL an
-    18 ms pure-Python task on another thread took 0.6 s, so every page of the app slowed ~30×
-    while a map was made in the background."""
+    core.runtime.numba_cache.cache_package_kernels), so a new process loads the fuzzy graph's
+    kernels rather than compiling them, and with its epoch kernel releasing the GIL, so the
+    app's pages keep running Python while a map is made on a background thread. Both only on
+    the versions core.runtime.numba_cache.WRITTEN_FOR names."""
     use_numba_cache()
     import umap
     from umap import layouts

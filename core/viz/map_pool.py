@@ -3,10 +3,8 @@ size's map but the full size's starts from the full-size map alone, so on c core
 run at once: one here and c - 1 on worker processes (processes, because UMAP's compiled kernels
 hold Python's lock). The same inputs give the same map in a worker as here.
 
-A worker first has to start and load UMAP's kernels (not timed apart), so below POOL_MIN_ROWS
-rows, where a map takes about a second, the maps are all made here: on 2,000 documents a pool of
-two workers, waited for before any map, took 18.0 s for the ladder's maps against 8.3 s
-without."""
+A worker first has to start and load UMAP's kernels, which costs more than it saves below
+POOL_MIN_ROWS rows, where maps are quick: there the maps are all made here."""
 
 from __future__ import annotations
 

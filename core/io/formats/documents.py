@@ -1,12 +1,11 @@
 """Rich documents, one document per file: PDF (its text layer, via pypdf), Word .docx (via
-python-docx) and HTML (the visible text, via the standard library's HTML parser)."""
+python-docx) and HTML (the visible text, via lxml's HTML parser)."""
 
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from html.parser import HTMLParser
 
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
@@ -98,87 +97,79 @@ def _check_package(name: str, data: bytes, options: ReadOptions) -> None:
         )
 
 
-class _VisibleText(HTMLParser):
-    """Collects the text a browser shows: no scripts, styles, templates or head; block
-    elements start new lines."""
-
-    HIDDEN = frozenset({"script", "style", "noscript", "template", "svg", "iframe"})
-    BLOCKS = frozenset(
-        [
-            "address",
-            "article",
-            "aside",
-            "blockquote",
-            "br",
-            "dd",
-            "div",
-            "dl",
-            "dt",
-            "figcaption",
-            "figure",
-            "footer",
-            "form",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "header",
-            "hr",
-            "li",
-            "main",
-            "nav",
-            "ol",
-            "p",
-            "pre",
-            "section",
-            "table",
-            "td",
-            "th",
-            "tr",
-            "ul",
-        ]
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-        self._in_head = False  # until </head> or <body>, as browsers imply a missing </head>
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in ("head", "body"):
-            self._in_head = tag == "head"
-        elif tag in self.HIDDEN:
-            self._hidden += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "head":
-            self._in_head = False
-        elif tag in self.HIDDEN:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden and not self._in_head:
-            self.parts.append(data)
+# What a browser does not show (the head holds the title and metadata), and the elements that
+# start a new line of text.
+_HIDDEN = frozenset({"head", "script", "style", "noscript", "template", "svg", "iframe"})
+_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
 
 
 def read_html(name: str, data: bytes, options: ReadOptions) -> Parsed:
-    """The visible text of an HTML page (markup, scripts and styles removed), one paragraph per
-    block of text."""
-    parser = _VisibleText()
-    parser.feed(decode_text(name, data))
-    parser.close()
-    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
+    """The visible text of an HTML page (markup, comments, scripts and styles removed, entities
+    decoded), one paragraph per block of text. lxml's parser repairs broken markup as a browser
+    would (a missing </head>, stray text in the head); a page nested deeper than it parses is
+    refused rather than cut short."""
+    from lxml import etree, html
+
+    parser = html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+    )
+    root = etree.fromstring(decode_text(name, data).encode("utf-8"), parser)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        raise ExplorerError(
+            f"{name} nests its elements too deeply to read; it looks damaged or crafted."
+        )
+    parts: list[str] = []
+    walker = etree.iterwalk(root, events=("start", "end")) if root is not None else ()
+    for event, element in walker:
+        if event == "start":
+            if element.tag in _BLOCKS:
+                parts.append("\n")
+            if element.tag in _HIDDEN:
+                walker.skip_subtree()
+            elif element.text:
+                parts.append(element.text)
+        else:
+            if element.tag in _BLOCKS:
+                parts.append("\n")
+            if element.tail:
+                parts.append(element.tail)
+    lines = (line.strip() for line in "".join(parts).split("\n"))
     return _one_document(
         name, "\n\n".join(line for line in lines if line), "that a browser would show"
     )
