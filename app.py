@@ -10,7 +10,6 @@ st.set_page_config(
     page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"
 )
 state.init_state()
-warm_kernels()
 
 navigation = st.navigation(
     [
@@ -45,4 +44,7 @@ except ExplorerError:  # the page itself shows the message
     model_key = st.session_state.model_key
 corpus = st.session_state.corpus
 widgets.sidebar_settings(corpus.name, len(corpus), model_key)
-navigation.run()
+try:
+    navigation.run()
+finally:  # once the first page is drawn: compiling beside it would slow it down
+    warm_kernels()
