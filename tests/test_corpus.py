@@ -12,8 +12,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from core.runtime.errors import ExplorerError
-from core.io import corpus, zip_members, zipsafe
+from core.io import corpus, zip_members
 from core.io.corpus import (
     Corpus,
     Limits,
@@ -26,8 +25,9 @@ from core.io.corpus import (
     read_path,
     text_columns,
 )
-from core.io.export import zip_bytes
+from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
+from tests.support import zip_of
 
 MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
@@ -435,7 +435,7 @@ def test_too_many_documents_says_how_many_and_the_limit(files: list[tuple[str, b
 
 
 def test_zip_members_are_read_as_if_uploaded() -> None:
-    archive = zip_bytes(
+    archive = zip_of(
         {
             "docs/a.txt": b"first file\nstill first",
             "docs/b.txt": b"second file",
@@ -451,12 +451,12 @@ def test_zip_members_are_read_as_if_uploaded() -> None:
 
 
 def test_zip_with_a_single_txt_gives_one_document_per_line() -> None:
-    table = read_files([("one.zip", zip_bytes({"notes.txt": b"a\nb\nc"}))])
+    table = read_files([("one.zip", zip_of({"notes.txt": b"a\nb\nc"}))])
     assert table.index.tolist() == ["notes.txt:1", "notes.txt:2", "notes.txt:3"]
 
 
 def test_zip_members_with_unsafe_paths_are_skipped() -> None:
-    archive = zip_bytes(
+    archive = zip_of(
         {"../evil.txt": b"evil", "/abs.txt": b"evil", "C:/win.txt": b"evil", "ok.md": b"fine"}
     )
     assert read_files([("x.zip", archive)])["text"].tolist() == ["fine"]
@@ -464,19 +464,19 @@ def test_zip_members_with_unsafe_paths_are_skipped() -> None:
 
 def test_zip_with_only_unsafe_members_is_explained() -> None:
     with pytest.raises(ExplorerError, match=r"x\.zip contains no files that can be read.*\.\./"):
-        read_files([("x.zip", zip_bytes({"../evil.txt": b"evil"}))])
+        read_files([("x.zip", zip_of({"../evil.txt": b"evil"}))])
 
 
 def test_nested_zips_are_ignored() -> None:
-    inner = zip_bytes({"inner.txt": b"hidden inside"})
-    archive = zip_bytes({"inner.zip": inner, "outer.md": b"outer"})
+    inner = zip_of({"inner.txt": b"hidden inside"})
+    archive = zip_of({"inner.zip": inner, "outer.md": b"outer"})
     assert read_files([("x.zip", archive)])["text"].tolist() == ["outer"]
     with pytest.raises(ExplorerError, match="no files that can be read"):
-        read_files([("x.zip", zip_bytes({"inner.zip": inner}))])
+        read_files([("x.zip", zip_of({"inner.zip": inner}))])
 
 
 def test_zip_with_too_many_members_is_explained() -> None:
-    archive = zip_bytes({f"{i}.md": b"doc" for i in range(6)})
+    archive = zip_of({f"{i}.md": b"doc" for i in range(6)})
     with pytest.raises(ExplorerError, match="holds 6 files; the limit is 5 per zip"):
         read_files([("many.zip", archive)], limits=Limits(max_zip_members=5))
 
@@ -539,7 +539,7 @@ def test_zip_bomb_is_refused_from_its_headers_without_unpacking() -> None:
 
 
 def test_zip_whose_headers_understate_the_size_is_refused() -> None:
-    archive = bytearray(zip_bytes({"liar.txt": b"a" * (4 * MB)}))
+    archive = bytearray(zip_of({"liar.txt": b"a" * (4 * MB)}))
     directory = archive.index(b"PK\x01\x02")
     archive[directory + 24 : directory + 28] = struct.pack("<I", 100)
     tracemalloc.start()
@@ -553,7 +553,7 @@ def test_zip_whose_headers_understate_the_size_is_refused() -> None:
 
 
 def test_zip_member_larger_than_the_file_limit_is_refused() -> None:
-    archive = zip_bytes({"big.txt": b"a" * (2 * MB)})
+    archive = zip_of({"big.txt": b"a" * (2 * MB)})
     with pytest.raises(ExplorerError, match=r"big\.zip: big\.txt is 2\.0 MB; the limit is 1\.0"):
         read_files([("big.zip", archive)], limits=Limits(max_file_bytes=MB))
 
@@ -565,7 +565,7 @@ def test_file_that_is_not_a_zip_is_explained() -> None:
 
 def test_binary_member_inside_zip_is_called_binary() -> None:
     with pytest.raises(ExplorerError, match=r"pic\.txt looks like a binary file"):
-        read_files([("x.zip", zip_bytes({"pic.txt": PNG_HEADER}))])
+        read_files([("x.zip", zip_of({"pic.txt": PNG_HEADER}))])
 
 
 # Names and the demo

@@ -17,12 +17,12 @@ from core.viz.figures import ladder_animation, map_figure
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
-    ladder_layouts,
     map_rows,
     pca_layout,
     size_layout,
     umap_layout,
 )
+from tests.support import pipeline_of
 
 LADDER = (32, 24, 16)
 
@@ -33,6 +33,11 @@ def _clusters(count: int, per: int, d: int, *, scale: float, seed: int = 0):
     x = np.vstack([c + rng.normal(scale=scale, size=(per, d)) for c in centres])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return x.astype(np.float32), np.repeat(np.arange(count), per)
+
+
+def _pipeline(x: np.ndarray, ladder):
+    """The app's pipeline over `x`, whose layouts() are every size's map, largest first."""
+    return pipeline_of(x, [f"doc {i}" for i in range(len(x))], ladder=ladder)
 
 
 def _assert_standardised(coords: np.ndarray) -> None:
@@ -47,7 +52,7 @@ def _displacement(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def chained():
     x, _ = _clusters(6, 25, 32, scale=0.25)
-    return x, ladder_layouts(x, LADDER)
+    return x, _pipeline(x, LADDER).layouts()
 
 
 def test_pca_layout_is_two_dimensional_and_standardised():
@@ -143,18 +148,21 @@ def test_the_epoch_kernel_runs_without_the_gil():
     assert kernel.stats.cache_path
 
 
-def test_ladder_layouts_gives_every_size_largest_first(chained):
+def test_every_size_is_mapped_largest_first(chained):
     x, layouts = chained
     assert list(layouts) == list(LADDER)
     assert all(c.shape == (x.shape[0], 2) and np.all(np.isfinite(c)) for c in layouts.values())
 
 
-def test_ladder_layouts_resume_with_only_the_missing_sizes_in_any_order(chained):
+def test_maps_resume_with_only_the_missing_sizes_in_any_order(chained):
     x, layouts = chained
+    pipe = _pipeline(x, LADDER)
+    for dim in LADDER[:2]:
+        pipe.adopt_layout(dim, layouts[dim])
     calls = []
-    known = {LADDER[0]: layouts[LADDER[0]], LADDER[1]: layouts[LADDER[1]]}
-    resumed = ladder_layouts(x, LADDER, existing=known, progress=lambda *a: calls.append(a))
-    assert calls == [(1, 1, LADDER[2])]  # each size starts from the full-size map alone
+    resumed = pipe.layouts(lambda *a: calls.append(a))
+    # each size starts from the full-size map alone
+    assert calls == [(1.0, f"UMAP map 1/1 done ({LADDER[2]} dims)")]
     np.testing.assert_allclose(resumed[LADDER[2]], layouts[LADDER[2]], atol=1e-5)
 
 
@@ -167,7 +175,7 @@ def test_anchored_layouts_stay_in_register_unlike_independent_runs():
     for seed in range(4):
         x, _ = _clusters(6, 25, 32, scale=0.25, seed=seed)
         runs = {
-            "chained": ladder_layouts(x, LADDER),
+            "chained": _pipeline(x, LADDER).layouts(),
             "independent": {dim: umap_layout(truncate(x, dim)) for dim in LADDER},
         }
         for name, layouts in runs.items():
@@ -177,12 +185,16 @@ def test_anchored_layouts_stay_in_register_unlike_independent_runs():
     assert moves["chained"] < 0.3 * moves["independent"]
 
 
-def test_ladder_layouts_reports_progress_for_each_size():
+def test_maps_report_progress_for_each_size():
     x, _ = _clusters(2, 4, 16, scale=0.2)
     calls = []
-    layouts = ladder_layouts(x, [16, 8, 8, 4], progress=lambda *a: calls.append(a))
+    layouts = _pipeline(x, [16, 8, 8, 4]).layouts(lambda *a: calls.append(a))
     assert list(layouts) == [16, 8, 4]
-    assert calls == [(1, 3, 16), (2, 3, 8), (3, 3, 4)]
+    assert calls == [
+        (1 / 3, "UMAP map 1/3 done (16 dims)"),
+        (2 / 3, "UMAP map 2/3 done (8 dims)"),
+        (1.0, "UMAP map 3/3 done (4 dims)"),
+    ]
 
 
 def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatch):

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.analysis.keywords import TermCounts
-from core.analysis.ladder import compute_views
 from core.analysis.pinned import (
     find_documents,
     neighbour_changes,
     neighbour_table,
     selected_rows,
 )
+from tests.support import pipeline_of
 
 
 def _views():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 16)).astype(np.float32)
     texts = [f"word{'a' * (i % 4 + 1)} text" for i in range(40)]
-    return compute_views(x, [16, 4], TermCounts(texts)), [f"d{i}" for i in range(40)], texts
+    pipe = pipeline_of(x, texts, ladder=(16, 4))
+    return pipe.views(), pipe.corpus.ids, texts
 
 
 def test_changes_compare_each_size_with_the_full_size_neighbours():

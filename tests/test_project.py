@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 import core.pipeline as pipeline_module
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
-from core.runtime.errors import ExplorerError
 from core.io.corpus import load_demo_corpus
+from core.pipeline import Choice, Pipeline
 from core.project import (
     MANIFEST,
     list_projects,
@@ -27,9 +27,10 @@ from core.project import (
     read_project,
     write_project,
 )
-from core.pipeline import Choice, Pipeline
+from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 from pages.resources import results
+from tests.support import zip_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = (256, 64, 16)
@@ -123,14 +124,6 @@ def test_a_zip_opens_with_or_without_its_top_folder(written):
     assert list_projects(folder.parent) == [folder]
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -160,7 +153,7 @@ def _with_manifest(files: dict[str, bytes], **changes) -> dict[str, bytes]:
 def test_damaged_or_hostile_projects_are_refused_clearly(written, damage, message):
     _, folder = written
     with pytest.raises(ExplorerError, match=message):
-        read_project(_zip(damage(_files(folder))), "bad.zip")
+        read_project(zip_of(damage(_files(folder))), "bad.zip")
 
 
 def test_documents_that_do_not_match_the_fingerprint_are_refused(written, tmp_path):
@@ -182,7 +175,7 @@ def test_documents_that_do_not_match_the_fingerprint_are_refused(written, tmp_pa
     }
     files[MANIFEST] = json.dumps(manifest).encode()
     with pytest.raises(ExplorerError, match="do not match the fingerprint"):
-        read_project(_zip(files), "forged.zip")
+        read_project(zip_of(files), "forged.zip")
     with pytest.raises(ExplorerError, match="not a readable zip"):
         read_project(b"not a zip at all", "junk.zip")
 
@@ -219,7 +212,7 @@ def test_cli_writes_a_project_the_app_opens_with_nothing_recomputed(tmp_path, mo
 def test_a_damaged_project_in_the_app_shows_a_message_and_keeps_the_corpus(written):
     _, folder = written
     files = _files(folder)
-    damaged = _zip(files | {"maps.parquet": files["maps.parquet"][:-10]})
+    damaged = zip_of(files | {"maps.parquet": files["maps.parquet"][:-10]})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/data.py").run()
@@ -276,7 +269,7 @@ def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, m
     manifest = json.loads(files[MANIFEST])
     manifest["files"]["maps.parquet"]["bytes"] = 50 * 1024**3
     with pytest.raises(ExplorerError, match="opens projects up to"):
-        read_project(_zip(files | {MANIFEST: json.dumps(manifest).encode()}), "huge.zip")
+        read_project(zip_of(files | {MANIFEST: json.dumps(manifest).encode()}), "huge.zip")
     monkeypatch.setenv("MGE_MAX_PROJECT_MB", "0.01")
     with pytest.raises(ExplorerError, match=r"opens projects up to .*MGE_MAX_PROJECT_MB"):
         read_project(folder, "demo")
@@ -294,7 +287,7 @@ def test_text_that_expands_many_times_over_is_refused(written):
     assert len(buffer.getvalue()) < 100_000
     files = _forged(_files(folder), "documents.parquet", buffer.getvalue())
     with pytest.raises(ExplorerError, match="expands to 343.3 MB"):
-        read_project(_zip(files), "text-bomb.zip")
+        read_project(zip_of(files), "text-bomb.zip")
 
 
 def test_a_project_larger_than_the_memory_budget_is_refused(written, monkeypatch):

@@ -90,11 +90,6 @@ def hover_caption(n: int, limit: int = HOVER_TEXT_LIMIT) -> str:
     )
 
 
-def payload_bytes(fig: go.Figure) -> int:
-    """Bytes of the figure as st.plotly_chart sends it to the browser."""
-    return len(plotly.io.to_json(fig.to_dict(), validate=False).encode())
-
-
 def _note_spec(text: str) -> dict:
     """A note in the figure's lower left corner (an annotation)."""
     return {

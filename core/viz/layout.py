@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -169,24 +168,6 @@ def epochs_note(n: int) -> str:
         "as every other size does, rather than UMAP's 200: half the wait, for slightly less "
         "faithful neighbourhoods (trustworthiness 0.787 against 0.795 on 100,000 docstrings)."
     )
-
-
-def ladder_layouts(
-    vectors: np.ndarray,
-    dims: Sequence[int],
-    *,
-    existing: dict[int, np.ndarray] | None = None,
-    progress: Callable[[int, int, int], None] | None = None,
-) -> dict[int, np.ndarray]:
-    """Maps for every size of the ladder not in `existing`, full size first (see size_layout)."""
-    full = vectors.shape[1]
-    done = dict(existing or {})
-    missing = [d for d in sorted(set(dims) | {full}, reverse=True) if d not in done]
-    for step, dim in enumerate(missing, start=1):
-        done[dim] = size_layout(vectors, dim, full_layout=None if dim == full else done[full])
-        if progress:
-            progress(step, len(missing), dim)
-    return done
 
 
 def warm_up() -> None:
