@@ -19,13 +19,13 @@ from core.analysis.fidelity import (
     partition_ari,
     quantized_vectors,
     recommend_dimension,
-    search_latency,
     similarity_spearman,
     storage_table,
     vector_bytes,
 )
 from core.analysis.knn import Neighbours, exact_neighbours, knn
 from core.analysis.measures import truncate
+from core.analysis.search import TimedHits, top_k
 from core.viz.fidelity_plots import (
     PRECISION_COLOURS,
     fidelity_curves,
@@ -245,33 +245,27 @@ def test_human_bytes_uses_decimal_units(count: int, text: str) -> None:
 # --- latency and the table -------------------------------------------------------------------
 
 
-def test_search_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
-    ms = search_latency(matryoshka, 16, queries=5, repeats=2, top=500)
-    assert math.isfinite(ms) and ms > 0
+def test_fidelity_table_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
+    table = fidelity_table(matryoshka, [16], pairs=100, quantized=False)
+    assert np.isfinite(table["latency_ms"]).all() and (table["latency_ms"] > 0).all()
 
 
-def test_search_latency_is_the_median_of_single_query_timings(matryoshka: np.ndarray) -> None:
-    seconds = [0.004, 0.001, 0.009, 0.002, 0.030, 0.003]  # one search each: 3 queries × 2 runs
-    ticks = iter(np.cumsum([x for s in seconds for x in (1.0, s)]).tolist())
-    ms = search_latency(matryoshka, 16, queries=3, repeats=2, clock=lambda: next(ticks))
-    assert ms == pytest.approx(3.5)  # median of 4, 1, 9, 2, 30, 3 ms, not divided by a batch
-    assert next(ticks, None) is None  # every search was timed on its own, the warm-up was not
-
-
-def test_fidelity_table_times_search_for_the_tables_k(
+def test_fidelity_table_times_single_searches_for_the_tables_k(
     matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tops = []
+    searches = []
 
-    def fake_latency(vectors: np.ndarray, dim: int, *, top: int, measure: str) -> float:
-        tops.append((top, measure))
-        return 1.5
+    def fake_timed(stored, query, k, measure="cosine", *, exclude=None, repeats=5):
+        searches.append((stored.shape[1], k, measure, exclude))
+        return TimedHits(top_k(stored, query, k, measure, exclude), ms=float(len(searches)))
 
-    monkeypatch.setattr(fidelity, "search_latency", fake_latency)
+    monkeypatch.setattr(fidelity, "timed_top_k", fake_timed)
     table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False, measure="dot")
     assert list(table["k"]) == [5, 5]  # only 5 other rows
-    assert tops == [(5, "dot"), (5, "dot")]
-    assert (table["latency_ms"] == 1.5).all()
+    # each of the 6 rows (at most 10 queries) searched on its own, left out of its own results
+    assert [s[:3] for s in searches] == [(DIM, 5, "dot")] * 6 + [(4, 5, "dot")] * 6
+    assert sorted(s[3] for s in searches[:6]) == list(range(6))
+    assert table["latency_ms"].tolist() == [3.5, 9.5]  # the medians of 1…6 and 7…12 ms
 
 
 def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray) -> None:

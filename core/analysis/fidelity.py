@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +22,8 @@ from core.analysis.knn import (
     score_blocks,
 )
 from core.analysis.measures import paired_scores, prefix_points, truncate
-from core.analysis.search import top_k
 from core.analysis.ordering import ORDERINGS, order_dimensions
+from core.analysis.search import timed_top_k
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
@@ -168,38 +167,17 @@ def human_bytes(n: int) -> str:
     return f"{text.removesuffix('.0')} {unit}"
 
 
-def search_latency(
-    vectors: np.ndarray,
-    dim: int,
-    *,
-    top: int = 10,
-    queries: int = 10,
-    repeats: int = 3,
-    seed: int = 0,
-    clock: Callable[[], float] = time.perf_counter,
-    measure: str = "cosine",
-) -> float:
-    """Median wall time in milliseconds of one exact top-`top` query under `measure`: the time a
-    person waits for one search, not batched throughput.
-
-    Each of `queries` seeded corpus rows is searched on its own `repeats` times against the whole
-    corpus truncated to `dim` (matrix-vector product, argpartition, sort of the top hits); the
-    median over all those timings is returned. Truncation, sampling and one warm-up search are
-    not timed.
-    """
-    if queries < 1 or top < 1 or repeats < 1:
-        raise ValueError("queries, top and repeats must all be at least 1")
-    corpus = prefix_points(vectors, dim, measure)
-    n = corpus.shape[0]
-    picked = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
-    top_k(corpus, picked[0], top, measure)  # warm-up, not timed
-    timings = []
-    for query in picked:
-        for _ in range(repeats):
-            start = clock()
-            top_k(corpus, query, top, measure)
-            timings.append(clock() - start)
-    return float(np.median(timings)) * 1000
+def _latency_ms(points: np.ndarray, k: int, measure: str, *, queries: int = 10) -> float:
+    """Median wall time in milliseconds of one exact top-k query among `points`
+    (measures.prefix_points): the time a person waits for one search, not batched throughput.
+    Each of `queries` seeded corpus rows is searched on its own, left out of its results, and
+    timed by search.timed_top_k."""
+    n = points.shape[0]
+    picked = np.random.default_rng(0).choice(n, size=min(queries, n), replace=False)
+    timings = [
+        timed_top_k(points, points[q], k, measure, exclude=int(q), repeats=3).ms for q in picked
+    ]
+    return float(np.median(timings))
 
 
 def _float_recalls(
@@ -286,6 +264,7 @@ def fidelity_table(
     rows = []
     for dim in ordered:
         labels = None if communities is None else communities.get(dim)
+        points = prefix_points(vectors, dim, measure)
         rows.append(
             {
                 "dim": dim,
@@ -293,9 +272,7 @@ def fidelity_table(
                 "recall_at_k": recalls[dim],
                 "recall_queries": recall_queries,
                 **(
-                    _quantized_recalls(
-                        prefix_points(vectors, dim, measure), queries, reference, measure
-                    )
+                    _quantized_recalls(points, queries, reference, measure)
                     if quantized
                     else {f"recall_{p}": math.nan for p in QUANTIZED_PRECISIONS}
                 ),
@@ -303,9 +280,7 @@ def fidelity_table(
                 "spearman": similarity_spearman(vectors, dim, pairs=pairs, measure=measure),
                 "ari": math.nan if labels is None else partition_ari(communities[full], labels),
                 **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
-                "latency_ms": (
-                    search_latency(vectors, dim, top=k, measure=measure) if latency else math.nan
-                ),
+                "latency_ms": _latency_ms(points, k, measure) if latency else math.nan,
             }
         )
     return pd.DataFrame(rows)
