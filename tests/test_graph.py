@@ -205,6 +205,12 @@ def test_knn_recall_counts_shared_neighbours_per_row():
     np.testing.assert_allclose(knn_recall(reference, candidate), [1.0, 0.25, 0.0])
 
 
+def test_knn_recall_of_one_list_counts_the_full_size_results_kept():
+    assert knn_recall([1, 2, 3, 4], [5, 1, 9, 2]) == 0.5
+    assert knn_recall([1, 2, 3, 4], [4, 3, 2, 1]) == 1.0
+    assert knn_recall([1, 2, 3, 4], [2, -1]) == 0.25  # a shorter list, -1 matching nothing
+
+
 def test_knn_recall_of_a_truncation_is_between_zero_and_one_and_full_is_one():
     x = _random_unit(100, 32, seed=11)
     full = knn(x, 8).indices
