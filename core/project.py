@@ -38,18 +38,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from core.runtime import machine, memory
 from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
-from core.embed.models import PRESETS, ModelSpec
 from core.analysis.ordering import Ordered
-from core.runtime.errors import ExplorerError
+from core.embed.models import PRESETS, ModelSpec
 from core.io.corpus import Corpus
-from core.runtime.limits import MB, size_text
 from core.io.vectors import UploadedVectors
 from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
+from core.runtime import machine, memory
+from core.runtime.errors import ExplorerError
+from core.runtime.units import MB, size_text
 
 FORMAT = "matryoshka-graph-explorer-project"
 VERSION = 1

@@ -27,9 +27,9 @@ from core.io.corpus import (
 )
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
+from core.runtime.units import MB
 from tests.support import zip_of
 
-MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06"
 
@@ -209,7 +209,7 @@ def test_read_path_missing_path_or_empty_folder_is_explained(tmp_path) -> None:
 
 def test_read_path_checks_sizes_before_reading(tmp_path) -> None:
     (tmp_path / "big.txt").write_bytes(b"x" * 2 * MB)
-    with pytest.raises(ExplorerError, match=r"big\.txt is 2\.0 MB; the limit is 1\.0 MB"):
+    with pytest.raises(ExplorerError, match=r"big\.txt is 2 MB; the limit is 1 MB"):
         read_path(tmp_path, limits=Limits(max_file_bytes=MB))
 
 
@@ -405,13 +405,13 @@ def test_unsupported_extension_lists_the_supported_ones(name: str) -> None:
 
 
 def test_oversized_file_names_the_limit_in_mb() -> None:
-    with pytest.raises(ExplorerError, match=r"big\.txt is 1\.5 MB; the limit is 1\.0 MB per file"):
+    with pytest.raises(ExplorerError, match=r"big\.txt is 1\.5 MB; the limit is 1 MB per file"):
         read_files([("big.txt", b"x" * (3 * MB // 2))], limits=Limits(max_file_bytes=MB))
 
 
 def test_oversized_upload_names_the_total_limit() -> None:
     files = [("a.txt", b"x" * MB), ("b.txt", b"y" * MB)]
-    with pytest.raises(ExplorerError, match=r"total 2\.0 MB; the limit is 1\.5 MB"):
+    with pytest.raises(ExplorerError, match=r"total 2 MB; the limit is 1\.5 MB"):
         read_files(files, limits=Limits(max_total_bytes=3 * MB // 2))
 
 
@@ -530,7 +530,7 @@ def test_zip_bomb_is_refused_from_its_headers_without_unpacking() -> None:
     assert len(bomb) < MB // 4
     tracemalloc.start()
     try:
-        with pytest.raises(ExplorerError, match=r"bomb\.zip unpacks to 64\.0 MB; the limit is"):
+        with pytest.raises(ExplorerError, match=r"bomb\.zip unpacks to 64 MB; the limit is"):
             read_files([("bomb.zip", bomb)], limits=Limits(max_zip_uncompressed=8 * MB))
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -554,7 +554,7 @@ def test_zip_whose_headers_understate_the_size_is_refused() -> None:
 
 def test_zip_member_larger_than_the_file_limit_is_refused() -> None:
     archive = zip_of({"big.txt": b"a" * (2 * MB)})
-    with pytest.raises(ExplorerError, match=r"big\.zip: big\.txt is 2\.0 MB; the limit is 1\.0"):
+    with pytest.raises(ExplorerError, match=r"big\.zip: big\.txt is 2 MB; the limit is 1 MB"):
         read_files([("big.zip", archive)], limits=Limits(max_file_bytes=MB))
 
 

@@ -15,7 +15,6 @@ from core.analysis.fidelity import (
     Recommendation,
     compare_orderings,
     fidelity_table,
-    human_bytes,
     partition_ari,
     quantized_vectors,
     recommend_dimension,
@@ -223,23 +222,6 @@ def test_storage_table_totals_scale_with_corpus_size() -> None:
     assert row["bytes_corpus"] == 32_000
     assert row["bytes_1m"] == 32_000_000
     assert row["bytes_100m"] == 3_200_000_000
-
-
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [
-        (0, "0 B"),
-        (999, "999 B"),
-        (1024, "1 KB"),
-        (25_600, "26 KB"),
-        (999_999, "1 MB"),
-        (1_500_000_000, "1.5 GB"),
-        (3_200_000_000, "3.2 GB"),
-        (102_400_000_000, "102 GB"),
-    ],
-)
-def test_human_bytes_uses_decimal_units(count: int, text: str) -> None:
-    assert human_bytes(count) == text
 
 
 # --- latency and the table -------------------------------------------------------------------

@@ -24,11 +24,11 @@ from core.analysis.knn import (
 from core.analysis.measures import paired_scores, prefix_points, truncate
 from core.analysis.ordering import ORDERINGS, order_dimensions
 from core.analysis.search import timed_top_k
+from core.runtime.units import size_text
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
 QUANTIZED_PRECISIONS = ("int8", "binary")
-_DECIMAL_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _RECALL_TOLERANCE = 1e-9
 
 
@@ -149,22 +149,6 @@ def storage_table(dims: Iterable[int], n_docs: int) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def human_bytes(n: int) -> str:
-    """A byte count in decimal (SI) units, 1 KB = 1000 B: "999 B", "1 KB", "1.5 GB", "26 MB"."""
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"byte count must be non-negative, got {n}")
-    if n < 1000:
-        return f"{n} B"
-    value = float(n)
-    for unit in _DECIMAL_UNITS[1:]:
-        value /= 1000
-        if value < 999.5 or unit == _DECIMAL_UNITS[-1]:
-            break
-    text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
-    return f"{text.removesuffix('.0')} {unit}"
 
 
 def _latency_ms(points: np.ndarray, k: int, measure: str, *, queries: int = 10) -> float:
@@ -338,7 +322,7 @@ def recommend_dimension(table: pd.DataFrame, *, min_recall_share: float = 0.9) -
         sentence = (
             f"{dim} dims keep {_floor_percent(recall / full_recall)} of full-size {k}-NN "
             f"neighbours (at least {asked} asked) and store {saving:.0%} less than {full_dim} "
-            f"dims: {human_bytes(dim_bytes)} instead of {human_bytes(full_bytes)} per vector "
+            f"dims: {size_text(dim_bytes)} instead of {size_text(full_bytes)} per vector "
             "as float32."
         )
     return Recommendation(dim, recall, full_dim, saving, sentence)

@@ -16,13 +16,14 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from core.runtime.cache import cache_key, texts_digest
-from core.runtime.errors import ExplorerError
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
 from core.io.formats.options import REPLACED_SURROGATES, REPLACEMENT, without_surrogates
-from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
 from core.io.names import free_name, unique_names
 from core.io.zipsafe import expand_zip
+from core.runtime.cache import cache_key, texts_digest
+from core.runtime.errors import ExplorerError
+from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, too_many_documents
+from core.runtime.units import size_text
 
 __all__ = ["SUPPORTED_EXTENSIONS", "Corpus", "Limits", "build_corpus", "read_files", "read_path"]
 

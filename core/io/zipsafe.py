@@ -4,17 +4,14 @@ the headers before anything is decompressed, and again while decompressing."""
 from __future__ import annotations
 
 import io
-import re
-import struct
 import zipfile
-import zlib
 from pathlib import PurePosixPath
-from typing import BinaryIO
 
+from core.io.formats import READERS
 from core.io.zip_members import UNPACK_ERRORS, declared_entries, safe_path, unpack_member
 from core.runtime.errors import ExplorerError
-from core.io.formats import READERS
-from core.runtime.limits import Limits, size_text, too_large
+from core.runtime.limits import Limits, too_large
+from core.runtime.units import size_text
 
 _MEMBER_TEXT = ", ".join(READERS)
 
