@@ -29,6 +29,7 @@ from core.project import (
 )
 from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
+from core.runtime.units import MB
 from pages.resources import results
 from tests.support import zip_of
 
@@ -303,7 +304,7 @@ def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeyp
     _, folder = written
     monkeypatch.setenv("MGE_RESULT_CACHE_MB", "36")
     with (
-        memory.reserve(35 * 1024 * 1024, "another project"),
+        memory.reserve(35 * MB, "another project"),
         pytest.raises(ExplorerError, match="The server is busy"),
     ):
         read_project(folder, "demo")
