@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from core.analysis.pinned import find_documents, neighbour_changes, neighbour_table
+from core.analysis.neighbourhood import neighbour_changes, neighbour_table
+from core.io.corpus import find_documents
 from pages import state, widgets
 from pages.picking import map_selection
 

@@ -5,7 +5,6 @@ import streamlit as st
 
 from core.analysis.knn import knn_recall
 from core.analysis.measures import MEASURES
-from core.analysis.pinned import find_documents
 from core.analysis.search import (
     query_set_table,
     rank_changes,
@@ -13,6 +12,7 @@ from core.analysis.search import (
     search_at,
 )
 from core.embed.models import embed_typed
+from core.io.corpus import find_documents
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_queries

@@ -32,6 +32,7 @@ from core.viz.figures import (
     map_figure,
     map_spec,
     network_figure,
+    selected_rows,
     spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
@@ -295,3 +296,13 @@ def test_excerpt_flattens_truncates_and_escapes():
 def test_hover_texts_escape_ids_and_labels():
     out = hover_texts(["t"], ["<i>id</i>"], ["<script>"])
     assert out == ["<b>&lt;i&gt;id&lt;/i&gt;</b> · label: &lt;script&gt;<br>t"]
+
+
+def test_selected_rows_reads_customdata_and_skips_pin_markers():
+    points = [
+        {"customdata": 5, "x": 0.1},
+        {"customdata": [2], "x": 0.2},
+        {"x": 0.3},  # a pin marker has no customdata
+        {"customdata": 5},
+    ]
+    assert selected_rows(points) == [2, 5]

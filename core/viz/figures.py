@@ -6,7 +6,7 @@ import base64
 import functools
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -428,3 +428,16 @@ def add_pins(
         )
     )
     return fig
+
+
+def selected_rows(points: Sequence[Mapping]) -> list[int]:
+    """Corpus rows of the points picked on a map (each map point carries its row as customdata);
+    points without one, such as the pin markers, are ignored."""
+    rows = set()
+    for point in points:
+        value = point.get("customdata")
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if value is not None:
+            rows.add(int(value))
+    return sorted(rows)
