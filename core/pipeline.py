@@ -27,7 +27,7 @@ from core.analysis.ladder import (
     recall_reference,
 )
 from core.analysis.lineage import lineage_inputs, sankey_data, step_summary
-from core.analysis.measures import prefix_points, ranks_alike, truncate
+from core.analysis.measures import prefix_points, ranks_alike, unit_prefixes
 from core.runtime.cache import cache_key
 from core.embed.models import Encoder, ModelSpec, embed
 from core.analysis.ordering import Ordered, order_dimensions
@@ -294,7 +294,7 @@ class Pipeline:
         if coords is not None:
             return coords, True
         preview = self.store.memo(
-            ("pca-map", self.fingerprint, dim), lambda: pca_layout(truncate(self.vectors, dim))
+            ("pca-map", self.fingerprint, dim), lambda: pca_layout(unit_prefixes(self.vectors, dim))
         )
         return preview, False
 

@@ -23,7 +23,7 @@ from core.analysis.fidelity import (
     vector_bytes,
 )
 from core.analysis.knn import Neighbours, exact_neighbours, knn
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.analysis.search import TimedHits, top_k
 from core.viz.fidelity_plots import (
     PRECISION_COLOURS,
@@ -116,7 +116,7 @@ def test_recall_at_small_dim_matches_brute_force_neighbour_sets(matryoshka: np.n
 
 def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarray) -> None:
     rows = np.array([0, 7, 150, 299])
-    found = exact_neighbours(truncate(matryoshka, 8), rows, 6)
+    found = exact_neighbours(unit_prefixes(matryoshka, 8), rows, 6)
     expected = brute_force_neighbours(matryoshka, 8, 6)
     assert found.indices.tolist() == [expected[r] for r in rows]
     assert (np.diff(found.scores, axis=1) <= 0).all()
@@ -124,7 +124,7 @@ def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarr
 
 def test_exact_neighbours_leave_out_the_query_by_index_even_among_duplicates() -> None:
     base = np.random.default_rng(0).normal(size=(6, 8))
-    unit = truncate(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
+    unit = unit_prefixes(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
     found = exact_neighbours(unit, np.array([1, 0, 3]), 1)
     assert found.indices.tolist() == [[0], [1], [brute_force_neighbours(unit, 8, 1)[3][0]]]
     assert found.scores[:2] == pytest.approx(1.0)
@@ -278,11 +278,11 @@ def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray
 
 
 def test_fidelity_table_reuses_given_neighbours(matryoshka: np.ndarray) -> None:
-    given = {d: knn(truncate(matryoshka, d), 10) for d in (DIM, 8)}
+    given = {d: knn(unit_prefixes(matryoshka, d), 10) for d in (DIM, 8)}
     reused = fidelity_table(matryoshka, [8], neighbours=given, latency=False)
     fresh = fidelity_table(matryoshka, [8], latency=False)
     pd.testing.assert_frame_equal(reused, fresh)
-    wrong_k = {DIM: given[DIM], 8: knn(truncate(matryoshka, 8), 5)}
+    wrong_k = {DIM: given[DIM], 8: knn(unit_prefixes(matryoshka, 8), 5)}
     with pytest.raises(ValueError, match="same k"):
         fidelity_table(matryoshka, [8], neighbours=wrong_k, latency=False)
 
@@ -328,7 +328,7 @@ def test_binary_recall_with_every_code_equal_is_the_chance_rate() -> None:
 
 
 def test_quantized_vectors_follow_the_stored_codes(matryoshka: np.ndarray) -> None:
-    unit = truncate(matryoshka, 16)
+    unit = unit_prefixes(matryoshka, 16)
     int8 = quantized_vectors(unit, "int8")
     assert np.abs(int8 - unit).max() < 0.02
     assert np.linalg.norm(int8, axis=1) == pytest.approx(1.0, abs=1e-5)

@@ -168,7 +168,7 @@ def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monke
     from core.analysis import knn as knn_module
     from core.analysis import ladder
     from core.analysis.knn import exact_neighbours, knn_recall
-    from core.analysis.measures import truncate
+    from core.analysis.measures import unit_prefixes
 
     x, _, texts = _planted_hierarchy(seed=1)
     monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
@@ -177,9 +177,11 @@ def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monke
     sampled = np.flatnonzero(~np.isnan(views[8].recall))
     assert sampled.size == 40
     assert np.all(views[FULL].recall[sampled] == 1.0)
-    reference = exact_neighbours(truncate(x, FULL), sampled, 10).indices
+    reference = exact_neighbours(unit_prefixes(x, FULL), sampled, 10).indices
     for dim in (16, 8):
-        expected = knn_recall(reference, exact_neighbours(truncate(x, dim), sampled, 10).indices)
+        expected = knn_recall(
+            reference, exact_neighbours(unit_prefixes(x, dim), sampled, 10).indices
+        )
         np.testing.assert_allclose(views[dim].recall[sampled], expected)
         assert views[dim].mean_recall == pytest.approx(expected.mean())
 

@@ -11,7 +11,7 @@ import pytest
 from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.viz import layout
 from core.viz.figures import ladder_animation, map_figure
 from core.viz.layout import (
@@ -176,7 +176,7 @@ def test_anchored_layouts_stay_in_register_unlike_independent_runs():
         x, _ = _clusters(6, 25, 32, scale=0.25, seed=seed)
         runs = {
             "chained": _pipeline(x, LADDER).layouts(),
-            "independent": {dim: umap_layout(truncate(x, dim)) for dim in LADDER},
+            "independent": {dim: umap_layout(unit_prefixes(x, dim)) for dim in LADDER},
         }
         for name, layouts in runs.items():
             disparity[name] += sum(procrustes(layouts[a], layouts[b])[2] for a, b in pairs)
@@ -223,7 +223,7 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
 
 def test_full_size_map_runs_fewer_epochs_only_above_the_quick_map_rows(monkeypatch):
     x, _ = _clusters(4, 30, 16, scale=0.3)
-    unit = truncate(x, 16)
+    unit = unit_prefixes(x, 16)
     default, quick = umap_layout(unit), umap_layout(unit, n_epochs=layout.WARM_EPOCHS)
     assert not np.allclose(default, quick)
     monkeypatch.setattr(layout, "QUICK_MAP_ROWS", len(x))  # not above: UMAP's own epochs
@@ -247,7 +247,7 @@ def test_maps_shared_with_worker_processes_equal_the_maps_made_here(chained):
     full, others = LADDER[0], list(LADDER[1:])
 
     def lists(dim: int):
-        return knn(truncate(x, dim), layout.UMAP_NEIGHBOURS - 1)
+        return knn(unit_prefixes(x, dim), layout.UMAP_NEIGHBOURS - 1)
 
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as worker:

@@ -21,7 +21,7 @@ from core.analysis.knn import (
     sample_rows,
     score_blocks,
 )
-from core.analysis.measures import paired_scores, prefix_points, truncate
+from core.analysis.measures import paired_scores, prefix_points, unit_prefixes
 from core.analysis.ordering import ORDERINGS, order_dimensions
 from core.analysis.search import timed_top_k
 from core.runtime.units import size_text
@@ -48,7 +48,7 @@ def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine
         codes = quantize_embeddings(points, "int8", ranges=ranges)
         steps = (ranges[1] - ranges[0]) / 255
         decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
-        return truncate(decoded, decoded.shape[1]) if measure == "cosine" else decoded
+        return unit_prefixes(decoded, decoded.shape[1]) if measure == "cosine" else decoded
     if precision == "binary":
         packed = quantize_embeddings(points, "ubinary")
         bits = np.unpackbits(packed, axis=1, count=points.shape[1])

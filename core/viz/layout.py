@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from core.analysis.knn import Neighbours, knn, sample_rows
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.runtime.numba_cache import cache_package_kernels, release_gil, use_numba_cache
 
 MIN_UMAP_ROWS = 10
@@ -152,7 +152,7 @@ def size_layout(
         start = None if full_layout is None else full_layout[rows]
         coords[rows] = size_layout(vectors[rows], dim, full_layout=start)
         return coords
-    unit = truncate(vectors, dim)
+    unit = unit_prefixes(vectors, dim)
     if full_layout is None:
         epochs = WARM_EPOCHS if len(unit) > QUICK_MAP_ROWS else None
         return umap_layout(unit, neighbours=neighbours, n_epochs=epochs)
