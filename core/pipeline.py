@@ -27,7 +27,7 @@ from core.analysis.ladder import (
     recall_reference,
 )
 from core.analysis.lineage import lineage_inputs, step_summary
-from core.analysis.measures import prefix_points, ranks_alike, truncate
+from core.analysis.measures import prefix_points, ranks_alike, unit_prefixes
 from core.analysis.ordering import Ordered, order_dimensions
 from core.embed.models import Encoder, ModelSpec, embed
 from core.io.corpus import Corpus
@@ -373,7 +373,7 @@ class Pipeline:
         if coords is not None:
             return coords, True
         preview = self.store.memo(
-            self.keys.pca_map(dim), lambda: pca_layout(truncate(self.vectors, dim))
+            self.keys.pca_map(dim), lambda: pca_layout(unit_prefixes(self.vectors, dim))
         )
         return preview, False
 

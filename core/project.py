@@ -49,7 +49,7 @@ from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
 from core.runtime import machine, memory
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import MB, size_text
+from core.runtime.units import MB, size_text
 
 FORMAT = "matryoshka-graph-explorer-project"
 VERSION = 1

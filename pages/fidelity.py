@@ -4,13 +4,13 @@ import streamlit as st
 
 from core.analysis.fidelity import (
     compare_orderings,
-    human_bytes,
     recommend_dimension,
     storage_table,
 )
 from core.analysis.measures import MEASURES
 from core.io.export import export_name
 from core.project import MEASURED_ON
+from core.runtime.units import size_text
 from core.viz.fidelity_plots import (
     fidelity_curves,
     latency_figure,
@@ -59,7 +59,7 @@ st.subheader("Storage")
 storage = storage_table(dims, len(corpus))
 readable = storage.assign(
     **{
-        c: storage[c].map(human_bytes)
+        c: storage[c].map(size_text)
         for c in ("bytes_per_vector", "bytes_corpus", "bytes_1m", "bytes_100m")
     }
 ).rename(

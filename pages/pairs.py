@@ -5,8 +5,8 @@ import streamlit as st
 
 from core.analysis.measures import MEASURES
 from core.analysis.pairs import alike_note, compare_pair, compare_typed, pair_table
-from core.analysis.pinned import find_documents
 from core.embed.models import embed_typed
+from core.io.corpus import find_documents
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.viz.pair_plots import pair_rank_figure, pair_value_figure

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core import pictures
-from core.analysis.pinned import selected_rows
 from core.pipeline import Pipeline
-from core.viz.figures import add_pins, hover_caption, map_figure
+from core.viz.figures import add_pins, hover_caption, map_figure, selected_rows
 
 
 def map_selection(

@@ -2,15 +2,10 @@
 
 import streamlit as st
 
-from core import pictures
-from core.analysis.pinned import (
-    find_documents,
-    neighbour_changes,
-    neighbour_table,
-    selected_rows,
-)
-from core.viz.figures import add_pins, hover_caption, map_figure
+from core.analysis.neighbourhood import neighbour_changes, neighbour_table
+from core.io.corpus import find_documents
 from pages import state, widgets
+from pages.picking import map_selection
 
 state.require_entrypoint()
 
@@ -54,24 +49,8 @@ pins = [row_of[doc_id] for doc_id in pinned_ids]
 
 dim = st.select_slider("Embedding dimension to inspect", options=sorted(dims), value=min(dims))
 view = views[dim]
-coords, is_umap = pipe.map_coords(dim)
-fig = map_figure(
-    coords,
-    view.communities,
-    pipe.names(dim),
-    pictures.hovers(pipe),
-    title=f"Pinned documents at {dim} dims" + ("" if is_umap else " (PCA preview)"),
-)
-fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming
-event = st.plotly_chart(
-    add_pins(fig, coords, pins, corpus.ids),
-    key="pinned_map",
-    on_select="rerun",
-    selection_mode=("points", "box", "lasso"),
-)
-if caption := hover_caption(len(corpus)):
-    st.caption(caption)
-picked = [corpus.ids[row] for row in selected_rows(event.selection.points) if row not in pins]
+on_map = map_selection(pipe, dim, pins, title=f"Pinned documents at {dim} dims", key="pinned_map")
+picked = [corpus.ids[row] for row in on_map if row not in pins]
 if picked:
     st.button(
         f"Pin the {len(picked)} selected documents",

@@ -3,16 +3,16 @@ recall-vs-size and time-vs-size curve of a set of queries."""
 
 import streamlit as st
 
+from core.analysis.knn import knn_recall
 from core.analysis.measures import MEASURES
-from core.analysis.pinned import find_documents
 from core.analysis.search import (
     query_set_table,
     rank_changes,
-    recall_at_k,
     results_table,
     search_at,
 )
 from core.embed.models import embed_typed
+from core.io.corpus import find_documents
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_queries
@@ -73,7 +73,7 @@ else:
     k_used = len(large.hits.rows)  # k is capped at n - 1 for tiny corpora
     cols = st.columns(3)
     cols[0].metric(
-        f"Recall@{k_used} at {dim} dims", f"{recall_at_k(small.hits.rows, large.hits.rows):.1%}"
+        f"Recall@{k_used} at {dim} dims", f"{knn_recall(large.hits.rows, small.hits.rows):.1%}"
     )
     cols[1].metric(f"Query time at {dim} dims", f"{small.ms:.3f} ms")
     cols[2].metric(f"Query time at full size ({full} dims)", f"{large.ms:.3f} ms")

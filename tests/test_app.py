@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.io.export import zip_bytes
 from pages.resources import results
+from tests.support import zip_of
 
 TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -116,7 +116,7 @@ def test_tweets_with_a_cut_emoji_load_with_a_note_on_the_replaced_characters():
         ("empty.txt", b"", "empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"),
         ("broken.json", b'[{"text": "a"', "JSON"),
-        ("escape.zip", zip_bytes({"../evil.txt": b"one\ntwo\nthree"}), "zip"),
+        ("escape.zip", zip_of({"../evil.txt": b"one\ntwo\nthree"}), "zip"),
     ],
 )
 def test_bad_upload_shows_message_and_keeps_corpus(name, content, message):
@@ -367,7 +367,7 @@ def test_html_pages_split_into_paragraph_passages_labelled_by_their_page():
         + b"<script>alert('never a passage')</script>"
         for topic in ("apples", "engines", "rivers")
     }
-    at.file_uploader[0].upload("pages.zip", zip_bytes(pages), "application/zip").run()
+    at.file_uploader[0].upload("pages.zip", zip_of(pages), "application/zip").run()
     assert not at.exception and not at.error
     assert len(at.session_state.parsed_upload[1]) == 3  # one document per page, parsed once
     at.radio[0].set_value("one per paragraph").run()

@@ -18,6 +18,7 @@ from core.io.corpus import (
     Limits,
     build_corpus,
     corpus_name,
+    find_documents,
     label_columns,
     load_demo_corpus,
     long_documents,
@@ -25,11 +26,11 @@ from core.io.corpus import (
     read_path,
     text_columns,
 )
-from core.io.export import zip_bytes
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
+from core.runtime.units import MB
+from tests.support import zip_of
 
-MB = 1024 * 1024
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06"
 
@@ -209,7 +210,7 @@ def test_read_path_missing_path_or_empty_folder_is_explained(tmp_path) -> None:
 
 def test_read_path_checks_sizes_before_reading(tmp_path) -> None:
     (tmp_path / "big.txt").write_bytes(b"x" * 2 * MB)
-    with pytest.raises(ExplorerError, match=r"big\.txt is 2\.0 MB; the limit is 1\.0 MB"):
+    with pytest.raises(ExplorerError, match=r"big\.txt is 2 MB; the limit is 1 MB"):
         read_path(tmp_path, limits=Limits(max_file_bytes=MB))
 
 
@@ -405,13 +406,13 @@ def test_unsupported_extension_lists_the_supported_ones(name: str) -> None:
 
 
 def test_oversized_file_names_the_limit_in_mb() -> None:
-    with pytest.raises(ExplorerError, match=r"big\.txt is 1\.5 MB; the limit is 1\.0 MB per file"):
+    with pytest.raises(ExplorerError, match=r"big\.txt is 1\.5 MB; the limit is 1 MB per file"):
         read_files([("big.txt", b"x" * (3 * MB // 2))], limits=Limits(max_file_bytes=MB))
 
 
 def test_oversized_upload_names_the_total_limit() -> None:
     files = [("a.txt", b"x" * MB), ("b.txt", b"y" * MB)]
-    with pytest.raises(ExplorerError, match=r"total 2\.0 MB; the limit is 1\.5 MB"):
+    with pytest.raises(ExplorerError, match=r"total 2 MB; the limit is 1\.5 MB"):
         read_files(files, limits=Limits(max_total_bytes=3 * MB // 2))
 
 
@@ -435,7 +436,7 @@ def test_too_many_documents_says_how_many_and_the_limit(files: list[tuple[str, b
 
 
 def test_zip_members_are_read_as_if_uploaded() -> None:
-    archive = zip_bytes(
+    archive = zip_of(
         {
             "docs/a.txt": b"first file\nstill first",
             "docs/b.txt": b"second file",
@@ -451,12 +452,12 @@ def test_zip_members_are_read_as_if_uploaded() -> None:
 
 
 def test_zip_with_a_single_txt_gives_one_document_per_line() -> None:
-    table = read_files([("one.zip", zip_bytes({"notes.txt": b"a\nb\nc"}))])
+    table = read_files([("one.zip", zip_of({"notes.txt": b"a\nb\nc"}))])
     assert table.index.tolist() == ["notes.txt:1", "notes.txt:2", "notes.txt:3"]
 
 
 def test_zip_members_with_unsafe_paths_are_skipped() -> None:
-    archive = zip_bytes(
+    archive = zip_of(
         {"../evil.txt": b"evil", "/abs.txt": b"evil", "C:/win.txt": b"evil", "ok.md": b"fine"}
     )
     assert read_files([("x.zip", archive)])["text"].tolist() == ["fine"]
@@ -464,19 +465,19 @@ def test_zip_members_with_unsafe_paths_are_skipped() -> None:
 
 def test_zip_with_only_unsafe_members_is_explained() -> None:
     with pytest.raises(ExplorerError, match=r"x\.zip contains no files that can be read.*\.\./"):
-        read_files([("x.zip", zip_bytes({"../evil.txt": b"evil"}))])
+        read_files([("x.zip", zip_of({"../evil.txt": b"evil"}))])
 
 
 def test_nested_zips_are_ignored() -> None:
-    inner = zip_bytes({"inner.txt": b"hidden inside"})
-    archive = zip_bytes({"inner.zip": inner, "outer.md": b"outer"})
+    inner = zip_of({"inner.txt": b"hidden inside"})
+    archive = zip_of({"inner.zip": inner, "outer.md": b"outer"})
     assert read_files([("x.zip", archive)])["text"].tolist() == ["outer"]
     with pytest.raises(ExplorerError, match="no files that can be read"):
-        read_files([("x.zip", zip_bytes({"inner.zip": inner}))])
+        read_files([("x.zip", zip_of({"inner.zip": inner}))])
 
 
 def test_zip_with_too_many_members_is_explained() -> None:
-    archive = zip_bytes({f"{i}.md": b"doc" for i in range(6)})
+    archive = zip_of({f"{i}.md": b"doc" for i in range(6)})
     with pytest.raises(ExplorerError, match="holds 6 files; the limit is 5 per zip"):
         read_files([("many.zip", archive)], limits=Limits(max_zip_members=5))
 
@@ -530,7 +531,7 @@ def test_zip_bomb_is_refused_from_its_headers_without_unpacking() -> None:
     assert len(bomb) < MB // 4
     tracemalloc.start()
     try:
-        with pytest.raises(ExplorerError, match=r"bomb\.zip unpacks to 64\.0 MB; the limit is"):
+        with pytest.raises(ExplorerError, match=r"bomb\.zip unpacks to 64 MB; the limit is"):
             read_files([("bomb.zip", bomb)], limits=Limits(max_zip_uncompressed=8 * MB))
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -539,7 +540,7 @@ def test_zip_bomb_is_refused_from_its_headers_without_unpacking() -> None:
 
 
 def test_zip_whose_headers_understate_the_size_is_refused() -> None:
-    archive = bytearray(zip_bytes({"liar.txt": b"a" * (4 * MB)}))
+    archive = bytearray(zip_of({"liar.txt": b"a" * (4 * MB)}))
     directory = archive.index(b"PK\x01\x02")
     archive[directory + 24 : directory + 28] = struct.pack("<I", 100)
     tracemalloc.start()
@@ -553,8 +554,8 @@ def test_zip_whose_headers_understate_the_size_is_refused() -> None:
 
 
 def test_zip_member_larger_than_the_file_limit_is_refused() -> None:
-    archive = zip_bytes({"big.txt": b"a" * (2 * MB)})
-    with pytest.raises(ExplorerError, match=r"big\.zip: big\.txt is 2\.0 MB; the limit is 1\.0"):
+    archive = zip_of({"big.txt": b"a" * (2 * MB)})
+    with pytest.raises(ExplorerError, match=r"big\.zip: big\.txt is 2 MB; the limit is 1 MB"):
         read_files([("big.zip", archive)], limits=Limits(max_file_bytes=MB))
 
 
@@ -565,7 +566,7 @@ def test_file_that_is_not_a_zip_is_explained() -> None:
 
 def test_binary_member_inside_zip_is_called_binary() -> None:
     with pytest.raises(ExplorerError, match=r"pic\.txt looks like a binary file"):
-        read_files([("x.zip", zip_bytes({"pic.txt": PNG_HEADER}))])
+        read_files([("x.zip", zip_of({"pic.txt": PNG_HEADER}))])
 
 
 # Names and the demo
@@ -683,3 +684,13 @@ def test_clean_text_has_no_replacement_note() -> None:
     assert table["text"].iloc[0] == "one 😀"
     assert table.attrs[corpus.REPLACED_SURROGATES] == 0
     assert corpus.replaced_note(table) == ""
+
+
+def test_find_documents_matches_ids_and_text_case_insensitively_up_to_a_limit() -> None:
+    ids = ["alpha", "beta", "Gamma", "delta"]
+    texts = ["tennis serve", "Tennis racket", "chess", "golf"]
+    assert find_documents(ids, texts, "TENNIS", 10) == [0, 1]
+    assert find_documents(ids, texts, "gam", 10) == [2]
+    assert find_documents(ids, texts, "tennis", 1) == [0]
+    assert find_documents(ids, texts, "  ", 3) == [0, 1, 2]
+    assert find_documents(ids, texts, "nowhere", 3) == []

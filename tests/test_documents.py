@@ -8,8 +8,8 @@ import io
 import pytest
 
 from core.io.corpus import Limits, read_files
-from core.io.export import zip_bytes
 from core.runtime.errors import ExplorerError
+from tests.support import zip_of
 
 
 def pdf_with_text(*pages: str) -> bytes:
@@ -105,7 +105,7 @@ def test_docx_paragraphs_and_tables_are_read_in_body_order():
     ]
 
 
-@pytest.mark.parametrize("data", [b"PK\x03\x04 truncated", zip_bytes({"a.txt": b"not word"})])
+@pytest.mark.parametrize("data", [b"PK\x03\x04 truncated", zip_of({"a.txt": b"not word"})])
 def test_broken_docx_is_refused_with_the_projects_error(data):
     with pytest.raises(ExplorerError, match=r"bad\.docx is not a readable Word"):
         read_files([("bad.docx", data)])
@@ -169,7 +169,7 @@ def test_utf16_html_with_a_bom_is_decoded():
 
 
 def test_rich_documents_inside_a_zip_are_read_as_if_uploaded():
-    archive = zip_bytes(
+    archive = zip_of(
         {
             "docs/a.pdf": pdf_with_text("From the PDF"),
             "docs/b.docx": docx_bytes(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 
 import networkx as nx
 import numpy as np
@@ -20,7 +19,6 @@ from core.io.export import (
     figure_bytes,
     graph_bytes,
     to_networkx,
-    zip_bytes,
 )
 
 N = 6
@@ -107,12 +105,6 @@ def test_csv_has_a_header_and_one_row_per_edge():
 def test_graph_bytes_rejects_unknown_format(nx_graph):
     with pytest.raises(ValueError, match="unknown graph format"):
         graph_bytes(nx_graph, "dot")
-
-
-def test_zip_bytes_round_trips():
-    files = {"a.csv": b"x,y\n1,2\n", "dir/b.json": b"{}"}
-    with zipfile.ZipFile(io.BytesIO(zip_bytes(files))) as archive:
-        assert {name: archive.read(name) for name in archive.namelist()} == files
 
 
 def test_figure_bytes_rejects_unknown_format():

@@ -15,17 +15,16 @@ from core.analysis.fidelity import (
     Recommendation,
     compare_orderings,
     fidelity_table,
-    human_bytes,
     partition_ari,
     quantized_vectors,
     recommend_dimension,
-    search_latency,
     similarity_spearman,
     storage_table,
     vector_bytes,
 )
 from core.analysis.knn import Neighbours, exact_neighbours, knn
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
+from core.analysis.search import TimedHits, top_k
 from core.viz.fidelity_plots import (
     PRECISION_COLOURS,
     fidelity_curves,
@@ -117,7 +116,7 @@ def test_recall_at_small_dim_matches_brute_force_neighbour_sets(matryoshka: np.n
 
 def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarray) -> None:
     rows = np.array([0, 7, 150, 299])
-    found = exact_neighbours(truncate(matryoshka, 8), rows, 6)
+    found = exact_neighbours(unit_prefixes(matryoshka, 8), rows, 6)
     expected = brute_force_neighbours(matryoshka, 8, 6)
     assert found.indices.tolist() == [expected[r] for r in rows]
     assert (np.diff(found.scores, axis=1) <= 0).all()
@@ -125,7 +124,7 @@ def test_exact_neighbours_match_brute_force_for_chosen_rows(matryoshka: np.ndarr
 
 def test_exact_neighbours_leave_out_the_query_by_index_even_among_duplicates() -> None:
     base = np.random.default_rng(0).normal(size=(6, 8))
-    unit = truncate(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
+    unit = unit_prefixes(np.vstack([base[:1], base]), 8)  # rows 0 and 1 are the same document
     found = exact_neighbours(unit, np.array([1, 0, 3]), 1)
     assert found.indices.tolist() == [[0], [1], [brute_force_neighbours(unit, 8, 1)[3][0]]]
     assert found.scores[:2] == pytest.approx(1.0)
@@ -225,53 +224,30 @@ def test_storage_table_totals_scale_with_corpus_size() -> None:
     assert row["bytes_100m"] == 3_200_000_000
 
 
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [
-        (0, "0 B"),
-        (999, "999 B"),
-        (1024, "1 KB"),
-        (25_600, "26 KB"),
-        (999_999, "1 MB"),
-        (1_500_000_000, "1.5 GB"),
-        (3_200_000_000, "3.2 GB"),
-        (102_400_000_000, "102 GB"),
-    ],
-)
-def test_human_bytes_uses_decimal_units(count: int, text: str) -> None:
-    assert human_bytes(count) == text
-
-
 # --- latency and the table -------------------------------------------------------------------
 
 
-def test_search_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
-    ms = search_latency(matryoshka, 16, queries=5, repeats=2, top=500)
-    assert math.isfinite(ms) and ms > 0
+def test_fidelity_table_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
+    table = fidelity_table(matryoshka, [16], pairs=100, quantized=False)
+    assert np.isfinite(table["latency_ms"]).all() and (table["latency_ms"] > 0).all()
 
 
-def test_search_latency_is_the_median_of_single_query_timings(matryoshka: np.ndarray) -> None:
-    seconds = [0.004, 0.001, 0.009, 0.002, 0.030, 0.003]  # one search each: 3 queries × 2 runs
-    ticks = iter(np.cumsum([x for s in seconds for x in (1.0, s)]).tolist())
-    ms = search_latency(matryoshka, 16, queries=3, repeats=2, clock=lambda: next(ticks))
-    assert ms == pytest.approx(3.5)  # median of 4, 1, 9, 2, 30, 3 ms, not divided by a batch
-    assert next(ticks, None) is None  # every search was timed on its own, the warm-up was not
-
-
-def test_fidelity_table_times_search_for_the_tables_k(
+def test_fidelity_table_times_single_searches_for_the_tables_k(
     matryoshka: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tops = []
+    searches = []
 
-    def fake_latency(vectors: np.ndarray, dim: int, *, top: int, measure: str) -> float:
-        tops.append((top, measure))
-        return 1.5
+    def fake_timed(stored, query, k, measure="cosine", *, exclude=None, repeats=5):
+        searches.append((stored.shape[1], k, measure, exclude))
+        return TimedHits(top_k(stored, query, k, measure, exclude), ms=float(len(searches)))
 
-    monkeypatch.setattr(fidelity, "search_latency", fake_latency)
+    monkeypatch.setattr(fidelity, "timed_top_k", fake_timed)
     table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False, measure="dot")
     assert list(table["k"]) == [5, 5]  # only 5 other rows
-    assert tops == [(5, "dot"), (5, "dot")]
-    assert (table["latency_ms"] == 1.5).all()
+    # each of the 6 rows (at most 10 queries) searched on its own, left out of its own results
+    assert [s[:3] for s in searches] == [(DIM, 5, "dot")] * 6 + [(4, 5, "dot")] * 6
+    assert sorted(s[3] for s in searches[:6]) == list(range(6))
+    assert table["latency_ms"].tolist() == [3.5, 9.5]  # the medians of 1…6 and 7…12 ms
 
 
 def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray) -> None:
@@ -302,11 +278,11 @@ def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray
 
 
 def test_fidelity_table_reuses_given_neighbours(matryoshka: np.ndarray) -> None:
-    given = {d: knn(truncate(matryoshka, d), 10) for d in (DIM, 8)}
+    given = {d: knn(unit_prefixes(matryoshka, d), 10) for d in (DIM, 8)}
     reused = fidelity_table(matryoshka, [8], neighbours=given, latency=False)
     fresh = fidelity_table(matryoshka, [8], latency=False)
     pd.testing.assert_frame_equal(reused, fresh)
-    wrong_k = {DIM: given[DIM], 8: knn(truncate(matryoshka, 8), 5)}
+    wrong_k = {DIM: given[DIM], 8: knn(unit_prefixes(matryoshka, 8), 5)}
     with pytest.raises(ValueError, match="same k"):
         fidelity_table(matryoshka, [8], neighbours=wrong_k, latency=False)
 
@@ -352,7 +328,7 @@ def test_binary_recall_with_every_code_equal_is_the_chance_rate() -> None:
 
 
 def test_quantized_vectors_follow_the_stored_codes(matryoshka: np.ndarray) -> None:
-    unit = truncate(matryoshka, 16)
+    unit = unit_prefixes(matryoshka, 16)
     int8 = quantized_vectors(unit, "int8")
     assert np.abs(int8 - unit).max() < 0.02
     assert np.linalg.norm(int8, axis=1) == pytest.approx(1.0, abs=1e-5)

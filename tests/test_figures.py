@@ -32,7 +32,7 @@ from core.viz.figures import (
     map_figure,
     map_spec,
     network_figure,
-    payload_bytes,
+    selected_rows,
     spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
@@ -49,6 +49,11 @@ def _inputs(n: int = 30, communities: int = 3, seed: int = 0):
     texts[5] = HOSTILE
     hover = hover_texts(texts, [f"doc-{i}" for i in range(n)], None)
     return coords, labels, names, hover
+
+
+def _sent_bytes(fig: go.Figure) -> int:
+    """Bytes of the figure's JSON as st.plotly_chart puts it in its message to the browser."""
+    return len(plotly.io.to_json(fig, validate=False).encode())
 
 
 def _decode(array: dict) -> np.ndarray:
@@ -191,7 +196,7 @@ def test_map_payload_at_100k_points_stays_under_2_mb():
     fig = map_figure(coords, labels, names, ["unused"] * n)
     assert sum(len(t.x) for t in fig.data) == n
     assert not fig.layout.annotations  # every point drawn, no sample to announce
-    assert payload_bytes(fig) <= 2_000_000
+    assert _sent_bytes(fig) <= 2_000_000
 
 
 def test_map_beyond_its_limit_draws_a_fixed_sample_and_says_so():
@@ -265,7 +270,7 @@ def test_ladder_animation_at_50k_documents_sends_under_2_mb():
     hover = hover_texts(["word " * 60] * n, [f"file.csv:{i}" for i in range(n)], None)
     fig = ladder_animation(layouts, labels, hover)
     assert len(fig.data[0].x) == ANIMATION_POINT_LIMIT
-    assert payload_bytes(fig) <= 2_000_000
+    assert _sent_bytes(fig) <= 2_000_000
 
 
 def test_edge_segments_join_the_endpoints_of_each_edge():
@@ -291,3 +296,13 @@ def test_excerpt_flattens_truncates_and_escapes():
 def test_hover_texts_escape_ids_and_labels():
     out = hover_texts(["t"], ["<i>id</i>"], ["<script>"])
     assert out == ["<b>&lt;i&gt;id&lt;/i&gt;</b> · label: &lt;script&gt;<br>t"]
+
+
+def test_selected_rows_reads_customdata_and_skips_pin_markers():
+    points = [
+        {"customdata": 5, "x": 0.1},
+        {"customdata": [2], "x": 0.2},
+        {"x": 0.3},  # a pin marker has no customdata
+        {"customdata": 5},
+    ]
+    assert selected_rows(points) == [2, 5]

@@ -8,7 +8,7 @@ import pytest
 from core.analysis.communities import communities, match_communities
 from core.analysis.graph import similarity_graph
 from core.analysis.knn import Neighbours, knn, knn_recall
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -35,7 +35,7 @@ def _planted_clusters(per: int = 40, clusters: int = 4, d: int = 16, seed: int =
 
 def test_truncate_keeps_prefix_and_renormalises():
     x = np.random.default_rng(1).normal(size=(20, 12)).astype(np.float32)
-    out = truncate(x, 5)
+    out = unit_prefixes(x, 5)
     assert out.shape == (20, 5)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
     expected = x[:, :5] / np.linalg.norm(x[:, :5], axis=1, keepdims=True)
@@ -45,7 +45,7 @@ def test_truncate_keeps_prefix_and_renormalises():
 def test_truncate_leaves_all_zero_rows_zero():
     x = np.random.default_rng(2).normal(size=(4, 8)).astype(np.float32)
     x[2, :3] = 0.0
-    out = truncate(x, 3)
+    out = unit_prefixes(x, 3)
     assert np.all(out[2] == 0.0)
     assert np.all(np.isfinite(out))
 
@@ -53,7 +53,7 @@ def test_truncate_leaves_all_zero_rows_zero():
 @pytest.mark.parametrize("dim", [0, -1, 9])
 def test_truncate_rejects_dim_outside_range(dim):
     with pytest.raises(ValueError, match="dim must be in 1..8"):
-        truncate(np.ones((3, 8), dtype=np.float32), dim)
+        unit_prefixes(np.ones((3, 8), dtype=np.float32), dim)
 
 
 def test_knn_matches_brute_force_argsort():
@@ -205,10 +205,16 @@ def test_knn_recall_counts_shared_neighbours_per_row():
     np.testing.assert_allclose(knn_recall(reference, candidate), [1.0, 0.25, 0.0])
 
 
+def test_knn_recall_of_one_list_counts_the_full_size_results_kept():
+    assert knn_recall([1, 2, 3, 4], [5, 1, 9, 2]) == 0.5
+    assert knn_recall([1, 2, 3, 4], [4, 3, 2, 1]) == 1.0
+    assert knn_recall([1, 2, 3, 4], [2, -1]) == 0.25  # a shorter list, -1 matching nothing
+
+
 def test_knn_recall_of_a_truncation_is_between_zero_and_one_and_full_is_one():
     x = _random_unit(100, 32, seed=11)
     full = knn(x, 8).indices
-    short = knn(truncate(x, 4), 8).indices
+    short = knn(unit_prefixes(x, 4), 8).indices
     assert np.all(knn_recall(full, full) == 1.0)
     recall = knn_recall(full, short)
     assert recall.shape == (100,)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.analysis.keywords import TermCounts
 from core.analysis.ladder import (
     DimensionView,
-    compute_views,
     default_dims,
     fit_ladder,
     parse_dims,
 )
 from core.runtime.errors import ExplorerError
+from tests.support import pipeline_of
 
 THEMES = ("astronomy", "botany", "cooking", "dancing")
 TOPICS = (
@@ -54,9 +53,7 @@ def _planted_hierarchy(seed: int = 0):
 def hierarchy():
     x, topics, texts = _planted_hierarchy()
     calls = []
-    views = compute_views(
-        x, default_dims(FULL), TermCounts(texts), progress=lambda *a: calls.append(a)
-    )
+    views = pipeline_of(x, texts, ladder=default_dims(FULL)).views(lambda *a: calls.append(a))
     return views, topics, calls
 
 
@@ -104,11 +101,15 @@ def test_a_ladder_of_more_sizes_than_the_limit_is_refused_with_a_clear_message(m
         parse_dims("64, 32, 16, 8")
 
 
-def test_compute_views_are_largest_first_and_report_progress(hierarchy):
+def test_views_are_largest_first_and_report_progress(hierarchy):
     views, _, calls = hierarchy
     assert list(views) == default_dims(FULL)
     assert all(isinstance(v, DimensionView) and v.dim == d for d, v in views.items())
-    assert calls == [(i + 1, len(views), d) for i, d in enumerate(views)]
+    total = len(views)
+    assert calls == [
+        ((i + 1) / total, f"Graph and communities: {i + 1}/{total} ({d} dims)")
+        for i, d in enumerate(views)
+    ]
 
 
 def test_full_size_recall_is_exactly_one(hierarchy):
@@ -167,18 +168,20 @@ def test_recall_above_the_exact_limit_is_exact_on_a_sample_not_approximate(monke
     from core.analysis import knn as knn_module
     from core.analysis import ladder
     from core.analysis.knn import exact_neighbours, knn_recall
-    from core.analysis.measures import truncate
+    from core.analysis.measures import unit_prefixes
 
     x, _, texts = _planted_hierarchy(seed=1)
     monkeypatch.setattr(knn_module, "EXACT_KNN_LIMIT", 50)
     monkeypatch.setattr(ladder, "RECALL_SAMPLE", 40)
-    views = compute_views(x, [FULL, 16, 8], TermCounts(texts))
+    views = pipeline_of(x, texts, ladder=(FULL, 16, 8)).views()
     sampled = np.flatnonzero(~np.isnan(views[8].recall))
     assert sampled.size == 40
     assert np.all(views[FULL].recall[sampled] == 1.0)
-    reference = exact_neighbours(truncate(x, FULL), sampled, 10).indices
+    reference = exact_neighbours(unit_prefixes(x, FULL), sampled, 10).indices
     for dim in (16, 8):
-        expected = knn_recall(reference, exact_neighbours(truncate(x, dim), sampled, 10).indices)
+        expected = knn_recall(
+            reference, exact_neighbours(unit_prefixes(x, dim), sampled, 10).indices
+        )
         np.testing.assert_allclose(views[dim].recall[sampled], expected)
         assert views[dim].mean_recall == pytest.approx(expected.mean())
 

@@ -13,18 +13,18 @@ import pytest
 from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.viz import layout
 from core.viz.figures import ladder_animation, map_figure
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
-    ladder_layouts,
     map_rows,
     pca_layout,
     size_layout,
     umap_layout,
 )
+from tests.support import pipeline_of
 
 LADDER = (32, 24, 16)
 
@@ -35,6 +35,11 @@ def _clusters(count: int, per: int, d: int, *, scale: float, seed: int = 0):
     x = np.vstack([c + rng.normal(scale=scale, size=(per, d)) for c in centres])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return x.astype(np.float32), np.repeat(np.arange(count), per)
+
+
+def _pipeline(x: np.ndarray, ladder):
+    """The app's pipeline over `x`, whose layouts() are every size's map, largest first."""
+    return pipeline_of(x, [f"doc {i}" for i in range(len(x))], ladder=ladder)
 
 
 def _assert_standardised(coords: np.ndarray) -> None:
@@ -49,7 +54,7 @@ def _displacement(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def chained():
     x, _ = _clusters(6, 25, 32, scale=0.25)
-    return x, ladder_layouts(x, LADDER)
+    return x, _pipeline(x, LADDER).layouts()
 
 
 def test_pca_layout_is_two_dimensional_and_standardised():
@@ -172,18 +177,21 @@ def test_umaps_kernels_are_patched_only_on_the_umap_learn_version_written_for(
         assert len(notes) == 2 and all("found umap-learn 0.0.0" in n for n in notes)
 
 
-def test_ladder_layouts_gives_every_size_largest_first(chained):
+def test_every_size_is_mapped_largest_first(chained):
     x, layouts = chained
     assert list(layouts) == list(LADDER)
     assert all(c.shape == (x.shape[0], 2) and np.all(np.isfinite(c)) for c in layouts.values())
 
 
-def test_ladder_layouts_resume_with_only_the_missing_sizes_in_any_order(chained):
+def test_maps_resume_with_only_the_missing_sizes_in_any_order(chained):
     x, layouts = chained
+    pipe = _pipeline(x, LADDER)
+    for dim in LADDER[:2]:
+        pipe.adopt_layout(dim, layouts[dim])
     calls = []
-    known = {LADDER[0]: layouts[LADDER[0]], LADDER[1]: layouts[LADDER[1]]}
-    resumed = ladder_layouts(x, LADDER, existing=known, progress=lambda *a: calls.append(a))
-    assert calls == [(1, 1, LADDER[2])]  # each size starts from the full-size map alone
+    resumed = pipe.layouts(lambda *a: calls.append(a))
+    # each size starts from the full-size map alone
+    assert calls == [(1.0, f"UMAP map 1/1 done ({LADDER[2]} dims)")]
     np.testing.assert_allclose(resumed[LADDER[2]], layouts[LADDER[2]], atol=1e-5)
 
 
@@ -196,8 +204,8 @@ def test_anchored_layouts_stay_in_register_unlike_independent_runs():
     for seed in range(4):
         x, _ = _clusters(6, 25, 32, scale=0.25, seed=seed)
         runs = {
-            "chained": ladder_layouts(x, LADDER),
-            "independent": {dim: umap_layout(truncate(x, dim)) for dim in LADDER},
+            "chained": _pipeline(x, LADDER).layouts(),
+            "independent": {dim: umap_layout(unit_prefixes(x, dim)) for dim in LADDER},
         }
         for name, layouts in runs.items():
             disparity[name] += sum(procrustes(layouts[a], layouts[b])[2] for a, b in pairs)
@@ -206,12 +214,16 @@ def test_anchored_layouts_stay_in_register_unlike_independent_runs():
     assert moves["chained"] < 0.3 * moves["independent"]
 
 
-def test_ladder_layouts_reports_progress_for_each_size():
+def test_maps_report_progress_for_each_size():
     x, _ = _clusters(2, 4, 16, scale=0.2)
     calls = []
-    layouts = ladder_layouts(x, [16, 8, 8, 4], progress=lambda *a: calls.append(a))
+    layouts = _pipeline(x, [16, 8, 8, 4]).layouts(lambda *a: calls.append(a))
     assert list(layouts) == [16, 8, 4]
-    assert calls == [(1, 3, 16), (2, 3, 8), (3, 3, 4)]
+    assert calls == [
+        (1 / 3, "UMAP map 1/3 done (16 dims)"),
+        (2 / 3, "UMAP map 2/3 done (8 dims)"),
+        (1.0, "UMAP map 3/3 done (4 dims)"),
+    ]
 
 
 def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatch):
@@ -240,7 +252,7 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
 
 def test_full_size_map_runs_fewer_epochs_only_above_the_quick_map_rows(monkeypatch):
     x, _ = _clusters(4, 30, 16, scale=0.3)
-    unit = truncate(x, 16)
+    unit = unit_prefixes(x, 16)
     default, quick = umap_layout(unit), umap_layout(unit, n_epochs=layout.WARM_EPOCHS)
     assert not np.allclose(default, quick)
     monkeypatch.setattr(layout, "QUICK_MAP_ROWS", len(x))  # not above: UMAP's own epochs
@@ -264,7 +276,7 @@ def test_maps_shared_with_worker_processes_equal_the_maps_made_here(chained):
     full, others = LADDER[0], list(LADDER[1:])
 
     def lists(dim: int):
-        return knn(truncate(x, dim), layout.UMAP_NEIGHBOURS - 1)
+        return knn(unit_prefixes(x, dim), layout.UMAP_NEIGHBOURS - 1)
 
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as worker:

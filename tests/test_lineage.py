@@ -9,8 +9,6 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from core.analysis.keywords import TermCounts
-from core.analysis.ladder import compute_views
 from core.analysis.lineage import (
     CLEAN_NESTING,
     MOSTLY_NESTED,
@@ -24,7 +22,6 @@ from core.analysis.lineage import (
     describe,
     label_agreement,
     lineage_events,
-    lineage_inputs,
     sankey_data,
     step_summary,
     verdict,
@@ -32,6 +29,7 @@ from core.analysis.lineage import (
 from core.io.export import tree_bytes
 from core.runtime.errors import ExplorerError
 from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
+from tests.support import pipeline_of
 
 HOSTILE = "<script>alert(1)</script>"
 DIMS = [64, 32, 16]
@@ -442,8 +440,7 @@ def test_planted_hierarchy_merges_topics_into_themes_down_the_real_ladder() -> N
     ]
     texts = [f"{theme_words[a]} {topic_words[b]} story" for a, b in zip(theme, topic, strict=True)]
 
-    views = compute_views(vectors.astype(np.float32), [64, 32, 16, 8], TermCounts(texts))
-    dims, labels, names = lineage_inputs(views)
+    dims, labels, names = pipeline_of(vectors, texts, ladder=(64, 32, 16, 8)).lineage()
     assert dims == [64, 32, 16, 8]
     events = lineage_events(dims, labels, names)
     merges = [e for e in events if e.kind == "merge"]
@@ -466,7 +463,7 @@ def test_tree_figure_orders_communities_so_merging_pairs_sit_side_by_side() -> N
 
 def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30):
     """4 themes × 3 topics: theme signal in the first 8 dims, topic signal in the next 16, and
-    isotropic noise everywhere; unit rows. Returns vectors, theme and topic labels, terms."""
+    isotropic noise everywhere; unit rows. Returns vectors, theme and topic labels, texts."""
     rng = np.random.default_rng(0)
     themes = np.repeat(np.arange(4), 3 * per_topic)
     topics = np.repeat(np.arange(12), per_topic)
@@ -475,27 +472,23 @@ def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30)
     x[:, 8:24] = rng.normal(size=(12, 16))[topics]
     x += rng.normal(size=x.shape) * noise
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    words = TermCounts(
-        [f"w{'x' * (t + 1)} y{'z' * (p + 1)}" for t, p in zip(themes, topics, strict=True)]
-    )
-    return x.astype(np.float32), themes, topics, words
+    texts = [f"w{'x' * (t + 1)} y{'z' * (p + 1)}" for t, p in zip(themes, topics, strict=True)]
+    return x.astype(np.float32), themes, topics, texts
 
 
 def test_pca_ordering_recovers_merges_that_plain_truncation_of_a_rotated_control_loses():
     from scipy.stats import ortho_group
 
-    from core.analysis.ordering import order_dimensions
-
-    vectors, _, topics, words = _planted_matryoshka()
+    vectors, _, topics, texts = _planted_matryoshka()
     rotated = (vectors @ ortho_group.rvs(vectors.shape[1], random_state=1)).astype(np.float32)
     outcome = {}
-    for name, data in (
-        ("matryoshka", vectors),
-        ("rotated native", rotated),
-        ("rotated pca", order_dimensions(rotated, "pca").vectors),
+    for name, data, ordering in (
+        ("matryoshka", vectors, "native"),
+        ("rotated native", rotated, "native"),
+        ("rotated pca", rotated, "pca"),
     ):
-        views = compute_views(data, [256, 4], words)
-        dims, labels, names = lineage_inputs(views)
+        pipe = pipeline_of(data, texts, ladder=(256, 4), ordering=ordering)
+        dims, labels, names = pipe.lineage()
         merges = [e for e in lineage_events(dims, labels, names) if e.kind == "merge"]
         outcome[name] = (len(merges), containment(topics, labels[4]))
     assert outcome["matryoshka"][0] >= 3 and outcome["matryoshka"][1] >= 0.95

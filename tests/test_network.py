@@ -103,10 +103,10 @@ def test_network_page_of_a_big_graph_draws_only_sampled_nodes_and_their_edges():
 
 
 def test_titles_read_as_written_because_vis_shows_them_as_text():
-    from core.analysis.measures import truncate
+    from core.analysis.measures import unit_prefixes
 
     rng = np.random.default_rng(3)
-    unit = truncate(rng.normal(size=(12, 8)).astype(np.float32), 8)
+    unit = unit_prefixes(rng.normal(size=(12, 8)).astype(np.float32), 8)
     graph = similarity_graph(knn(unit, 3))
     texts = ["the men's R&D draw & <b>finals</b>"] * 12
     page = build_network_html(

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import special_ortho_group
 
 from core.analysis.knn import knn, knn_recall
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.analysis.ordering import order_dimensions
 
 
@@ -75,7 +75,7 @@ def test_pca_ordering_recovers_prefix_quality_lost_by_a_random_rotation():
     full = knn(rotated, k).indices
 
     def prefix_recall(vectors: np.ndarray) -> float:
-        return float(knn_recall(full, knn(truncate(vectors, small), k).indices).mean())
+        return float(knn_recall(full, knn(unit_prefixes(vectors, small), k).indices).mean())
 
     native = prefix_recall(order_dimensions(rotated, "native").vectors)
     pca = prefix_recall(order_dimensions(rotated, "pca").vectors)

@@ -29,7 +29,9 @@ from core.project import (
 )
 from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
+from core.runtime.units import MB
 from pages.resources import results
+from tests.support import zip_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = (256, 64, 16)
@@ -123,14 +125,6 @@ def test_a_zip_opens_with_or_without_its_top_folder(written):
     assert list_projects(folder.parent) == [folder]
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -160,7 +154,7 @@ def _with_manifest(files: dict[str, bytes], **changes) -> dict[str, bytes]:
 def test_damaged_or_hostile_projects_are_refused_clearly(written, damage, message):
     _, folder = written
     with pytest.raises(ExplorerError, match=message):
-        read_project(_zip(damage(_files(folder))), "bad.zip")
+        read_project(zip_of(damage(_files(folder))), "bad.zip")
 
 
 def test_documents_that_do_not_match_the_fingerprint_are_refused(written, tmp_path):
@@ -182,7 +176,7 @@ def test_documents_that_do_not_match_the_fingerprint_are_refused(written, tmp_pa
     }
     files[MANIFEST] = json.dumps(manifest).encode()
     with pytest.raises(ExplorerError, match="do not match the fingerprint"):
-        read_project(_zip(files), "forged.zip")
+        read_project(zip_of(files), "forged.zip")
     with pytest.raises(ExplorerError, match="not a readable zip"):
         read_project(b"not a zip at all", "junk.zip")
 
@@ -219,7 +213,7 @@ def test_cli_writes_a_project_the_app_opens_with_nothing_recomputed(tmp_path, mo
 def test_a_damaged_project_in_the_app_shows_a_message_and_keeps_the_corpus(written):
     _, folder = written
     files = _files(folder)
-    damaged = _zip(files | {"maps.parquet": files["maps.parquet"][:-10]})
+    damaged = zip_of(files | {"maps.parquet": files["maps.parquet"][:-10]})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/data.py").run()
@@ -276,7 +270,7 @@ def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, m
     manifest = json.loads(files[MANIFEST])
     manifest["files"]["maps.parquet"]["bytes"] = 50 * 1024**3
     with pytest.raises(ExplorerError, match="opens projects up to"):
-        read_project(_zip(files | {MANIFEST: json.dumps(manifest).encode()}), "huge.zip")
+        read_project(zip_of(files | {MANIFEST: json.dumps(manifest).encode()}), "huge.zip")
     monkeypatch.setenv("MGE_MAX_PROJECT_MB", "0.01")
     with pytest.raises(ExplorerError, match=r"opens projects up to .*MGE_MAX_PROJECT_MB"):
         read_project(folder, "demo")
@@ -293,8 +287,8 @@ def test_text_that_expands_many_times_over_is_refused(written):
     pq.write_table(docs.set_column(2, "text", huge), buffer, compression="zstd")
     assert len(buffer.getvalue()) < 100_000
     files = _forged(_files(folder), "documents.parquet", buffer.getvalue())
-    with pytest.raises(ExplorerError, match="expands to 343.3 MB"):
-        read_project(_zip(files), "text-bomb.zip")
+    with pytest.raises(ExplorerError, match="expands to 360 MB from"):
+        read_project(zip_of(files), "text-bomb.zip")
 
 
 def test_a_project_larger_than_the_memory_budget_is_refused(written, monkeypatch):
@@ -310,7 +304,7 @@ def test_the_server_says_busy_while_other_reads_hold_the_budget(written, monkeyp
     _, folder = written
     monkeypatch.setenv("MGE_RESULT_CACHE_MB", "36")
     with (
-        memory.reserve(35 * 1024 * 1024, "another project"),
+        memory.reserve(35 * MB, "another project"),
         pytest.raises(ExplorerError, match="The server is busy"),
     ):
         read_project(folder, "demo")

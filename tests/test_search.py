@@ -14,7 +14,6 @@ from core.analysis.search import (
     move_label,
     query_set_table,
     rank_changes,
-    recall_at_k,
     results_table,
     search_at,
     timed_top_k,
@@ -88,11 +87,6 @@ def test_query_time_is_the_median_of_timed_runs_without_the_warm_up() -> None:
     assert timed.ms == pytest.approx(4.0)
     assert next(ticks, None) is None
     assert timed.hits.rows.tolist() == [0, 1]
-
-
-def test_recall_counts_the_full_size_results_kept() -> None:
-    assert recall_at_k([5, 1, 9, 2], [1, 2, 3, 4]) == 0.5
-    assert recall_at_k([4, 3, 2, 1], [1, 2, 3, 4]) == 1.0
 
 
 def test_rank_changes_on_a_planted_pair_of_lists() -> None:

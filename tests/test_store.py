@@ -7,8 +7,7 @@ import pandas as pd
 
 from core.analysis.knn import Neighbours
 from core.runtime.store import ResultStore, approx_bytes
-
-MB = 1024 * 1024
+from core.runtime.units import MB
 
 
 def _block(mb: int) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_alignment_requires_one_row_per_document():
 
 # Bounds checked from the header, before the numbers are read
 
-_WIDE_ONES = np.ones((150_000, 20))  # 11.4 MB as float32
+_WIDE_ONES = np.ones((150_000, 20))  # 12 MB as float32
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_a_file_whose_float32_matrix_is_over_the_limit_is_refused(monkeypatch, n
     monkeypatch.setattr(vectors, "MAX_VECTOR_BYTES", 10_000_000)
     assert len(data) < 10_000_000  # Parquet's encodings, int8 and short text inflate
     with pytest.raises(
-        ExplorerError, match=r"150,000 × 20 numbers, 11\.4 MB as float32; the limit is 0\.01 GB"
+        ExplorerError, match=r"150,000 × 20 numbers, 12 MB as float32; the limit is 10 MB"
     ):
         read_vectors(name, data)
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,14 +21,14 @@ from core.analysis.knn import (
     sample_rows,
     score_blocks,
 )
-from core.analysis.measures import paired_scores, prefix_points, truncate
+from core.analysis.measures import paired_scores, prefix_points, unit_prefixes
 from core.analysis.ordering import ORDERINGS, order_dimensions
-from core.analysis.search import top_k
+from core.analysis.search import timed_top_k
+from core.runtime.units import size_text
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
 QUANTIZED_PRECISIONS = ("int8", "binary")
-_DECIMAL_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 _RECALL_TOLERANCE = 1e-9
 
 
@@ -49,7 +48,7 @@ def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine
         codes = quantize_embeddings(points, "int8", ranges=ranges)
         steps = (ranges[1] - ranges[0]) / 255
         decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
-        return truncate(decoded, decoded.shape[1]) if measure == "cosine" else decoded
+        return unit_prefixes(decoded, decoded.shape[1]) if measure == "cosine" else decoded
     if precision == "binary":
         packed = quantize_embeddings(points, "ubinary")
         bits = np.unpackbits(packed, axis=1, count=points.shape[1])
@@ -152,54 +151,17 @@ def storage_table(dims: Iterable[int], n_docs: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def human_bytes(n: int) -> str:
-    """A byte count in decimal (SI) units, 1 KB = 1000 B: "999 B", "1 KB", "1.5 GB", "26 MB"."""
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"byte count must be non-negative, got {n}")
-    if n < 1000:
-        return f"{n} B"
-    value = float(n)
-    for unit in _DECIMAL_UNITS[1:]:
-        value /= 1000
-        if value < 999.5 or unit == _DECIMAL_UNITS[-1]:
-            break
-    text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
-    return f"{text.removesuffix('.0')} {unit}"
-
-
-def search_latency(
-    vectors: np.ndarray,
-    dim: int,
-    *,
-    top: int = 10,
-    queries: int = 10,
-    repeats: int = 3,
-    seed: int = 0,
-    clock: Callable[[], float] = time.perf_counter,
-    measure: str = "cosine",
-) -> float:
-    """Median wall time in milliseconds of one exact top-`top` query under `measure`: the time a
-    person waits for one search, not batched throughput.
-
-    Each of `queries` seeded corpus rows is searched on its own `repeats` times against the whole
-    corpus truncated to `dim` (matrix-vector product, argpartition, sort of the top hits); the
-    median over all those timings is returned. Truncation, sampling and one warm-up search are
-    not timed.
-    """
-    if queries < 1 or top < 1 or repeats < 1:
-        raise ValueError("queries, top and repeats must all be at least 1")
-    corpus = prefix_points(vectors, dim, measure)
-    n = corpus.shape[0]
-    picked = corpus[np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False)]
-    top_k(corpus, picked[0], top, measure)  # warm-up, not timed
-    timings = []
-    for query in picked:
-        for _ in range(repeats):
-            start = clock()
-            top_k(corpus, query, top, measure)
-            timings.append(clock() - start)
-    return float(np.median(timings)) * 1000
+def _latency_ms(points: np.ndarray, k: int, measure: str, *, queries: int = 10) -> float:
+    """Median wall time in milliseconds of one exact top-k query among `points`
+    (measures.prefix_points): the time a person waits for one search, not batched throughput.
+    Each of `queries` seeded corpus rows is searched on its own, left out of its results, and
+    timed by search.timed_top_k."""
+    n = points.shape[0]
+    picked = np.random.default_rng(0).choice(n, size=min(queries, n), replace=False)
+    timings = [
+        timed_top_k(points, points[q], k, measure, exclude=int(q), repeats=3).ms for q in picked
+    ]
+    return float(np.median(timings))
 
 
 def _float_recalls(
@@ -286,6 +248,7 @@ def fidelity_table(
     rows = []
     for dim in ordered:
         labels = None if communities is None else communities.get(dim)
+        points = prefix_points(vectors, dim, measure)
         rows.append(
             {
                 "dim": dim,
@@ -293,9 +256,7 @@ def fidelity_table(
                 "recall_at_k": recalls[dim],
                 "recall_queries": recall_queries,
                 **(
-                    _quantized_recalls(
-                        prefix_points(vectors, dim, measure), queries, reference, measure
-                    )
+                    _quantized_recalls(points, queries, reference, measure)
                     if quantized
                     else {f"recall_{p}": math.nan for p in QUANTIZED_PRECISIONS}
                 ),
@@ -303,9 +264,7 @@ def fidelity_table(
                 "spearman": similarity_spearman(vectors, dim, pairs=pairs, measure=measure),
                 "ari": math.nan if labels is None else partition_ari(communities[full], labels),
                 **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
-                "latency_ms": (
-                    search_latency(vectors, dim, top=k, measure=measure) if latency else math.nan
-                ),
+                "latency_ms": _latency_ms(points, k, measure) if latency else math.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -363,7 +322,7 @@ def recommend_dimension(table: pd.DataFrame, *, min_recall_share: float = 0.9) -
         sentence = (
             f"{dim} dims keep {_floor_percent(recall / full_recall)} of full-size {k}-NN "
             f"neighbours (at least {asked} asked) and store {saving:.0%} less than {full_dim} "
-            f"dims: {human_bytes(dim_bytes)} instead of {human_bytes(full_bytes)} per vector "
+            f"dims: {size_text(dim_bytes)} instead of {size_text(full_bytes)} per vector "
             "as float32."
         )
     return Recommendation(dim, recall, full_dim, saving, sentence)

@@ -115,10 +115,11 @@ def _without_self(indices: np.ndarray, best: np.ndarray, k: int) -> Neighbours:
 
 
 def knn_recall(reference: np.ndarray, candidate: np.ndarray) -> np.ndarray:
-    """Per row, the share of reference neighbours also among the candidate neighbours."""
-    k = reference.shape[1]
-    hits = (candidate[:, :, None] == reference[:, None, :]).any(axis=1).sum(axis=1)
-    return hits / k
+    """Per row, the share of the reference neighbours (e.g. full size's) also among the candidate
+    neighbours, whose lists may be shorter; one list of each (1-D) gives that list's share."""
+    reference, candidate = np.asarray(reference), np.asarray(candidate)
+    hits = (candidate[..., :, None] == reference[..., None, :]).any(axis=-2).sum(axis=-1)
+    return hits / reference.shape[-1]
 
 
 def score_blocks(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,6 @@ from core.analysis.keywords import TermCounts
 from core.analysis.knn import (
     Neighbours,
     exact_neighbours,
-    knn,
     knn_recall,
     sample_rows,
 )
@@ -208,32 +207,6 @@ def compute_view(
         keywords=terms.keywords(labels),
         recall=size_recall(reference, prefix_points(vectors, dim, settings.measure), lists),
     )
-
-
-def compute_views(
-    vectors: np.ndarray,
-    dims: Sequence[int],
-    terms: TermCounts,
-    settings: GraphSettings = GraphSettings(),
-    *,
-    progress: Callable[[int, int, int], None] | None = None,
-) -> dict[int, DimensionView]:
-    """A DimensionView per size, largest first; community ids matched down the ladder."""
-    full = vectors.shape[1]
-    ordered = sorted(set(dims) | {full}, reverse=True)
-    views: dict[int, DimensionView] = {}
-    reference = None
-    for step, dim in enumerate(ordered):
-        points = prefix_points(vectors, dim, settings.measure)
-        neighbours = knn(points, settings.k, settings.measure)
-        reference = reference or recall_reference(vectors, neighbours, settings.k, settings.measure)
-        larger = views[ordered[step - 1]].communities if step else None
-        views[dim] = compute_view(
-            vectors, dim, neighbours, terms, settings, reference=reference, larger=larger
-        )
-        if progress:
-            progress(step + 1, len(ordered), dim)
-    return views
 
 
 def community_summary(view: DimensionView, doc_labels: Sequence[str] | None = None) -> pd.DataFrame:

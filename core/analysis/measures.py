@@ -60,7 +60,7 @@ MEASURES = {
 }
 
 
-def truncate(vectors: np.ndarray, dim: int) -> np.ndarray:
+def unit_prefixes(vectors: np.ndarray, dim: int) -> np.ndarray:
     """The first `dim` dimensions, renormalised to unit length (all-zero rows stay zero)."""
     if not 1 <= dim <= vectors.shape[1]:
         raise ValueError(f"dim must be in 1..{vectors.shape[1]}, got {dim}")
@@ -81,7 +81,7 @@ def prefix_points(vectors: np.ndarray, dim: int, measure: str = "cosine") -> np.
     they are (float32, contiguous) for dot product and euclidean distance."""
     check_measure(measure)
     if measure == "cosine":
-        return truncate(vectors, dim)
+        return unit_prefixes(vectors, dim)
     if not 1 <= dim <= vectors.shape[1]:
         raise ValueError(f"dim must be in 1..{vectors.shape[1]}, got {dim}")
     return np.ascontiguousarray(vectors[:, :dim], dtype=np.float32)

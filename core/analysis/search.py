@@ -14,6 +14,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
+from core.analysis.knn import knn_recall
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
 from core.runtime.limits import max_queries
 
@@ -116,14 +117,6 @@ def search_at(
     return timed_top_k(stored, point, k, measure, **timing)
 
 
-def recall_at_k(found: Sequence[int], reference: Sequence[int]) -> float:
-    """Share of the `reference` (full-size) results that `found` also returns."""
-    reference = set(np.asarray(reference).tolist())
-    if not reference:
-        raise ValueError("recall needs at least one reference result")
-    return len(reference & set(np.asarray(found).tolist())) / len(reference)
-
-
 def rank_changes(small: Sequence[int], full: Sequence[int]) -> pd.DataFrame:
     """One line per document in either result list: its row, rank (1 = best) at this size and
     at full size (<NA> when not in that list), move = full rank − rank here (positive: ranked
@@ -200,10 +193,10 @@ def _hnsw_index(points: np.ndarray, measure: str):
 
 
 def _hnsw_search(index, point: np.ndarray, k: int, exclude: int) -> np.ndarray:
-    """The index's k best rows for one point, its own row left out."""
+    """The index's k best rows for one point, its own row left out; -1 (which matches no row)
+    where the index found fewer."""
     _, found = index.search(point[None, :], k + 1)
-    rows = found[0][(found[0] != exclude) & (found[0] >= 0)]
-    return rows[:k]
+    return found[0][found[0] != exclude][:k]
 
 
 def query_set_table(
@@ -236,7 +229,7 @@ def query_set_table(
     size = min(max(queries, 1), n, max_queries())
     picked = np.random.default_rng(seed).choice(n, size=size, replace=False)
     k = min(k, n - 1)
-    reference: list[np.ndarray] = []
+    reference = np.empty((0, k), dtype=np.int64)
     records = []
     for dim in ordered:
         points = prefix_points(vectors, dim, measure)
@@ -244,17 +237,14 @@ def query_set_table(
             timed_top_k(points, points[q], k, measure, exclude=int(q), repeats=1, clock=clock)
             for q in picked
         ]
+        found = np.stack([t.hits.rows for t in exact])
         if dim == full:
-            reference = [t.hits.rows for t in exact]
+            reference = found
         record = {
             "dim": dim,
             "k": k,
             "queries": len(picked),
-            "recall_at_k": float(
-                np.mean(
-                    [recall_at_k(t.hits.rows, r) for t, r in zip(exact, reference, strict=True)]
-                )
-            ),
+            "recall_at_k": float(knn_recall(reference, found).mean()),
             "query_ms": float(np.median([t.ms for t in exact])),
         }
         if approximate:
@@ -266,7 +256,7 @@ def query_set_table(
 def _hnsw_measures(
     points: np.ndarray,
     picked: np.ndarray,
-    reference: list[np.ndarray],
+    reference: np.ndarray,
     k: int,
     measure: str,
     clock: Clock,
@@ -274,10 +264,12 @@ def _hnsw_measures(
     """recall_hnsw against the exact full-size `reference` and the median hnsw_ms per query."""
     index = _hnsw_index(points, measure)
     _hnsw_search(index, points[picked[0]], k, int(picked[0]))
-    recalls, timings = [], []
-    for q, wanted in zip(picked, reference, strict=True):
+    found, timings = [], []
+    for q in picked:
         start = clock()
-        rows = _hnsw_search(index, points[q], k, int(q))
+        found.append(_hnsw_search(index, points[q], k, int(q)))
         timings.append(clock() - start)
-        recalls.append(recall_at_k(rows, wanted))
-    return {"recall_hnsw": float(np.mean(recalls)), "hnsw_ms": float(np.median(timings)) * 1000}
+    return {
+        "recall_hnsw": float(knn_recall(reference, np.stack(found)).mean()),
+        "hnsw_ms": float(np.median(timings)) * 1000,
+    }

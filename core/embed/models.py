@@ -274,7 +274,7 @@ def finish_embeddings(encoded: np.ndarray, spec: ModelSpec) -> np.ndarray:
     """The model's output made ready for truncation: layer-normalised where the model's
     Matryoshka recipe asks for it (nomic-embed-text-v1.5), otherwise as the model gave it. The
     scale is kept, so dot product and euclidean distance see the lengths the model produced;
-    cosine renormalises every prefix (core.analysis.measures.truncate), which is the recipe's
+    cosine renormalises every prefix (core.analysis.measures.unit_prefixes), which is the recipe's
     "truncate, then normalise"."""
     x = np.asarray(encoded, dtype=np.float64)
     if spec.recipe == LAYER_NORM:

@@ -22,7 +22,8 @@ from core.io.names import free_name, unique_names
 from core.io.zipsafe import expand_zip
 from core.runtime.cache import cache_key, texts_digest
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, size_text, too_many_documents
+from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, too_many_documents
+from core.runtime.units import size_text
 
 __all__ = ["SUPPORTED_EXTENSIONS", "Corpus", "Limits", "build_corpus", "read_files", "read_path"]
 
@@ -295,6 +296,19 @@ def load_demo_corpus() -> Corpus:
     return build_corpus(
         table, "text", "topic", coarse_label_column="theme", id_column="id", name="demo"
     )
+
+
+def find_documents(ids: Sequence[str], texts: Sequence[str], query: str, limit: int) -> list[int]:
+    """Rows whose id or text contains `query` (case-insensitive), first `limit` in corpus order;
+    an empty query finds the first `limit` rows."""
+    needle = query.strip().casefold()
+    found = []
+    for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+        if not needle or needle in doc_id.casefold() or needle in text.casefold():
+            found.append(row)
+            if len(found) == limit:
+                break
+    return found
 
 
 def corpus_name(file_names: Sequence[str]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -107,15 +106,6 @@ def edge_list_csv(graph: Graph, ids: Sequence[str]) -> str:
     edges = zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
     writer.writerows((s, d, ids[s], ids[d], f"{w:.6f}") for s, d, w in edges)
     return out.getvalue()
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    """A zip archive of name -> content."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def keep_exporter_warm() -> None:

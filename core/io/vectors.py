@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from core.embed.models import ModelSpec
 from core.io.corpus import Corpus
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import DEFAULT_LIMITS, Limits, size_text
+from core.runtime.limits import DEFAULT_LIMITS, Limits
+from core.runtime.units import size_text
 
 UPLOADED = "uploaded"
 VECTOR_EXTENSIONS = (".npy", ".csv", ".tsv", ".parquet")
@@ -97,7 +98,7 @@ def read_vectors(
     if not data:
         raise ExplorerError(f"{name} is empty.")
     if len(data) > MAX_VECTOR_BYTES:
-        raise ExplorerError(f"{name} is larger than {MAX_VECTOR_BYTES / 10**9:g} GB.")
+        raise ExplorerError(f"{name} is larger than {size_text(MAX_VECTOR_BYTES)}.")
     if columns and suffix not in _TABLES:
         raise ExplorerError(f"{name} is an array, whose columns have no names to choose.")
     try:
@@ -149,7 +150,7 @@ def _check_shape(name: str, rows: int, dims: int, limits: Limits) -> None:
     if size > MAX_VECTOR_BYTES:
         raise ExplorerError(
             f"{name} holds {rows:,} × {dims:,} numbers, {size_text(size)} as float32; the limit "
-            f"is {MAX_VECTOR_BYTES / 10**9:g} GB. Keep fewer dimensions or fewer documents."
+            f"is {size_text(MAX_VECTOR_BYTES)}. Keep fewer dimensions or fewer documents."
         )
 
 

@@ -10,7 +10,8 @@ from pathlib import PurePosixPath
 from core.io.formats import READERS
 from core.io.zip_members import UNPACK_ERRORS, declared_entries, safe_path, unpack_member
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import Limits, size_text, too_large
+from core.runtime.limits import Limits, too_large
+from core.runtime.units import size_text
 
 _MEMBER_TEXT = ", ".join(READERS)
 

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 
 from core.runtime.errors import ExplorerError
+from core.runtime.units import MB, size_text
 
-MB = 1024 * 1024
 MAX_DOCUMENTS_ENV = "MGE_MAX_DOCUMENTS"
 DEFAULT_MAX_DOCUMENTS = 200_000
 MAX_DIMENSIONS_ENV = "MGE_MAX_DIMENSIONS"
@@ -104,8 +104,3 @@ def too_many_documents(what: str, limits: Limits) -> ExplorerError:
         f"{what} is more than the limit of {limits.max_documents:,} documents. "
         "Split the data or keep a sample of it."
     )
-
-
-def size_text(n: int) -> str:
-    """A byte count for messages: "1.5 MB", or "900 bytes" below a tenth of a MB."""
-    return f"{n / MB:,.1f} MB" if n >= MB // 10 else f"{n:,} bytes"

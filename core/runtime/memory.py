@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import size_text
 from core.runtime.store import LIMIT_ENV, default_limit
+from core.runtime.units import size_text
 
 _MEMINFO = Path("/proc/meminfo")
 # Of the memory the system reports available, the share one request may take: the rest is for

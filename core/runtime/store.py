@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 
+from core.runtime.units import MB
+
 LIMIT_ENV = "MGE_RESULT_CACHE_MB"
 DEFAULT_LIMIT_MB = 3_000
-_MB = 1024 * 1024
 
 
 def approx_bytes(value: Any, _depth: int = 0) -> int:
@@ -46,7 +47,7 @@ def approx_bytes(value: Any, _depth: int = 0) -> int:
 
 def default_limit() -> int:
     """The store's byte budget: $MGE_RESULT_CACHE_MB megabytes, else 3,000 MB."""
-    return int(float(os.environ.get(LIMIT_ENV) or DEFAULT_LIMIT_MB) * _MB)
+    return int(float(os.environ.get(LIMIT_ENV) or DEFAULT_LIMIT_MB) * MB)
 
 
 class ResultStore:

@@ -12,9 +12,9 @@ from plotly.colors import qualitative
 from core.analysis.fidelity import (
     PRECISION_BITS,
     QUANTIZED_PRECISIONS,
-    human_bytes,
     vector_bytes,
 )
+from core.runtime.units import size_text
 from core.viz.figures import style
 
 METRICS = {
@@ -129,7 +129,7 @@ def storage_figure(
                 y=sizes,
                 name=precision,
                 marker={"color": PRECISION_COLOURS[precision]},
-                text=[human_bytes(s) for s in sizes],
+                text=[size_text(s) for s in sizes],
                 hovertemplate="%{x} dims · " + precision + ": %{text}<extra></extra>",
             )
         )

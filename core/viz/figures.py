@@ -6,7 +6,7 @@ import base64
 import functools
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -88,11 +88,6 @@ def hover_caption(n: int, limit: int = HOVER_TEXT_LIMIT) -> str:
         f"Above {limit:,} documents the map's hover shows each point's community and "
         "row (0-based) only, which keeps the page light."
     )
-
-
-def payload_bytes(fig: go.Figure) -> int:
-    """Bytes of the figure as st.plotly_chart sends it to the browser."""
-    return len(plotly.io.to_json(fig.to_dict(), validate=False).encode())
 
 
 def _note_spec(text: str) -> dict:
@@ -432,3 +427,16 @@ def add_pins(
         )
     )
     return fig
+
+
+def selected_rows(points: Sequence[Mapping]) -> list[int]:
+    """Corpus rows of the points picked on a map (each map point carries its row as customdata);
+    points without one, such as the pin markers, are ignored."""
+    rows = set()
+    for point in points:
+        value = point.get("customdata")
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if value is not None:
+            rows.add(int(value))
+    return sorted(rows)

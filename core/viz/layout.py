@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.decomposition import PCA
 
 from core.analysis.knn import Neighbours, knn, sample_rows
-from core.analysis.measures import truncate
+from core.analysis.measures import unit_prefixes
 from core.runtime.numba_cache import cache_package_kernels, release_gil, use_numba_cache
 
 MIN_UMAP_ROWS = 10
@@ -147,7 +146,7 @@ def size_layout(
         start = None if full_layout is None else full_layout[rows]
         coords[rows] = size_layout(vectors[rows], dim, full_layout=start)
         return coords
-    unit = truncate(vectors, dim)
+    unit = unit_prefixes(vectors, dim)
     if full_layout is None:
         epochs = WARM_EPOCHS if len(unit) > QUICK_MAP_ROWS else None
         return umap_layout(unit, neighbours=neighbours, n_epochs=epochs)
@@ -163,24 +162,6 @@ def epochs_note(n: int) -> str:
         "as every other size does, rather than UMAP's 200: half the wait, for slightly less "
         "faithful neighbourhoods (trustworthiness 0.787 against 0.795 on 100,000 docstrings)."
     )
-
-
-def ladder_layouts(
-    vectors: np.ndarray,
-    dims: Sequence[int],
-    *,
-    existing: dict[int, np.ndarray] | None = None,
-    progress: Callable[[int, int, int], None] | None = None,
-) -> dict[int, np.ndarray]:
-    """Maps for every size of the ladder not in `existing`, full size first (see size_layout)."""
-    full = vectors.shape[1]
-    done = dict(existing or {})
-    missing = [d for d in sorted(set(dims) | {full}, reverse=True) if d not in done]
-    for step, dim in enumerate(missing, start=1):
-        done[dim] = size_layout(vectors, dim, full_layout=None if dim == full else done[full])
-        if progress:
-            progress(step, len(missing), dim)
-    return done
 
 
 def warm_up() -> None:

@@ -11,7 +11,7 @@ from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
 from core.io.zip_members import declared_entries
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import size_text
+from core.runtime.units import size_text
 
 MAX_PDF_PAGES = 2_000
 _SPACES = re.compile(r"[^\S\n]+")

@@ -1,4 +1,5 @@
-"""Follow chosen documents down the ladder: which neighbours are kept, lost and gained."""
+"""A document's neighbours down the ladder: which are kept, lost and gained at each size, and
+its neighbours at one size (the Pinned documents page)."""
 
 from __future__ import annotations
 
@@ -55,29 +56,3 @@ def neighbour_table(
             "text": [texts[j][:200] for j in view.neighbours.indices[row]],
         }
     )
-
-
-def selected_rows(points: Sequence[Mapping]) -> list[int]:
-    """Corpus rows of the points picked on a map (each map point carries its row as customdata);
-    points without one, such as the pin markers, are ignored."""
-    rows = set()
-    for point in points:
-        value = point.get("customdata")
-        if isinstance(value, list | tuple):
-            value = value[0] if value else None
-        if value is not None:
-            rows.add(int(value))
-    return sorted(rows)
-
-
-def find_documents(ids: Sequence[str], texts: Sequence[str], query: str, limit: int) -> list[int]:
-    """Rows whose id or text contains `query` (case-insensitive), first `limit` in corpus order;
-    an empty query finds the first `limit` rows."""
-    needle = query.strip().casefold()
-    found = []
-    for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-        if not needle or needle in doc_id.casefold() or needle in text.casefold():
-            found.append(row)
-            if len(found) == limit:
-                break
-    return found

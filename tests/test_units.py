@@ -1,0 +1,31 @@
+"""Tests for core.runtime.units: one decimal convention for every byte count shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.runtime.units import MB, size_text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1024, "1 KB"),
+        (25_600, "25.6 KB"),
+        (999_999, "1 MB"),
+        (50 * MB, "50 MB"),
+        (52_428_800, "52.4 MB"),
+        (1_500_000_000, "1.5 GB"),
+        (3_200_000_000, "3.2 GB"),
+        (102_400_000_000, "102.4 GB"),
+    ],
+)
+def test_size_text_uses_decimal_units_to_one_decimal_place(count: int, text: str) -> None:
+    assert size_text(count) == text
+
+
+def test_a_negative_byte_count_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        size_text(-1)
