@@ -10,7 +10,6 @@ import streamlit as st
 from core.demo import seed as seed_demo
 from core.io.export import keep_exporter_warm
 from core.runtime.store import ResultStore
-from core.schedule.warmup import warm_in_background
 
 
 @st.cache_resource
@@ -33,4 +32,6 @@ def warm_exporter() -> bool:
 def warm_kernels() -> threading.Thread:
     """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
     at the server's own priority, so a first map need not wait for them (core.schedule.warmup)."""
+    from core.schedule.warmup import warm_in_background  # numba, umap: after the first page
+
     return warm_in_background()

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
-from sklearn.metrics import adjusted_rand_score
 
 from core.analysis import knn as knn_module
 from core.analysis.knn import (
@@ -115,11 +113,15 @@ def similarity_spearman(
     candidate = paired_scores(small[i], small[j], measure)
     if np.ptp(reference) == 0 or np.ptp(candidate) == 0:
         return math.nan
+    from scipy.stats import spearmanr  # imported when first used: not on the map's path
+
     return float(spearmanr(reference, candidate).statistic)
 
 
 def partition_ari(reference_labels: np.ndarray, labels: np.ndarray) -> float:
     """Adjusted Rand index of a partition against the reference (1 = same, ~0 = chance)."""
+    from sklearn.metrics import adjusted_rand_score
+
     return float(adjusted_rand_score(reference_labels, labels))
 
 

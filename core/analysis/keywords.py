@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 
 
 class TermCounts:
@@ -21,11 +20,15 @@ class TermCounts:
             self.matrix = vectorizer.fit_transform(texts).tocsr()
             self.terms = vectorizer.get_feature_names_out()
         except ValueError:  # no usable words at all (e.g. only numbers or stop words)
+            from scipy import sparse
+
             self.matrix = sparse.csr_matrix((len(texts), 0))
             self.terms = np.array([], dtype=object)
 
     def keywords(self, labels: np.ndarray, top: int = 3) -> dict[int, tuple[str, ...]]:
         """The `top` most distinctive terms of each community (c-TF-IDF)."""
+        from scipy import sparse  # with scikit-learn's vectoriser: not on the map's path
+
         ids = np.unique(labels)
         if self.matrix.shape[1] == 0:
             return {int(c): () for c in ids}

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.analysis import brute_force
 from core.analysis.measures import check_measure, scores
 from core.runtime.numba_cache import cache_package_kernels, use_numba_cache
 
@@ -153,6 +152,8 @@ def exact_neighbours(
     k = min(k, points.shape[0] - 1)
     if k < 1:
         raise ValueError("kNN needs at least two rows")
+    from core.analysis import brute_force  # numba is imported when first searched with
+
     return Neighbours(*brute_force.search(points, rows, k, measure))
 
 

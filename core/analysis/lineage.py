@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.metrics import (
-    adjusted_mutual_info_score,
-    adjusted_rand_score,
-)
-from sklearn.metrics.cluster import contingency_matrix
 
 from core.analysis.keywords import community_names
 from core.analysis.ladder import DimensionView
 from core.runtime.errors import ExplorerError
+
+if TYPE_CHECKING:  # scikit-learn and networkx are imported when first used: not on the map's path
+    import networkx as nx
+    from scipy import sparse
 
 # Verdict thresholds on chance-corrected nesting (0 = what random relabelling gives, 1 = perfect).
 CLEAN_NESTING = 0.9  # within a tenth of perfect nesting once chance is removed
@@ -45,6 +43,8 @@ def _table(
     fine: np.ndarray, coarse: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix]:
     """Sorted fine ids, sorted coarse ids and the sparse contingency table between them."""
+    from sklearn.metrics.cluster import contingency_matrix
+
     fine, coarse = np.asarray(fine), np.asarray(coarse)
     if fine.shape != coarse.shape or fine.ndim != 1:
         raise ValueError(f"labels must be 1-D and equal length, got {fine.shape}, {coarse.shape}")
@@ -253,6 +253,8 @@ def step_summary(dims: Sequence[int], labels: Labels) -> pd.DataFrame:
     and the chance-corrected figure the verdict rests on. ami is the adjusted mutual information
     between the two partitions (symmetric; 0 = chance, 1 = identical).
     """
+    from sklearn.metrics import adjusted_mutual_info_score
+
     rows = []
     for big, small in _steps(dims):
         fine, coarse = labels[big], labels[small]
@@ -288,6 +290,8 @@ def label_agreement(dims: Sequence[int], labels: Labels, doc_labels: Sequence[st
 
     Documents with a blank label are left out of the comparison.
     """
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
     given = np.array([str(v).strip() for v in doc_labels], dtype=object)
     known = given != ""
     if not known.any():
@@ -368,6 +372,8 @@ def tree_node(dim: int, community: int) -> str:
 def cluster_tree(dims: Sequence[int], labels: Labels, names: Names) -> nx.DiGraph:
     """A clustree-style DAG: each community points to the communities at the next smaller size
     that receive its members (edge count, and share = count / parent size)."""
+    import networkx as nx
+
     ladder = sorted(set(dims), reverse=True)
     tree = nx.DiGraph()
     for dim in ladder:

@@ -9,7 +9,6 @@ import functools
 import warnings
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from core.analysis.knn import Neighbours, knn, sample_rows
 from core.analysis.measures import unit_prefixes
@@ -37,6 +36,8 @@ def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
     n, d = unit_vectors.shape
     if n < 2 or not np.any(unit_vectors != unit_vectors[0]):
         return np.zeros((n, 2), dtype=np.float32)
+    from sklearn.decomposition import PCA  # imported when first used: not on the map's path
+
     pca = PCA(n_components=min(2, d), svd_solver="covariance_eigh")
     coords = pca.fit_transform(unit_vectors)
     if coords.shape[1] < 2:
