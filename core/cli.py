@@ -56,8 +56,7 @@ from core.viz.lineage_plots import tree_figure
 # be computed again.
 _UNBOUNDED = 2**62
 # write(what, extension, bytes, size or None): one output file named by the run's naming scheme
-_Write = Callable[[str, str, bytes, "int | None"], None]
-
+_Write = Callable[[str, str, bytes, int | None], None]
 
 GRAPH_FORMATS = ("graphml", "gexf", "csv", "html")
 PROJECT_FOLDER = "project"  # inside --out unless --project names another folder
