@@ -8,6 +8,7 @@ import tempfile
 import threading
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 SEED = 42
@@ -88,7 +89,8 @@ def _nmi(labels, communities) -> float:
 
 def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors_out: str) -> dict:
     """Our Pipeline with the default model: embed (cold cache), views (kNN, graph, communities,
-    keywords, recall), chained UMAP maps and the fidelity table, each timed."""
+    keywords, recall), chained UMAP maps, the fidelity table and the CLI's default outputs
+    (lineage, cluster tree, multi-layer graph and the project folder), each timed."""
     clock = Clock()
     _setup(numba_cache, clock)
     tree = TreePeak()
@@ -98,6 +100,7 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         import pandas as pd
 
         from core.analysis.ladder import GraphSettings
+        from core.cli import Outputs, write_outputs
         from core.embed.models import WORDLLAMA, load_model
         from core.io.corpus import Corpus
         from core.pipeline import Choice, Pipeline, default_ordering
@@ -114,6 +117,9 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         views = clock("graph+communities", pipe.views)
         clock("UMAP", pipe.layouts)
         fidelity = clock("fidelity", pipe.fidelity)
+        out = Path(cold) / "out"
+        clock("write", lambda: write_outputs(pipe, Outputs(out, project=out / "project")))
+        written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         np.save(vectors_out, pipe.vectors)
     full = views[pipe.full].communities
     return {
@@ -124,6 +130,7 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         "peak_rss": peak_rss(),
         "tree_peak_rss": tree.stop(),
         "store_bytes": pipe.store.used_bytes,
+        "written_bytes": written,
         "communities": {d: v.community_count for d, v in views.items()},
         "nmi_vs_package_full": _nmi(corpus.labels, full),
         "fidelity": fidelity.to_dict("records"),
@@ -133,8 +140,9 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
 def run_naive(
     vectors_path: str, labels: list[str], dims: list[int], k: int, numba_cache: str
 ) -> dict:
-    """Per size: a dense sklearn cosine matrix, a networkx kNN graph from it, networkx Louvain and
-    a fresh cosine UMAP fit on the truncated vectors; the embeddings are ours, loaded from disk."""
+    """Per size: a dense sklearn cosine matrix, a networkx kNN graph from it, networkx Louvain, a
+    fresh cosine UMAP fit on the truncated vectors, and the graph written as GraphML with each
+    node's community and map position; the embeddings are ours, loaded from disk."""
     clock = Clock()
     _setup(numba_cache, clock)
     import networkx as nx
@@ -145,7 +153,7 @@ def run_naive(
     vectors = np.load(vectors_path)
     n = vectors.shape[0]
     setup_rss = peak_rss()
-    communities, nmi = {}, None
+    communities, nmi, written = {}, None, 0
 
     def graph(sims: np.ndarray) -> nx.Graph:
         np.fill_diagonal(sims, -np.inf)
@@ -157,21 +165,28 @@ def run_naive(
         )
         return g
 
-    for dim in dims:
-        x = vectors[:, :dim]
-        sims = clock("similarity matrix", lambda x=x: cosine_similarity(x))
-        g = clock("kNN graph", lambda sims=sims: graph(sims))
-        del sims
-        parts = clock(
-            "Louvain", lambda g=g: nx.community.louvain_communities(g, weight="weight", seed=SEED)
-        )
-        communities[dim] = len(parts)
-        if nmi is None:
-            membership = np.empty(n, dtype=np.int64)
-            for label, members in enumerate(parts):
-                membership[list(members)] = label
-            nmi = _nmi(labels, membership)
-        clock("UMAP", lambda x=x: umap.UMAP(metric="cosine", random_state=SEED).fit_transform(x))
+    with tempfile.TemporaryDirectory(prefix="naive-") as out:
+        for dim in dims:
+            x = vectors[:, :dim]
+            sims = clock("similarity matrix", lambda x=x: cosine_similarity(x))
+            g = clock("kNN graph", lambda sims=sims: graph(sims))
+            del sims
+            parts = clock(
+                "Louvain",
+                lambda g=g: nx.community.louvain_communities(g, weight="weight", seed=SEED),
+            )
+            communities[dim] = len(parts)
+            if nmi is None:
+                membership = np.empty(n, dtype=np.int64)
+                for label, members in enumerate(parts):
+                    membership[list(members)] = label
+                nmi = _nmi(labels, membership)
+            coords = clock(
+                "UMAP", lambda x=x: umap.UMAP(metric="cosine", random_state=SEED).fit_transform(x)
+            )
+            path = Path(out) / f"{dim}d.graphml"
+            clock("write", partial(_write, g, parts, coords, path))
+            written += path.stat().st_size
     seconds = clock.seconds
     seconds["graph+communities"] = sum(
         seconds[s] for s in ("similarity matrix", "kNN graph", "Louvain")
@@ -182,6 +197,19 @@ def run_naive(
         "rss_after": clock.rss_after,
         "rss_after_setup": setup_rss,
         "peak_rss": peak_rss(),
+        "written_bytes": written,
         "communities": communities,
         "nmi_vs_package_full": nmi,
     }
+
+
+def _write(graph, parts, coords, path: Path) -> None:
+    """The naive run's output for one size: its graph as GraphML, each node with its community
+    and map position."""
+    import networkx as nx
+
+    for community, members in enumerate(parts):
+        for node in members:
+            x, y = coords[node]
+            graph.nodes[node].update(community=community, x=float(x), y=float(y))
+    nx.write_graphml(graph, path)

@@ -1,17 +1,20 @@
-"""Headless pipeline: `python -m core CORPUS` writes maps, networks, lineage and fidelity files."""
+"""Headless pipeline: `python -m core CORPUS` writes the project folder, fidelity, lineage and
+multi-layer files, and per-size graph files and images when asked."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from core import pictures
-from core.analysis.fidelity import recommend_dimension
-from core.analysis.ladder import GraphSettings, check_settings, fit_ladder, parse_dims
+from core.analysis.fidelity import Recommendation, recommend_dimension
+from core.analysis.ladder import GraphSettings, check_settings, parse_dims
 from core.analysis.lineage import (
     cluster_tree,
     describe,
@@ -31,6 +34,7 @@ from core.io.corpus import (
 )
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
+    IMAGE_FORMATS,
     edge_list_csv,
     export_name,
     figure_bytes,
@@ -41,7 +45,7 @@ from core.io.export import (
     tree_bytes,
 )
 from core.io.vectors import UploadedVectors, upload_vectors
-from core.pipeline import Choice, Pipeline, default_ordering
+from core.pipeline import Choice, Pipeline, Progress, default_ordering
 from core.project import write_project
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
@@ -52,13 +56,58 @@ from core.viz.lineage_plots import tree_figure
 # One run on one corpus: nothing to share, and a result evicted from a bounded store would only
 # be computed again.
 _UNBOUNDED = 2**62
+# write(what, extension, bytes, size or None): one output file named by the run's naming scheme
+_Write = Callable[[str, str, bytes, int | None], None]
+
+GRAPH_FORMATS = ("graphml", "gexf", "csv", "html")
+PROJECT_FOLDER = "project"  # inside --out unless --project names another folder
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a run writes into `folder`: always the fidelity, lineage, cluster-tree and
+    multi-layer files; the project folder unless `project` is None; each size's graph files
+    (GRAPH_FORMATS; csv is the edge list, html the network page) and map/network images for
+    `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS)."""
+
+    folder: Path
+    project: Path | None
+    graphs: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    dims: tuple[int, ...] = ()
+    multilayer_limit: int = DOCUMENT_NODE_LIMIT
+    min_recall_share: float = 0.9
+
+    @property
+    def needs_maps(self) -> bool:
+        """Whether any file written holds the UMAP maps (no file needs them otherwise)."""
+        return bool(self.project or self.formats or {"graphml", "gexf", "html"} & set(self.graphs))
+
+
+def _choices(allowed: tuple[str, ...]):
+    """An argparse type for a comma-separated subset of `allowed`, or 'none'."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        picked = [t.strip().lower() for t in text.split(",") if t.strip()]
+        if picked == ["none"]:
+            return ()
+        for value in picked:
+            if value not in allowed:
+                raise argparse.ArgumentTypeError(
+                    f"unknown choice {value!r}; choose from {', '.join(allowed)} "
+                    "(any comma-separated subset) or none"
+                )
+        return tuple(dict.fromkeys(picked))
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m core",
         description="Embed a corpus, truncate the embedding along a dimension ladder and write "
-        "maps, networks, cluster lineage and fidelity tables.",
+        "the project folder (which the app opens), the fidelity table, the cluster lineage and "
+        "the multi-layer graph; per-size graph files and images on request.",
     )
     p.add_argument(
         "corpus", help="a file or folder of documents, or 'demo' for the built-in corpus"
@@ -72,18 +121,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--vectors",
         help="use embeddings computed elsewhere instead of a model: .npy/.csv/.tsv/.parquet, "
-        "one row per document in corpus order",
+        "one row per document in corpus order (default: embed with --model)",
     )
     p.add_argument(
         "--vectors-matryoshka",
         action="store_true",
         help="the --vectors were Matryoshka-trained (keep native order under --ordering auto)",
     )
-    p.add_argument("--ordering", choices=["auto", "native", "pca"], default="auto")
+    p.add_argument(
+        "--ordering",
+        choices=["auto", "native", "pca"],
+        default="auto",
+        help="dimension order (default: auto, native for Matryoshka models, else PCA)",
+    )
     p.add_argument("--ladder", help="sizes to compute, e.g. 256,128,64,32,16,8 (default: halving)")
-    p.add_argument("--dims", help="sizes to draw and export graphs for (default: every size)")
+    p.add_argument(
+        "--dims",
+        help="sizes that get per-size files (--graphs, and map/network images under --formats); "
+        "added to the ladder (default: every size)",
+    )
     p.add_argument("--k", type=int, default=10, help="neighbours per document (default: 10)")
-    p.add_argument("--graph", choices=["knn", "mutual"], default="knn")
+    p.add_argument(
+        "--graph", choices=["knn", "mutual"], default="knn", help="graph kind (default: knn)"
+    )
     p.add_argument(
         "--measure",
         choices=list(MEASURES),
@@ -93,9 +153,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default: 1)")
     p.add_argument("--text-column", help="text column of a CSV/JSON corpus (default: best guess)")
-    p.add_argument("--label-column", help="optional label column, for NMI/ARI and hover")
-    p.add_argument("--formats", default="png,svg", help="image formats: png,svg,pdf (or 'none')")
-    p.add_argument("--min-recall-share", type=float, default=0.9)
+    p.add_argument(
+        "--label-column", help="optional label column, for NMI/ARI and hover (default: none)"
+    )
+    p.add_argument(
+        "--graphs",
+        type=_choices(GRAPH_FORMATS),
+        default=(),
+        metavar="FORMATS",
+        help="per-size graph files, any of graphml,gexf,csv,html (csv: the edge list; html: "
+        f"the interactive network page); GraphML and GEXF only up to "
+        f"{GRAPHML_DOCUMENT_LIMIT:,} documents (default: none)",
+    )
+    p.add_argument(
+        "--formats",
+        type=_choices(IMAGE_FORMATS),
+        default=(),
+        metavar="FORMATS",
+        help="image formats for the Sankey, tree, map and network figures, any of "
+        f"{','.join(IMAGE_FORMATS)} (default: none)",
+    )
+    p.add_argument(
+        "--min-recall-share",
+        type=float,
+        default=0.9,
+        help="share of the full size's recall the recommended size keeps (default: 0.9)",
+    )
     p.add_argument(
         "--multilayer-limit",
         type=int,
@@ -109,12 +192,33 @@ def _parser() -> argparse.ArgumentParser:
         help="run the heavy precompute on a Ray cluster (e.g. ray://head:10001 or auto), or "
         "'local' to start Ray on this machine's cores; without it Ray is never imported",
     )
-    p.add_argument(
+    project = p.add_mutually_exclusive_group()
+    project.add_argument(
         "--project",
-        help="also write a project folder here (Parquet tables + manifest.json) that the app "
-        "opens with nothing recomputed",
+        metavar="PATH",
+        help="where to write the project folder (Parquet tables + manifest.json) that the app "
+        f"opens with nothing recomputed (default: OUT/{PROJECT_FOLDER})",
+    )
+    project.add_argument(
+        "--no-project", action="store_true", help="do not write the project folder"
     )
     return p
+
+
+def _project_folder(args: argparse.Namespace) -> Path | None:
+    return None if args.no_project else Path(args.project or Path(args.out) / PROJECT_FOLDER)
+
+
+def _outputs(args: argparse.Namespace, drawn: tuple[int, ...]) -> Outputs:
+    return Outputs(
+        folder=Path(args.out),
+        project=_project_folder(args),
+        graphs=args.graphs,
+        formats=args.formats,
+        dims=drawn,
+        multilayer_limit=args.multilayer_limit,
+        min_recall_share=args.min_recall_share,
+    )
 
 
 def _load(args: argparse.Namespace) -> Corpus:
@@ -175,18 +279,7 @@ def run(args: argparse.Namespace) -> list[Path]:
         store=ResultStore(_UNBOUNDED),
         uploaded=uploaded,
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    formats = [] if args.formats == "none" else [f.strip() for f in args.formats.split(",") if f]
-    written: list[Path] = []
-    stem = (corpus.name, choice.spec.key, choice.ordering)
-
-    def write(what: str, ext: str, data: bytes, dim: int | None = None) -> None:
-        path = out / export_name(*stem, *([f"{dim}d"] if dim else []), what, ext=ext)
-        path.write_bytes(data)
-        written.append(path)
-
-    with tqdm(total=6, desc="pipeline", unit="step", file=sys.stderr) as bar:
+    with tqdm(total=4, desc="pipeline", unit="step", file=sys.stderr) as bar:
 
         def report(share: float, text: str) -> None:
             bar.set_postfix_str(text)
@@ -198,92 +291,148 @@ def run(args: argparse.Namespace) -> list[Path]:
             start_ray(args.ray)
             ray_precompute(pipe, report)
         pipe.ordered(report)
-        dims = pipe.dims
-        drawn = fit_ladder(wanted, pipe.full) if wanted else dims
+        chosen = {min(d, pipe.full) for d in wanted}  # a size above the full size is the full size
+        outputs = _outputs(args, tuple(d for d in pipe.dims if d in chosen))
         bar.update()
         pipe.views(report)
         bar.update()
-        layouts = pipe.layouts(report)
+        if outputs.needs_maps:
+            pipe.layouts(report)
         bar.update()
-
-        report(0, "fidelity")
-        table = pipe.fidelity()
-        recommendation = recommend_dimension(table, min_recall_share=args.min_recall_share)
-        write("fidelity", "csv", table.to_csv(index=False).encode())
-        fidelity = {"table": table.to_dict("records"), "recommendation": recommendation.sentence}
-        write("fidelity", "json", json.dumps(fidelity, indent=1).encode())
+        written, recommendation = write_outputs(pipe, outputs, report)
         bar.update()
+    print(recommendation.sentence)
+    return written
 
-        report(0, "lineage")
-        dims_, labels, names = pipe.lineage()
-        events = lineage_events(dims_, labels, names)
-        record = {
-            "dims": dims_,
-            "steps": pipe.lineage_summary().to_dict("records"),
-            "events": [{**event.__dict__, "text": describe(event)} for event in events],
-            "communities": {str(d): labels[d].tolist() for d in dims_},
-            "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims_},
-        }
-        write("lineage", "json", json.dumps(record, indent=1).encode())
-        tree = cluster_tree(dims_, labels, names)
-        write("tree", "graphml", tree_bytes(tree, "graphml"))
-        write("tree", "json", tree_bytes(tree, "json"))
-        multilayer = multilayer_graph(
-            dims_,
-            {d: view.graph for d, view in pipe.views().items()},
-            labels,
-            names,
-            corpus.ids,
-            document_limit=args.multilayer_limit,
+
+def write_outputs(
+    pipe: Pipeline, outputs: Outputs, progress: Progress | None = None
+) -> tuple[list[Path], Recommendation]:
+    """Write `outputs` for the pipeline (computing whatever is still missing); returns the files
+    written and the recommended size."""
+    corpus, choice = pipe.corpus, pipe.choice
+    say = progress or (lambda share, text: None)
+    out = outputs.folder
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    stem = (corpus.name, choice.spec.key, choice.ordering)
+
+    def write(what: str, ext: str, data: bytes, dim: int | None = None) -> None:
+        path = out / export_name(*stem, *([f"{dim}d"] if dim else []), what, ext=ext)
+        path.write_bytes(data)
+        written.append(path)
+
+    say(0, "fidelity")
+    table = pipe.fidelity()
+    recommendation = recommend_dimension(table, min_recall_share=outputs.min_recall_share)
+    write("fidelity", "csv", table.to_csv(index=False).encode())
+    fidelity = {"table": table.to_dict("records"), "recommendation": recommendation.sentence}
+    write("fidelity", "json", json.dumps(fidelity, indent=1).encode())
+
+    say(0, "lineage")
+    dims, labels, names = pipe.lineage()
+    events = lineage_events(dims, labels, names)
+    record = {
+        "dims": dims,
+        "steps": pipe.lineage_summary().to_dict("records"),
+        "events": [{**event.__dict__, "text": describe(event)} for event in events],
+        "communities": {str(d): labels[d].tolist() for d in dims},
+        "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims},
+    }
+    write("lineage", "json", json.dumps(record, indent=1).encode())
+    tree = cluster_tree(dims, labels, names)
+    write("tree", "graphml", tree_bytes(tree, "graphml"))
+    write("tree", "json", tree_bytes(tree, "json"))
+    say(0, "multi-layer graph")
+    multilayer = multilayer_graph(
+        dims,
+        {d: view.graph for d, view in pipe.views().items()},
+        labels,
+        names,
+        corpus.ids,
+        document_limit=outputs.multilayer_limit,
+    )
+    write("multilayer", "graphml", graph_bytes(multilayer, "graphml"))
+    write("multilayer", "json", graph_bytes(multilayer, "json"))
+    if outputs.project:
+        say(0, "project folder")
+        written += write_project(pipe, outputs.project)
+
+    drawn = outputs.dims or tuple(pipe.dims)
+    if outputs.graphs:
+        say(0, "graph files")
+        _write_graphs(pipe, outputs.graphs, drawn, write)
+    if outputs.formats:
+        say(0, "images")
+        _write_images(pipe, outputs.formats, drawn, tree, write)
+    return written, recommendation
+
+
+def _write_graphs(
+    pipe: Pipeline, graphs: tuple[str, ...], drawn: tuple[int, ...], write: _Write
+) -> None:
+    """Each drawn size's graph files; GraphML and GEXF only up to GRAPHML_DOCUMENT_LIMIT."""
+    corpus = pipe.corpus
+    networkx_formats = [f for f in ("graphml", "gexf") if f in graphs]
+    if networkx_formats and len(corpus) > GRAPHML_DOCUMENT_LIMIT:  # networkx: ~1 KB per edge
+        print(
+            f"note: per-size GraphML and GEXF files are skipped above {GRAPHML_DOCUMENT_LIMIT:,} "
+            f"documents (this corpus has {len(corpus):,}); --graphs csv writes each size's "
+            "edge list.",
+            file=sys.stderr,
         )
-        write("multilayer", "graphml", graph_bytes(multilayer, "graphml"))
-        write("multilayer", "json", graph_bytes(multilayer, "json"))
-        if formats:
-            keep_exporter_warm()
-        figures: list[tuple[str, int | None, object]] = [
-            ("sankey", None, pictures.sankey(pipe)),
-            ("tree", None, tree_figure(tree, title="Cluster tree")),
-        ]
-        bar.update()
+        networkx_formats = []
+    for dim in drawn:
+        view = pipe.view(dim)
+        if "csv" in graphs:
+            write("edges", "csv", edge_list_csv(view.graph, corpus.ids).encode(), dim)
+        if networkx_formats:
+            graph = to_networkx(
+                view.graph,
+                view.communities,
+                corpus.ids,
+                corpus.texts,
+                pipe.layout(dim),
+                corpus.labels,
+            )
+            for fmt in networkx_formats:
+                write("graph", fmt, graph_bytes(graph, fmt), dim)
+        if "html" in graphs:
+            write("network", "html", pictures.network_html(pipe, dim).encode(), dim)
 
-        report(0, "maps, networks and graphs")
+
+def _write_images(
+    pipe: Pipeline, formats: tuple[str, ...], drawn: tuple[int, ...], tree, write: _Write
+) -> None:
+    """The Sankey and tree images, then each drawn size's map and network images; each figure
+    is built just before it is rendered."""
+    corpus, choice = pipe.corpus, pipe.choice
+
+    def figures():
+        yield "sankey", None, pictures.sankey(pipe)
+        yield "tree", None, tree_figure(tree, title="Cluster tree")
         hover = pictures.hovers(pipe)
-        views = pipe.views()
         for dim in drawn:
-            view, coords, dim_names = views[dim], layouts[dim], pipe.names(dim)
+            view, coords, names = pipe.view(dim), pipe.layout(dim), pipe.names(dim)
             title = (
                 f"{corpus.name} · {choice.spec.key} · {dim} of {pipe.full} dims "
                 f"({choice.ordering} order)"
             )
-            figures.append(
-                ("map", dim, map_figure(coords, view.communities, dim_names, hover, title=title))
+            yield "map", dim, map_figure(coords, view.communities, names, hover, title=title)
+            yield (
+                "network",
+                dim,
+                network_figure(coords, view.graph, view.communities, names, hover, title=title),
             )
-            figures.append(
-                (
-                    "network",
-                    dim,
-                    network_figure(
-                        coords, view.graph, view.communities, dim_names, hover, title=title
-                    ),
-                )
-            )
-            write("edges", "csv", edge_list_csv(view.graph, corpus.ids).encode(), dim)
-            if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:  # networkx holds each edge as dicts
-                graph = to_networkx(
-                    view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
-                )
-                write("graph", "graphml", graph_bytes(graph, "graphml"), dim)
-            write("network", "html", pictures.network_html(pipe, dim).encode(), dim)
-        for what, dim, fig in tqdm(figures, desc="images", file=sys.stderr, disable=not formats):
+
+    keep_exporter_warm()
+    try:
+        total = 2 + 2 * len(drawn)
+        for what, dim, fig in tqdm(figures(), total=total, desc="images", file=sys.stderr):
             for fmt in formats:
                 write(what, fmt, figure_bytes(fig, fmt), dim)
-        if formats:
-            stop_exporter()
-        bar.update()
-    if args.project:
-        written += write_project(pipe, Path(args.project))
-    print(recommendation.sentence)
-    return written
+    finally:
+        stop_exporter()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,5 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     except ExplorerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} files to {Path(args.out).resolve()}")
+    out = Path(args.out).resolve()
+    project = _project_folder(args)
+    outside = project is not None and not project.resolve().is_relative_to(out)
+    print(f"wrote {len(written)} files to {out}" + (f" and {project.resolve()}" if outside else ""))
     return 0

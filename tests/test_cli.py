@@ -1,4 +1,5 @@
-"""The headless CLI on the demo corpus writes every promised file, and each one opens."""
+"""The headless CLI on the demo corpus writes the promised files (and only those), and each one
+opens."""
 
 from __future__ import annotations
 
@@ -12,7 +13,23 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from core.cli import main
+from core.project import MANIFEST, TABLES, read_project
+
 ROOT = Path(__file__).resolve().parents[1]
+PREFIX = "demo_wordllama-l2-supercat_native_"
+LADDER_FILES = {
+    f"{PREFIX}{name}"
+    for name in (
+        "fidelity.csv",
+        "fidelity.json",
+        "lineage.json",
+        "tree.graphml",
+        "tree.json",
+        "multilayer.graphml",
+        "multilayer.json",
+    )
+}
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -29,8 +46,9 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_help_lists_the_options():
     result = _cli("--help")
     assert result.returncode == 0
-    for option in ("--out", "--model", "--ordering", "--ladder", "--dims", "--formats"):
+    for option in ("--out", "--model", "--ordering", "--ladder", "--dims", "--formats", "--graphs"):
         assert option in result.stdout
+    assert "--project" in result.stdout and "--no-project" in result.stdout
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):
@@ -40,63 +58,113 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.browser
-def test_demo_run_writes_every_file(tmp_path):
-    out = tmp_path / "out"
-    result = _cli(
-        "demo", "--out", str(out), "--ladder", "256,64,16,8", "--dims", "256,16", "--k", "8"
-    )
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory) -> Path:
+    """The output folder of a run with every output option left at its default."""
+    out = tmp_path_factory.mktemp("default") / "out"
+    result = _cli("demo", "--out", str(out), "--ladder", "256,16", "--k", "8")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "dims" in result.stdout  # the recommendation sentence
-    prefix = "demo_wordllama-l2-supercat_native_"
-    expected = {
-        f"{prefix}{name}"
-        for name in (
-            "fidelity.csv",
-            "fidelity.json",
-            "lineage.json",
-            "tree.graphml",
-            "tree.json",
-            "multilayer.graphml",
-            "multilayer.json",
-            "sankey.png",
-            "sankey.svg",
-            "tree.png",
-            "tree.svg",
-        )
+    assert f"files to {out}" in result.stdout
+    return out
+
+
+def test_a_default_run_writes_the_project_and_the_ladder_files_only(default_run):
+    assert {p.name for p in default_run.iterdir()} == LADDER_FILES | {"project"}
+    tables = {f"{name}.parquet" for name in TABLES if name != "rotation"}  # native order
+    assert {p.name for p in (default_run / "project").iterdir()} == tables | {MANIFEST}
+
+
+def test_the_default_project_opens_with_the_runs_sizes(default_run):
+    project = read_project(default_run / "project")
+    fidelity = pd.read_csv(default_run / f"{PREFIX}fidelity.csv")
+    assert project.dims == (256, 16) == tuple(fidelity["dim"])
+    assert len(project.corpus) == 360 and set(project.layouts) == {256, 16}
+
+
+def test_graphs_writes_exactly_the_chosen_files_for_the_chosen_sizes(tmp_path):
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--ladder", "256,16", "--dims", "16"]
+    assert main([*args, "--graphs", "csv,html"]) == 0
+    per_size = {f"{PREFIX}16d_edges.csv", f"{PREFIX}16d_network.html"}
+    assert {p.name for p in out.iterdir()} == LADDER_FILES | per_size | {"project"}
+    edges = pd.read_csv(out / f"{PREFIX}16d_edges.csv")
+    assert len(edges) == read_project(out / "project").views[16].graph.edge_count
+    assert "<html" in (out / f"{PREFIX}16d_network.html").read_text()[:500].lower()
+
+
+def test_no_project_writes_no_project_folder(tmp_path):
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out), "--ladder", "256,16", "--no-project"]) == 0
+    assert {p.name for p in out.iterdir()} == LADDER_FILES
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            ("--graphs", "csv,bogus"),
+            "argument --graphs: unknown choice 'bogus'; choose from graphml, gexf, csv, html",
+        ),
+        (("--formats", "png,jpeg"), "argument --formats: unknown choice 'jpeg'; choose from png,"),
+    ],
+)
+def test_an_unknown_output_format_is_refused_with_the_choices(tmp_path, capsys, option, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--out", str(tmp_path / "out"), *option])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.browser
+def test_every_output_option_writes_every_file(tmp_path):
+    out, project = tmp_path / "out", tmp_path / "elsewhere"
+    result = _cli(
+        *("demo", "--out", str(out), "--ladder", "256,64,16,8", "--dims", "256,16", "--k", "8"),
+        *("--graphs", "graphml,gexf,csv,html", "--formats", "png,svg", "--project", str(project)),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected = LADDER_FILES | {
+        f"{PREFIX}{name}" for name in ("sankey.png", "sankey.svg", "tree.png", "tree.svg")
     }
     for dim in (256, 16):
         for name in ("map", "network"):
-            expected |= {f"{prefix}{dim}d_{name}.png", f"{prefix}{dim}d_{name}.svg"}
+            expected |= {f"{PREFIX}{dim}d_{name}.png", f"{PREFIX}{dim}d_{name}.svg"}
         expected |= {
-            f"{prefix}{dim}d_graph.graphml",
-            f"{prefix}{dim}d_edges.csv",
-            f"{prefix}{dim}d_network.html",
+            f"{PREFIX}{dim}d_graph.graphml",
+            f"{PREFIX}{dim}d_graph.gexf",
+            f"{PREFIX}{dim}d_edges.csv",
+            f"{PREFIX}{dim}d_network.html",
         }
     written = {p.name for p in out.iterdir()}
     assert expected <= written, expected - written
     assert len(written) == len(expected), (
         "one file-name scheme: <corpus>_<model>_<order>[_<d>d]_<what>"
     )
+    assert read_project(project).dims == (256, 64, 16, 8)
 
     for path in out.glob("*.png"):
         assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and path.stat().st_size > 10_000
     for path in out.glob("*.svg"):
         assert b"<svg" in path.read_bytes()[:200]
-    graph = nx.read_graphml(out / f"{prefix}16d_graph.graphml")
+    graph = nx.read_graphml(out / f"{PREFIX}16d_graph.graphml")
     assert graph.number_of_nodes() == 360
-    edges = pd.read_csv(out / f"{prefix}16d_edges.csv")
+    assert (
+        nx.read_gexf(out / f"{PREFIX}16d_graph.gexf").number_of_edges() == graph.number_of_edges()
+    )
+    edges = pd.read_csv(out / f"{PREFIX}16d_edges.csv")
     assert len(edges) == graph.number_of_edges()
-    tree = nx.read_graphml(out / f"{prefix}tree.graphml")
+    tree = nx.read_graphml(out / f"{PREFIX}tree.graphml")
     assert {d["dim"] for _, d in tree.nodes(data=True)} == {256, 64, 16, 8}
-    layers = nx.read_graphml(out / f"{prefix}multilayer.graphml")
+    layers = nx.read_graphml(out / f"{PREFIX}multilayer.graphml")
     documents = [n for n, d in layers.nodes(data=True) if d["kind"] == "document"]
     assert len(documents) == 360 * 4  # every document in each of the 4 layers
     assert layers.graph["level"] == "document"
-    fidelity = pd.read_csv(out / f"{prefix}fidelity.csv")
+    fidelity = pd.read_csv(out / f"{PREFIX}fidelity.csv")
     assert fidelity["dim"].tolist() == [256, 64, 16, 8]
     assert fidelity.loc[0, "recall_at_k"] == 1.0
-    lineage = json.loads((out / f"{prefix}lineage.json").read_text())
+    lineage = json.loads((out / f"{PREFIX}lineage.json").read_text())
     assert [s["from_dim"] for s in lineage["steps"]] == [256, 64, 16]
     assert all(len(v) == 360 for v in lineage["communities"].values())
 
@@ -133,13 +201,14 @@ def test_a_ladder_of_more_sizes_than_the_limit_is_a_clear_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path, monkeypatch):
+def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(
+    tmp_path, monkeypatch, capsys
+):
     """The CLI's path for corpora too large for networkx and for a full map (1M documents),
     on the demo with both limits lowered."""
     import numpy as np
 
     from core import cli
-    from core.project import read_project
     from core.viz import layout
 
     monkeypatch.setattr(cli, "GRAPHML_DOCUMENT_LIMIT", 100)
@@ -147,9 +216,10 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path
     vectors = tmp_path / "vectors.npy"
     np.save(vectors, np.random.default_rng(0).normal(size=(360, 32)).astype(np.float32))
     out, project = tmp_path / "out", tmp_path / "project"
-    args = ["demo", "--vectors", str(vectors), "--ladder", "32,8", "--formats", "none"]
+    args = ["demo", "--vectors", str(vectors), "--ladder", "32,8", "--graphs", "graphml,csv,html"]
     assert cli.main([*args, "--out", str(out), "--project", str(project)]) == 0
     assert not list(out.glob("*_graph.graphml"))
+    assert "GraphML and GEXF files are skipped above 100 documents" in capsys.readouterr().err
     opened = read_project(project)
     ids = opened.corpus.ids
     for dim in (32, 8):
@@ -175,7 +245,5 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(tmp_path
 def test_graph_settings_outside_the_apps_ranges_are_refused_before_any_work(
     tmp_path, capsys, option, message
 ):
-    from core.cli import main
-
     assert main(["demo", "--out", str(tmp_path / "out"), *option]) == 2
     assert message in capsys.readouterr().err and not (tmp_path / "out").exists()
