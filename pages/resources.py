@@ -8,8 +8,8 @@ import threading
 import streamlit as st
 
 from core.demo import seed as seed_demo
-from core.io.export import keep_exporter_warm
 from core.runtime.store import ResultStore
+from core.schedule.warmup import warm_in_background
 
 
 @st.cache_resource
@@ -22,16 +22,18 @@ def results() -> ResultStore:
 
 
 @st.cache_resource
-def warm_exporter() -> bool:
-    """Start one kaleido browser per server process, so image downloads need not wait for one."""
-    keep_exporter_warm()
-    return True
+def warm_exporter() -> threading.Thread:
+    """Start one kaleido browser per server process, on a background thread so that no page
+    waits for it, and image downloads need not wait for a browser to start."""
+    from core.io.export import keep_exporter_warm
+
+    thread = threading.Thread(target=keep_exporter_warm, daemon=True, name="mge-warm-exporter")
+    thread.start()
+    return thread
 
 
 @st.cache_resource
 def warm_kernels() -> threading.Thread:
     """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
     at the server's own priority, so a first map need not wait for them (core.schedule.warmup)."""
-    from core.schedule.warmup import warm_in_background  # numba, umap: after the first page
-
     return warm_in_background()

@@ -4,6 +4,9 @@ app's first pipeline without computing anything, and ignored when they cannot be
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +14,8 @@ import pytest
 import core.pipeline as pipeline_module
 from core import demo
 from core.runtime.store import ResultStore
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +80,31 @@ def test_unusable_demo_results_are_ignored(tmp_path):
     store = ResultStore()
     assert not demo.seed(store, broken)
     assert store.get(demo.demo_pipeline(store).keys.raw()) is None
+
+
+def test_the_first_map_imports_none_of_the_heavy_libraries():
+    """What the Explore page runs for the demo's first map: the app's modules, the seeded store,
+    the views and the map; scikit-learn, SciPy's statistics, networkx, numba, UMAP and torch
+    load only when something needs them."""
+    script = """
+import sys
+import pages.state, pages.widgets, pages.resources, pages.map_view
+import core.pictures, core.io.export, core.viz.figures, core.viz.network
+from core import demo, pictures
+from core.runtime.store import ResultStore
+from core.viz.figures import map_figure
+store = ResultStore()
+assert demo.seed(store)
+pipe = demo.demo_pipeline(store)
+view = pipe.ready_views()[pipe.full]
+coords, is_umap = pipe.map_coords(pipe.full)
+map_figure(coords, view.communities, pipe.names(pipe.full), pictures.hovers(pipe))
+heavy = ("sklearn", "scipy.stats", "networkx", "numba", "umap", "pynndescent", "torch",
+         "sentence_transformers", "igraph")
+print(sorted(m for m in heavy if m in sys.modules))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import threading
 
-from core.analysis import brute_force, knn
-from core.viz import layout
-
 
 def warm_kernels(measure: str = "cosine") -> None:
     """Exact search's kernel and then UMAP's first (every corpus needs them, and numba compiles
     one thing at a time, so a small corpus would wait behind NN-descent's compile), then
-    NN-descent's."""
+    NN-descent's. numba, UMAP and pynndescent are imported here, on the warm-up's thread."""
+    from core.analysis import brute_force, knn
+    from core.viz import layout
+
     brute_force.warm_up()
     layout.warm_up()
     knn.warm_up(measure)
