@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from core import pictures
+from core.analysis import knn
 from core.analysis.fidelity import Recommendation, recommend_dimension
 from core.analysis.ladder import GraphSettings, check_settings, parse_dims
 from core.analysis.lineage import (
@@ -271,6 +273,10 @@ def run(args: argparse.Namespace) -> list[Path]:
     ladder = parse_dims(args.ladder) if args.ladder else ()
     wanted = parse_dims(args.dims) if args.dims else ()
     corpus = _load(args)
+    if not args.ray and len(corpus) > knn.EXACT_KNN_LIMIT:
+        # NN-descent's kernels compile anew in every process: on their own thread, while the
+        # model loads and embeds (a second run, embeddings cached, waits for them as before)
+        threading.Thread(target=knn.warm_up, args=(settings.measure,), daemon=True).start()
     choice, uploaded = _choice(args, corpus)
     pipe = Pipeline(
         choice,
