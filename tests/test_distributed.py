@@ -229,3 +229,21 @@ def test_cli_with_ray_auto_on_two_nodes_writes_the_results_of_a_local_run(
     for node in ("head", "node"):
         shipped = "session_*/runtime_resources/py_modules_files/*/core/schedule/distributed.py"
         assert list((root / node).glob(shipped)), f"no shipped core/ on the {node}"
+
+
+@pytest.mark.ray_cluster
+def test_ray_local_starts_its_own_instance_beside_a_running_cluster(two_node_cluster):
+    check = (
+        "import ray; from core.schedule.distributed import start_ray;"
+        "start_ray('local'); print(len(ray.nodes()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT,
+        env=two_node_cluster,  # RAY_ADDRESS names the cluster
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-1] == "1"

@@ -31,9 +31,11 @@ EMBED_BATCH = 1_024  # documents per Ray Data batch
 
 def start_ray(address: str) -> None:
     """Connect to the Ray cluster at `address`, or start Ray on this machine's cores for
-    "local"; a clear error when no cluster answers. Ray Data's progress bars would replace
-    builtins.print in this process, after which numba can no longer compile kernels that print
-    (NN-descent's: "Untyped global name 'print'"), so that patch is turned off."""
+    "local" (a new instance even when RAY_ADDRESS is set or `ray start` left a cluster running
+    here, which ray.init without an address would join); a clear error when no cluster answers.
+    Ray Data's progress bars would replace builtins.print in this process, after which numba can
+    no longer compile kernels that print (NN-descent's: "Untyped global name 'print'"), so that
+    patch is turned off."""
     os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
     import ray
 
@@ -41,7 +43,12 @@ def start_ray(address: str) -> None:
         return
     try:
         if address == "local":
-            ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+            ray.init(
+                address="local",
+                num_cpus=os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+            )
         else:  # the cluster's workers get this package; its requirements must be installed there
             code = {"py_modules": [str(Path(__file__).resolve().parents[1])]}  # core/
             ray.init(address=address, runtime_env=code, log_to_driver=False)
