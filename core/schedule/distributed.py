@@ -83,8 +83,9 @@ class _Embedder:
 def ray_encoder(
     texts: Sequence[str], spec: ModelSpec, progress: Progress | None, *, batch: int = EMBED_BATCH
 ) -> np.ndarray:
-    """Every text embedded by Ray Data map_batches (`batch` documents at a time) over an actor
-    pool as large as the cluster's CPUs, rows put back in corpus order (an Encoder)."""
+    """Every text embedded by Ray Data map_batches (`batch` documents at a time) over a pool of
+    one actor per cluster CPU, but no more actors than batches (each loads the model), rows put
+    back in corpus order (an Encoder)."""
     import pyarrow as pa
     import ray
 
@@ -92,9 +93,9 @@ def ray_encoder(
     ray.data.DataContext.get_current().enable_progress_bars = False
     n = len(texts)
     table = pa.table({"row": np.arange(n, dtype=np.int64), "text": list(texts)})
-    actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    # blocks made here, not by a Ray task: the actors hold every CPU, so a task would wait forever
+    # blocks made here, not by a Ray task: the actors may hold every CPU, and a task would wait
     blocks = [table.slice(start, batch) for start in range(0, n, batch)]
+    actors = max(1, min(len(blocks), int(ray.cluster_resources().get("CPU", 1))))
     dataset = ray.data.from_arrow(blocks)
     encoded = dataset.map_batches(
         _Embedder,
