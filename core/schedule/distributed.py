@@ -52,10 +52,13 @@ def start_ray(address: str) -> None:
         else:  # the cluster's workers get this package; its requirements must be installed there
             code = {"py_modules": [str(Path(__file__).resolve().parents[1])]}  # core/
             ray.init(address=address, runtime_env=code, log_to_driver=False)
-    except (ConnectionError, RuntimeError, ValueError) as error:
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.AuthenticationError) as error:
         raise ExplorerError(
             f"Could not connect to the Ray cluster at {address!r} ({str(error)[:200]}). Start "
-            "one with `ray start --head` or pass --ray local."
+            "one with `ray start --head` or pass --ray local. A cluster with token "
+            "authentication (Ray's default for a head started where ~/.ray/auth_token exists) "
+            "also needs RAY_AUTH_MODE=token here, with its token in ~/.ray/auth_token or "
+            "RAY_AUTH_TOKEN."
         ) from None
 
 
