@@ -31,9 +31,11 @@ EMBED_BATCH = 1_024  # documents per Ray Data batch
 
 def start_ray(address: str) -> None:
     """Connect to the Ray cluster at `address`, or start Ray on this machine's cores for
-    "local"; a clear error when no cluster answers. Ray Data's progress bars would replace
-    builtins.print in this process, after which numba can no longer compile kernels that print
-    (NN-descent's: "Untyped global name 'print'"), so that patch is turned off."""
+    "local" (a new instance even when RAY_ADDRESS is set or `ray start` left a cluster running
+    here, which ray.init without an address would join); a clear error when no cluster answers.
+    Ray Data's progress bars would replace builtins.print in this process, after which numba can
+    no longer compile kernels that print (NN-descent's: "Untyped global name 'print'"), so that
+    patch is turned off."""
     os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
     import ray
 
@@ -41,14 +43,22 @@ def start_ray(address: str) -> None:
         return
     try:
         if address == "local":
-            ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+            ray.init(
+                address="local",
+                num_cpus=os.cpu_count(),
+                include_dashboard=False,
+                log_to_driver=False,
+            )
         else:  # the cluster's workers get this package; its requirements must be installed there
             code = {"py_modules": [str(Path(__file__).resolve().parents[1])]}  # core/
             ray.init(address=address, runtime_env=code, log_to_driver=False)
-    except (ConnectionError, RuntimeError, ValueError) as error:
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.AuthenticationError) as error:
         raise ExplorerError(
             f"Could not connect to the Ray cluster at {address!r} ({str(error)[:200]}). Start "
-            "one with `ray start --head` or pass --ray local."
+            "one with `ray start --head` or pass --ray local. A cluster with token "
+            "authentication (Ray's default for a head started where ~/.ray/auth_token exists) "
+            "also needs RAY_AUTH_MODE=token here, with its token in ~/.ray/auth_token or "
+            "RAY_AUTH_TOKEN."
         ) from None
 
 
@@ -76,8 +86,9 @@ class _Embedder:
 def ray_encoder(
     texts: Sequence[str], spec: ModelSpec, progress: Progress | None, *, batch: int = EMBED_BATCH
 ) -> np.ndarray:
-    """Every text embedded by Ray Data map_batches (`batch` documents at a time) over an actor
-    pool as large as the cluster's CPUs, rows put back in corpus order (an Encoder)."""
+    """Every text embedded by Ray Data map_batches (`batch` documents at a time) over a pool of
+    one actor per cluster CPU, but no more actors than batches (each loads the model), rows put
+    back in corpus order (an Encoder)."""
     import pyarrow as pa
     import ray
 
@@ -85,9 +96,9 @@ def ray_encoder(
     ray.data.DataContext.get_current().enable_progress_bars = False
     n = len(texts)
     table = pa.table({"row": np.arange(n, dtype=np.int64), "text": list(texts)})
-    actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    # blocks made here, not by a Ray task: the actors hold every CPU, so a task would wait forever
+    # blocks made here, not by a Ray task: the actors may hold every CPU, and a task would wait
     blocks = [table.slice(start, batch) for start in range(0, n, batch)]
+    actors = max(1, min(len(blocks), int(ray.cluster_resources().get("CPU", 1))))
     dataset = ray.data.from_arrow(blocks)
     encoded = dataset.map_batches(
         _Embedder,
