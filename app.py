@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.runtime.errors import ExplorerError
 from pages import state, widgets
-from pages.resources import warm_kernels
+from pages.resources import warm_up_after_first_run
 
 st.set_page_config(
     page_title="Matryoshka Graph Explorer", page_icon=":material/hub:", layout="wide"
@@ -46,5 +46,5 @@ corpus = st.session_state.corpus
 widgets.sidebar_settings(corpus.name, len(corpus), model_key)
 try:
     navigation.run()
-finally:  # once the first page is drawn: compiling beside it would slow it down
-    warm_kernels()
+finally:
+    warm_up_after_first_run()

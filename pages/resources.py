@@ -37,3 +37,13 @@ def warm_kernels() -> threading.Thread:
     """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
     at the server's own priority, so a first map need not wait for them (core.schedule.warmup)."""
     return warm_in_background()
+
+
+def warm_up_after_first_run() -> None:
+    """From a session's second run on, start the image exporter and the kernel warm-up (once
+    per process). Not on the first: the first page is the shipped demo, which needs neither,
+    and their imports and compiles would hold Python's lock while the browser fetches the map."""
+    if st.session_state.get("warm_up_due"):
+        warm_kernels()
+        warm_exporter()
+    st.session_state.warm_up_due = True

@@ -13,7 +13,6 @@ from core.analysis.measures import MEASURES
 from core.io.export import export_name
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_sizes
-from pages.resources import warm_exporter
 
 # Markdown's inline syntax, Streamlit's :directives:, $math$ and HTML; "-", "+", "." and "="
 # only start a list, a rule or a heading at the start of a line
@@ -90,7 +89,6 @@ Download = tuple[str, Callable[[], bytes], str, str, str]
 def download_row(downloads: list[Download], stem: tuple) -> None:
     """Download buttons (label, lazy bytes, what, extension, mime) in one wrapping row; files are
     named from stem + what, and rendered only when clicked."""
-    warm_exporter()
     with st.container(horizontal=True):
         for label, make, what, ext, mime in downloads:
             st.download_button(
