@@ -79,6 +79,8 @@ def explorer() -> None:
         widgets.measure_note(pipe, dim)
 
     title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
+    if not is_umap:  # the picture and its exports say what they show until the UMAP map is made
+        title += " · PCA preview"
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
     def map_fig():  # the export pictures are drawn only when their download is clicked
