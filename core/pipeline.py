@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.analysis.fidelity import fidelity_table
 from core.analysis.keywords import TermCounts, community_names
-from core.analysis.knn import EXACT_KNN_LIMIT, FULL_SIZE_EXACT_LIMIT, Neighbours, knn
+from core.analysis.knn import Neighbours, knn
 from core.analysis.ladder import (
     DimensionView,
     GraphSettings,
@@ -258,18 +258,8 @@ class Pipeline:
         k = self.list_k(measure)
         return self.store.memo(
             self.keys.knn(dim, k, measure),
-            lambda: knn(
-                prefix_points(self.vectors, dim, measure),
-                k,
-                measure,
-                exact_up_to=self.exact_up_to(dim),
-            ),
+            lambda: knn(prefix_points(self.vectors, dim, measure), k, measure),
         )
-
-    def exact_up_to(self, dim: int) -> int:
-        """Up to how many rows a size's kNN is exact (core.analysis.knn): more for the full
-        size, whose lists are every size's reference."""
-        return FULL_SIZE_EXACT_LIMIT if dim == self.full else EXACT_KNN_LIMIT
 
     def ranks_alike(self, dim: int) -> bool:
         """True when every measure ranks neighbours alike at this size (see measures)."""

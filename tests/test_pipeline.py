@@ -7,7 +7,6 @@ import pytest
 
 from core import pictures
 from core.analysis.ladder import GraphSettings
-from core.analysis.measures import prefix_points
 from core.embed.models import WORDLLAMA
 from core.io.corpus import Corpus
 from core.io.vectors import upload_vectors
@@ -154,28 +153,3 @@ def test_choice_fingerprint_changes_with_texts_ids_and_ordering():
     assert base.fingerprint != Choice(corpus, WORDLLAMA, "pca").fingerprint
     assert base.fingerprint != Choice(_corpus(ids_prefix="x"), WORDLLAMA, "native").fingerprint
     assert base.fingerprint == Choice(_corpus(name="renamed"), WORDLLAMA, "native").fingerprint
-
-
-def test_the_full_size_is_searched_exactly_beyond_the_exact_limit(monkeypatch):
-    """Above EXACT_KNN_LIMIT rows the smaller sizes use NN-descent, but the full size's lists
-    (every size's reference) stay exact up to FULL_SIZE_EXACT_LIMIT."""
-    from core import pipeline as pipeline_module
-    from core.analysis import knn as knn_module
-
-    monkeypatch.setattr(pipeline_module, "EXACT_KNN_LIMIT", 100)
-    approximate = []
-    real = knn_module._approximate_knn
-
-    def recorded(points, *args, **kwargs):
-        approximate.append(points.shape[1])
-        return real(points, *args, **kwargs)
-
-    monkeypatch.setattr(knn_module, "_approximate_knn", recorded)
-    pipe = _pipeline(_corpus(n=300), ResultStore(), ladder=(32, 8))
-    full = pipe.neighbours(32)
-    assert approximate == []
-    points = prefix_points(pipe.vectors, 32, "cosine")
-    exact = knn_module.exact_neighbours(points, np.arange(300), pipe.list_k("cosine"))
-    np.testing.assert_array_equal(full.indices, exact.indices)
-    pipe.neighbours(8)
-    assert approximate == [8]

@@ -19,10 +19,6 @@ from core.runtime.numba_cache import cache_package_kernels, use_numba_cache
 # Up to this many rows exact search (core.analysis.brute_force) costs little more than
 # NN-descent and has no search error; above it, exact search's n² cost soon outgrows NN-descent's.
 EXACT_KNN_LIMIT = 50_000
-# The full size is searched exactly up to this many rows: its lists are every other size's
-# reference, and NN-descent's kernels, which compile anew in every process, compile meanwhile
-# for the smaller sizes (core.schedule.warmup, the CLI).
-FULL_SIZE_EXACT_LIMIT = 150_000
 # NN-descent's list length (self included) before cutting to k: lists of k + 1 miss a share of
 # the true neighbours on real text, longer ones find nearly all, for a few times the time.
 _APPROX_LIST = 30
@@ -39,19 +35,17 @@ class Neighbours:
     scores: np.ndarray  # (n, k) float32
 
 
-def knn(
-    points: np.ndarray, k: int, measure: str = "cosine", *, exact_up_to: int = EXACT_KNN_LIMIT
-) -> Neighbours:
+def knn(points: np.ndarray, k: int, measure: str = "cosine") -> Neighbours:
     """kNN of rows from measures.prefix_points (unit rows for cosine), each row's own entry left
-    out by index (its duplicates stay): exact brute force (exact_neighbours) up to `exact_up_to`
-    rows and for dot product, seeded NN-descent above, with any row it could not fill searched
-    exactly. Either way the same data gives the same lists."""
+    out by index (its duplicates stay): exact brute force (exact_neighbours) up to
+    EXACT_KNN_LIMIT rows and for dot product, seeded NN-descent above, with any row it could not
+    fill searched exactly. Either way the same data gives the same lists."""
     check_measure(measure)
     n = points.shape[0]
     if min(k, n - 1) < 1:
         raise ValueError("kNN needs at least two rows")
     points = np.ascontiguousarray(points, dtype=np.float32)
-    if n <= exact_up_to or measure == "dot":
+    if n <= EXACT_KNN_LIMIT or measure == "dot":
         return exact_neighbours(points, np.arange(n), k, measure)
     found, unsure = _approximate_knn(points, min(k, n - 1), measure)
     if unsure.size:

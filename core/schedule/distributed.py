@@ -123,17 +123,16 @@ def ray_encoder(
 
 
 def _size_structure(
-    vectors: np.ndarray, dim: int, list_k: int, settings: GraphSettings, exact_up_to: int
+    vectors: np.ndarray, dim: int, list_k: int, settings: GraphSettings
 ) -> tuple[Neighbours, Partition]:
     """A Ray task: one size's kNN lists under the settings' measure, graph and communities."""
-    points = prefix_points(vectors, dim, settings.measure)
-    lists = knn(points, list_k, settings.measure, exact_up_to=exact_up_to)
+    lists = knn(prefix_points(vectors, dim, settings.measure), list_k, settings.measure)
     return lists, size_partition(lists, settings)
 
 
-def _cosine_lists(vectors: np.ndarray, dim: int, list_k: int, exact_up_to: int) -> Neighbours:
+def _cosine_lists(vectors: np.ndarray, dim: int, list_k: int) -> Neighbours:
     """A Ray task: one size's cosine lists, which the maps use whatever the graph's measure."""
-    return knn(prefix_points(vectors, dim), list_k, exact_up_to=exact_up_to)
+    return knn(prefix_points(vectors, dim), list_k)
 
 
 def _layout(vectors, dim, full_layout, lists) -> np.ndarray:
@@ -152,15 +151,11 @@ def ray_precompute(pipe: Pipeline, progress=None) -> None:
     dims, settings = pipe.dims, pipe.settings
     vectors = ray.put(pipe.vectors)
     size_task = ray.remote(_size_structure)
-    list_k = pipe.list_k(pipe.measure)
-    pending = {size_task.remote(vectors, d, list_k, settings, pipe.exact_up_to(d)): d for d in dims}
+    pending = {size_task.remote(vectors, d, pipe.list_k(pipe.measure), settings): d for d in dims}
     cosine = {}
     if pipe.measure != "cosine":
         lists_task = ray.remote(_cosine_lists)
-        cosine = {
-            d: lists_task.remote(vectors, d, pipe.list_k("cosine"), pipe.exact_up_to(d))
-            for d in dims
-        }
+        cosine = {d: lists_task.remote(vectors, d, pipe.list_k("cosine")) for d in dims}
     for step in range(len(dims)):
         ready, _ = ray.wait(list(pending), num_returns=1)
         dim = pending.pop(ready[0])
