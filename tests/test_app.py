@@ -410,26 +410,3 @@ def test_lineage_page_with_blank_labels_says_so_instead_of_failing():
     at.switch_page("pages/lineage.py").run()
     assert not at.exception, at.exception
     assert any("No document has a label" in i.value for i in at.info)
-
-
-def test_the_warm_ups_start_from_a_sessions_second_run(monkeypatch):
-    """The first page is the shipped demo: the kernel warm-up and the image exporter start from
-    the next run, once per process, each on its own thread."""
-    from pages import resources
-
-    started = []
-    monkeypatch.setattr(resources, "warm_in_background", lambda: started.append("kernels"))
-    monkeypatch.setattr("core.io.export.keep_exporter_warm", lambda: started.append("exporter"))
-    resources.warm_kernels.clear()
-    resources.warm_exporter.clear()
-    try:
-        at = _app()
-        assert started == []
-        at.run()
-        resources.warm_exporter().join(timeout=30)
-        assert sorted(started) == ["exporter", "kernels"]
-        at.run()
-        assert len(started) == 2  # once per process
-    finally:
-        resources.warm_kernels.clear()
-        resources.warm_exporter.clear()
