@@ -39,9 +39,14 @@ class Status:
     cancelled: bool = False  # stopped because no page asked for it any more
 
     @property
+    def complete(self) -> bool:
+        """Every size's view and map is computed."""
+        return self.views == self.maps == self.sizes
+
+    @property
     def done(self) -> bool:
         """Nothing more will be computed."""
-        return self.error is not None or self.cancelled or self.views == self.maps == self.sizes
+        return self.error is not None or self.cancelled or self.complete
 
 
 class Precompute:
@@ -195,7 +200,7 @@ def completed(pipe: Pipeline) -> Pipeline:
         status = precompute(pipe, pipe.full).status()
         if status.error is not None:
             raise ExplorerError(f"Computing the sizes failed: {status.error}")
-        if status.views == status.maps == status.sizes:
+        if status.complete:
             return pipe
         time.sleep(_RECHECK_S)
 

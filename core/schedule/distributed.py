@@ -170,7 +170,7 @@ def ray_precompute(pipe: Pipeline, progress=None) -> None:
     layout_task = ray.remote(_layout)
     maps = [step for step in ladder_steps(dims) if step[0] == MAP]
     done = pipe.done_steps()
-    missing = len(maps) - sum(step in done for step in maps)
+    missing, made = sum(step not in done for step in maps), 0
     full_ref = ray.put(pipe.layout(pipe.full)) if (MAP, pipe.full) in done else None
     pending: dict = {}  # Ray reference → step
     while True:  # submit every map whose input (the full-size map) is made, collect one
@@ -187,5 +187,5 @@ def ray_precompute(pipe: Pipeline, progress=None) -> None:
         done.add(step)
         if step == (MAP, pipe.full):
             full_ref = ray.put(coords)
-        made = sum(s in done for s in maps) - (len(maps) - missing)
+        made += 1
         say(made / max(1, missing), f"UMAP maps on Ray: {made}/{missing}")
