@@ -178,30 +178,27 @@ def sweep_files(stem: tuple) -> None:
         f"the corner and the communities named (above {SWEEP_POINT_LIMIT:,} documents a fixed "
         "sample, said in every frame)."
     )
-    asked = None
     with st.container(horizontal=True):
-        for fmt in SWEEP_FORMATS:
-            data = pictures.made_sweep(pipe, fmt)
-            if data is None:
-                if st.button(f"Make sweep {fmt.upper()}", key=f"make-sweep-{fmt}"):
-                    asked = fmt
+        slots = {fmt: st.empty() for fmt in SWEEP_FORMATS}
+    for fmt, slot in slots.items():
+        name = fmt.upper()
+        data = pictures.made_sweep(pipe, fmt)
+        if data is None:
+            if not slot.button(f"Make sweep {name}", key=f"make-sweep-{fmt}"):
                 continue
-            st.download_button(
-                f"Sweep {fmt.upper()} ({len(data) / 1e6:.1f} MB)",
-                data=lambda data=data: data,  # handed over when clicked, not on every rerun
-                file_name=export_name(*stem, "sweep", ext=fmt),
-                mime="image/gif" if fmt == "gif" else "video/mp4",
-                key=f"dl-sweep-{fmt}",
-            )
-    if asked:
-        rendering = f"Rendering the sweep as {asked.upper()}…"
-        try:
-            with st.status(rendering), widgets.ProgressBar() as bar:
-                pictures.sweep(pipe, asked, bar)
-        except ExplorerError as error:
-            widgets.show_error(error)
-            return
-        st.rerun(scope="fragment")  # its download button takes the place of the one clicked
+            try:
+                with st.status(f"Rendering the sweep as {name}…"), widgets.ProgressBar() as bar:
+                    data = pictures.sweep(pipe, fmt, bar)
+            except ExplorerError as error:
+                widgets.show_error(error)
+                continue
+        slot.download_button(  # in the place of the button that made it
+            f"Sweep {name} ({len(data) / 1e6:.1f} MB)",
+            data=lambda data=data: data,  # handed over when clicked, not on every rerun
+            file_name=export_name(*stem, "sweep", ext=fmt),
+            mime="image/gif" if fmt == "gif" else "video/mp4",
+            key=f"dl-sweep-{fmt}",
+        )
 
 
 @st.fragment(run_every=1.0)
