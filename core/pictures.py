@@ -41,9 +41,7 @@ def sankey(pipe: Pipeline):
 
     return pipe.per_ladder(
         "sankey",
-        lambda: sankey_figure(
-            sankey_data(*pipe.lineage()), title="Communities across the ladder", height=700
-        ),
+        lambda: sankey_figure(sankey_data(*pipe.lineage()), title="Communities across the ladder"),
     )
 
 
