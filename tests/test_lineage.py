@@ -31,6 +31,7 @@ from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 from core.viz.lineage_labels import Box, overlapping
 from core.viz.lineage_plots import (
+    SANKEY_THICKNESS,
     containment_figure,
     sankey_figure,
     sankey_label_boxes,
@@ -620,3 +621,40 @@ def test_label_agreement_is_chance_corrected_for_many_small_communities() -> Non
 
     assert normalized_mutual_info_score(doc_labels, scattered) > 0.1  # what plain NMI says
     assert abs(table.loc[0, "ami"]) < 0.03 and abs(table.loc[0, "ari"]) < 0.03
+
+
+@pytest.mark.browser
+def test_plotly_draws_the_sankey_nodes_and_labels_where_the_label_boxes_say() -> None:
+    """The boxes are computed, not measured: kaleido's SVG of the real figure puts every node
+    at the figure's own position and every shown label beside its node, inside its box."""
+    import re
+
+    from core.io.export import figure_bytes
+
+    dims, labels, names = churning_ladder()
+    fig = sankey_figure(sankey_data(dims, labels, names))
+    svg = figure_bytes(fig, "svg").decode()
+    drawn = re.findall(
+        r'class="sankey-node" transform="translate\(([-\d.]+),([-\d.]+)\)".*?'
+        r'height="([\d.]+)".*?text-anchor="(\w+)" transform="translate\(([-\d.]+),([-\d.]+)\)"'
+        r".*?>([^<]*)</text>",
+        svg,
+    )
+    trace = fig.to_dict()["data"][0]
+    layout = fig.layout
+    plot_w = layout.width - layout.margin.l - layout.margin.r
+    plot_h = layout.height - layout.margin.t - layout.margin.b
+    assert len(drawn) == len(trace["node"]["x"])
+    boxes = dict(sankey_label_boxes(fig))
+    for (x0, y0, height, anchor, dx, dy, text), x, y, label in zip(
+        drawn, trace["node"]["x"], trace["node"]["y"], trace["node"]["label"], strict=True
+    ):
+        x0, y0, height, dx, dy = map(float, (x0, y0, height, dx, dy))
+        assert x0 + SANKEY_THICKNESS / 2 == pytest.approx(x * plot_w, abs=0.5)
+        assert y0 + height / 2 == pytest.approx(y * plot_h, abs=0.5)
+        assert text == label
+        if text:
+            box = boxes[text]
+            start = layout.margin.l + x0 + dx
+            assert (box.right if anchor == "end" else box.left) == pytest.approx(start, abs=0.5)
+            assert box.top <= layout.margin.t + y0 + dy <= box.bottom
