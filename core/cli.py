@@ -54,6 +54,7 @@ from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.store import ResultStore
 from core.viz.figures import map_figure, network_figure
 from core.viz.lineage_plots import tree_figure
+from core.viz.sweep import SWEEP_FORMATS
 
 # One run on one corpus: nothing to share, and a result evicted from a bounded store would only
 # be computed again.
@@ -70,7 +71,8 @@ class Outputs:
     """What a run writes into `folder`: always the fidelity, lineage, cluster-tree and
     multi-layer files; the project folder unless `project` is None; each size's graph files
     (GRAPH_FORMATS; csv is the edge list, html the network page) and map/network images for
-    `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS)."""
+    `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS), and the
+    sweep over the whole ladder in those of `formats` that are SWEEP_FORMATS."""
 
     folder: Path
     project: Path | None
@@ -169,11 +171,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--formats",
-        type=_choices(IMAGE_FORMATS),
+        type=_choices(IMAGE_FORMATS + SWEEP_FORMATS),
         default=(),
         metavar="FORMATS",
         help="image formats for the Sankey, tree, map and network figures, any of "
-        f"{','.join(IMAGE_FORMATS)} (default: none)",
+        f"{','.join(IMAGE_FORMATS)}, and the sweep (the map moving down the whole ladder) as "
+        f"{' or '.join(SWEEP_FORMATS)} (default: none)",
     )
     p.add_argument(
         "--min-recall-share",
@@ -368,9 +371,14 @@ def write_outputs(
     if outputs.graphs:
         say(0, "graph files")
         _write_graphs(pipe, outputs.graphs, drawn, write)
-    if outputs.formats:
+    images = tuple(f for f in outputs.formats if f in IMAGE_FORMATS)
+    if images:
         say(0, "images")
-        _write_images(pipe, outputs.formats, drawn, tree, write)
+        _write_images(pipe, images, drawn, tree, write)
+    sweeps = tuple(f for f in outputs.formats if f in SWEEP_FORMATS)
+    if sweeps:
+        say(0, "sweep")
+        _write_sweeps(pipe, sweeps, write)
     return written, recommendation
 
 
@@ -439,6 +447,17 @@ def _write_images(
                 write(what, fmt, figure_bytes(fig, fmt), dim)
     finally:
         stop_exporter()
+
+
+def _write_sweeps(pipe: Pipeline, formats: tuple[str, ...], write: _Write) -> None:
+    """The sweep over the whole ladder in each of `formats` (SWEEP_FORMATS), with a bar."""
+    for fmt in formats:
+        with tqdm(total=100, desc=f"sweep {fmt}", unit="%", file=sys.stderr) as bar:
+
+            def report(share: float, text: str, bar=bar) -> None:
+                bar.update(round(100 * share) - bar.n)
+
+            write("sweep", fmt, pictures.sweep(pipe, fmt, report), None)
 
 
 def main(argv: list[str] | None = None) -> int:

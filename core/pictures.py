@@ -1,10 +1,11 @@
 """The pictures of a pipeline's results that pages and the CLI show more than once, built by
-core.viz and kept in the pipeline's store: hover texts, the network page, the Sankey and the
-ladder animation. Plotting libraries are imported when a picture is first asked for."""
+core.viz and kept in the pipeline's store: hover texts, the network page, the Sankey, the
+ladder animation and the sweep files. Plotting libraries are imported when a picture is first
+asked for."""
 
 from __future__ import annotations
 
-from core.pipeline import Pipeline
+from core.pipeline import Pipeline, Progress
 
 
 def hovers(pipe: Pipeline) -> list[str]:
@@ -40,9 +41,7 @@ def sankey(pipe: Pipeline):
 
     return pipe.per_ladder(
         "sankey",
-        lambda: sankey_figure(
-            sankey_data(*pipe.lineage()), title="Communities across the ladder", height=700
-        ),
+        lambda: sankey_figure(sankey_data(*pipe.lineage()), title="Communities across the ladder"),
     )
 
 
@@ -60,3 +59,25 @@ def animation(pipe: Pipeline):
             layouts, {d: views[d].communities for d in pipe.dims}, hovers(pipe)
         ),
     )
+
+
+def sweep(pipe: Pipeline, fmt: str, progress: Progress | None = None) -> bytes | None:
+    """The ladder sweep as a GIF or MP4 (core.viz.sweep) once every size's map is ready, else
+    None; rendered once per ladder, `progress(share, text)` hearing of each frame."""
+    from core.viz.sweep import sweep_bytes
+
+    layouts = pipe.stored_layouts()
+    if len(layouts) < len(pipe.dims):
+        return None
+    dims, labels, names = pipe.lineage()
+    corpus, choice = pipe.corpus, pipe.choice
+    title = f"{corpus.name} · {choice.spec.key} · {choice.ordering} order"
+    return pipe.per_ladder(
+        f"sweep-{fmt}",
+        lambda: sweep_bytes(layouts, labels, names, fmt, title=title, progress=progress),
+    )
+
+
+def made_sweep(pipe: Pipeline, fmt: str) -> bytes | None:
+    """The sweep in `fmt` if it has been rendered for this ladder, without rendering it."""
+    return pipe.store.get(pipe.keys.per_ladder(f"sweep-{fmt}"))

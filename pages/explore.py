@@ -7,10 +7,12 @@ from core.analysis.ladder import community_summary
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
     edge_list_csv,
+    export_name,
     figure_bytes,
     graph_bytes,
     to_networkx,
 )
+from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute, stopped_note
 from core.viz.figures import (
     LIVE_WEBGL_THRESHOLD,
@@ -22,6 +24,7 @@ from core.viz.figures import (
 )
 from core.viz.layout import epochs_note
 from core.viz.network import MAX_NETWORK_NODES
+from core.viz.sweep import SWEEP_FORMATS, SWEEP_POINT_LIMIT
 from pages import state, widgets
 from pages.map_view import map_view
 
@@ -104,6 +107,7 @@ def explorer() -> None:
             st.info("The animation is ready once every size's UMAP map is computed.")
         else:
             st.plotly_chart(animation, key="animation_chart")
+            sweep_files(stem[:3])
     else:
         with st.empty():
             if not is_umap:
@@ -163,6 +167,37 @@ def explorer() -> None:
         st.caption(
             f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "
             "only: GraphML, GEXF and JSON would take gigabytes of server memory to build."
+        )
+
+
+def sweep_files(stem: tuple) -> None:
+    """The sweep (every size's map, largest to smallest) as a GIF and an MP4: each rendered
+    when its button is clicked, with progress, then offered for download."""
+    st.caption(
+        "The sweep as a file: the map moving from the full size to the smallest, the size in "
+        f"the corner and the communities named (above {SWEEP_POINT_LIMIT:,} documents a fixed "
+        "sample, said in every frame)."
+    )
+    with st.container(horizontal=True):
+        slots = {fmt: st.empty() for fmt in SWEEP_FORMATS}
+    for fmt, slot in slots.items():
+        name = fmt.upper()
+        data = pictures.made_sweep(pipe, fmt)
+        if data is None:
+            if not slot.button(f"Make sweep {name}", key=f"make-sweep-{fmt}"):
+                continue
+            try:
+                with st.status(f"Rendering the sweep as {name}…"), widgets.ProgressBar() as bar:
+                    data = pictures.sweep(pipe, fmt, bar)
+            except ExplorerError as error:
+                widgets.show_error(error)
+                continue
+        slot.download_button(  # in the place of the button that made it
+            f"Sweep {name} ({len(data) / 1e6:.1f} MB)",
+            data=lambda data=data: data,  # handed over when clicked, not on every rerun
+            file_name=export_name(*stem, "sweep", ext=fmt),
+            mime="image/gif" if fmt == "gif" else "video/mp4",
+            key=f"dl-sweep-{fmt}",
         )
 
 

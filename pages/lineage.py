@@ -27,7 +27,9 @@ st.caption(
 
 summary = pipe.lineage_summary()
 sankey = pictures.sankey(pipe)
-st.plotly_chart(sankey, key="sankey")
+# at its own width: its names are fitted to the room between its columns
+st.plotly_chart(sankey, key="sankey", width="content")
+st.caption("Each community is named once, where it is widest; hover a node for any other.")
 left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(
@@ -59,7 +61,7 @@ for event in events:
 st.subheader("Cluster tree")
 tree = cluster_tree(dims, labels, names)
 tree_fig = tree_figure(tree, title="Cluster tree: communities at each size and what they pass down")
-st.plotly_chart(tree_fig, key="tree")
+st.plotly_chart(tree_fig, key="tree", width="content")
 
 if corpus.labels is not None:
     st.subheader("Agreement with the corpus labels")

@@ -45,3 +45,28 @@ def pipeline_of(
         store=ResultStore(),
         uploaded=uploaded,
     )
+
+
+def clustered_ladder(
+    n: int, dims: Sequence[int], communities: int, *, seed: int = 0
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[int, dict[int, str]]]:
+    """Maps, communities and names of a synthetic ladder in register: `communities` blobs at the
+    largest size whose neighbouring pairs merge step by step down `dims` (each step halves the
+    count, down to one), the merging blobs' centres sliding together. Returns layouts, labels
+    and names per size, as Pipeline.stored_layouts / lineage give them."""
+    rng = np.random.default_rng(seed)
+    ladder = sorted(dims, reverse=True)
+    blob = rng.integers(0, communities, n)
+    offsets = rng.normal(0, 0.35, (n, 2))
+    centres = rng.uniform(-10, 10, (communities, 2))
+    layouts, labels, names = {}, {}, {}
+    for level, dim in enumerate(ladder):
+        group = blob >> level  # ids are matched across sizes: a merge keeps the lower id
+        parent = np.arange(communities) >> level
+        merged = np.array([centres[parent == g].mean(axis=0) for g in range(parent.max() + 1)])
+        share = min(level, 1) * 0.8
+        placed = (1 - share) * centres[blob] + share * merged[group] + offsets * (1 + 0.3 * level)
+        layouts[dim] = placed.astype(np.float32)
+        labels[dim] = (group << level).astype(np.int64)
+        names[dim] = {int(c): f"{c} · topic {c} words" for c in np.unique(labels[dim])}
+    return layouts, labels, names

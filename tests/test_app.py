@@ -52,6 +52,23 @@ def test_explore_starts_on_demo_and_slider_changes_numbers():
     assert "Graph GraphML" in labels and "Edges CSV" in labels
 
 
+def test_play_ladder_makes_the_sweep_gif_only_when_asked_then_offers_it():
+    from core.demo import seed
+
+    seed(results())  # the shipped demo maps, as a new server has them: every size is ready
+    at = _app()
+    at.session_state["view"] = "Play ladder"
+    at.run()
+    assert not at.exception
+    assert {"Make sweep GIF", "Make sweep MP4"} <= {b.label for b in at.button}
+    assert not any(b.label.startswith("Sweep") for b in at.get("download_button"))
+    next(b for b in at.button if b.label == "Make sweep GIF").click().run()
+    assert not at.exception and not at.error
+    offered = [b.label for b in at.get("download_button") if b.label.startswith("Sweep")]
+    assert len(offered) == 1 and offered[0].startswith("Sweep GIF (")
+    assert "Make sweep MP4" in {b.label for b in at.button}
+
+
 def test_above_the_graphml_limit_the_graph_downloads_as_an_edge_list_only(monkeypatch):
     from core.io import export
 

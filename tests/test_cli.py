@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import imageio.v3 as iio
 import networkx as nx
 import pandas as pd
 import pytest
 
 from core.cli import main
 from core.project import MANIFEST, TABLES, read_project
+from core.viz.sweep import frame_count
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "demo_wordllama-l2-supercat_native_"
@@ -91,6 +93,19 @@ def test_graphs_writes_exactly_the_chosen_files_for_the_chosen_sizes(tmp_path):
     edges = pd.read_csv(out / f"{PREFIX}16d_edges.csv")
     assert len(edges) == read_project(out / "project").views[16].graph.edge_count
     assert "<html" in (out / f"{PREFIX}16d_network.html").read_text()[:500].lower()
+
+
+def test_formats_gif_mp4_write_the_sweep_over_the_whole_ladder(tmp_path):
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--ladder", "256,64,16", "--no-project"]
+    assert main([*args, "--formats", "gif,mp4"]) == 0
+    sweeps = {f"{PREFIX}sweep.gif", f"{PREFIX}sweep.mp4"}
+    assert {p.name for p in out.iterdir()} == LADDER_FILES | sweeps
+    gif = iio.imread(out / f"{PREFIX}sweep.gif", index=None)
+    assert gif.shape == (3 + 2 * 12, 720, 720, 3)  # a frame per size held, 12 per move
+    video = iio.immeta(out / f"{PREFIX}sweep.mp4", plugin="FFMPEG")
+    assert video["fps"] == 10 and video["size"] == (720, 720)
+    assert video["duration"] == pytest.approx(frame_count(3) / 10, abs=0.11)
 
 
 def test_no_project_writes_no_project_folder(tmp_path):

@@ -28,7 +28,16 @@ from core.analysis.lineage import (
 )
 from core.io.export import tree_bytes
 from core.runtime.errors import ExplorerError
-from core.viz.lineage_plots import containment_figure, sankey_figure, tree_figure
+from core.runtime.store import ResultStore
+from core.viz.lineage_labels import Box, overlapping
+from core.viz.lineage_plots import (
+    SANKEY_THICKNESS,
+    containment_figure,
+    sankey_figure,
+    sankey_label_boxes,
+    tree_figure,
+    tree_label_boxes,
+)
 from tests.support import pipeline_of
 
 HOSTILE = "<script>alert(1)</script>"
@@ -377,9 +386,107 @@ def test_sankey_figure_has_one_node_per_community_and_escapes_names() -> None:
     assert len(trace["node"]["label"]) == 21
     assert len(trace["node"]["x"]) == 21
     assert HOSTILE not in json.dumps(fig)
-    assert "&lt;script&gt;" in trace["node"]["label"][0]
+    assert trace["node"]["customdata"][0][2] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert trace["link"]["customdata"][0][0].startswith("&lt;script&gt;")
     columns = [a["text"] for a in fig["layout"]["annotations"]]
     assert columns == ["<b>64 dims</b>", "<b>32 dims</b>", "<b>16 dims</b>"]
+
+
+def churning_ladder(communities: int = 36, n: int = 5_000) -> tuple[list, dict, dict]:
+    """Ten sizes of `communities` or more communities each, a growing share of the documents
+    moved to random (some new) communities at each smaller size; keyword-like names."""
+    rng = np.random.default_rng(0)
+    dims = [256, 192, 128, 96, 64, 48, 32, 24, 16, 8]
+    base = rng.integers(0, communities, n)
+    labels = {}
+    for k, dim in enumerate(dims):
+        moved = rng.random(n) < 0.05 * k
+        labels[dim] = np.where(moved, rng.integers(0, communities + k, n), base)
+    names = {
+        d: {int(c): f"{c} · word{c}, other{c}, third{c}" for c in np.unique(x)}
+        for d, x in labels.items()
+    }
+    return dims, labels, names
+
+
+def assert_readable(shown: list[tuple[str, Box]], width: float, communities: list[int]) -> None:
+    """Labels that never overlap, inside the figure, each community named at most once."""
+    boxes = [box for _, box in shown]
+    assert overlapping(boxes) == []
+    assert all(box.left >= 0 and box.right <= width for box in boxes)
+    named = [int(text.split(" · ")[0]) for text, _ in shown]
+    assert len(named) == len(set(named))
+    assert set(named) <= set(communities)
+
+
+def test_sankey_names_each_of_36_communities_per_size_once_without_overlaps() -> None:
+    dims, labels, names = churning_ladder()
+    data = sankey_data(dims, labels, names)
+    fig = sankey_figure(data)
+    shown = sankey_label_boxes(fig)
+    assert min(np.unique(x).size for x in labels.values()) >= 36
+    assert_readable(shown, fig.layout.width, data.node_communities.tolist())
+    assert len(shown) >= 40  # of 45: the ones that find no room are left to hover
+    assert max(box.bottom - box.top for _, box in shown) >= 11  # an 11 px font at least
+    (trace,) = fig.to_dict()["data"]
+    assert [row[2] for row in trace["node"]["customdata"]] == list(data.node_labels)
+
+
+def test_sankey_without_room_leaves_names_to_hover_rather_than_overlap() -> None:
+    dims, labels, names = churning_ladder()
+    fig = sankey_figure(sankey_data(dims, labels, names), height=300)
+    shown = sankey_label_boxes(fig)
+    assert_readable(shown, fig.layout.width, list(range(50)))
+    assert 0 < len(shown) < 45
+
+
+def test_sankey_nodes_do_not_overlap_so_plotly_keeps_them_in_place() -> None:
+    dims, labels, names = churning_ladder()
+    data = sankey_data(dims, labels, names)
+    fig = sankey_figure(data).to_dict()
+    (trace,) = fig["data"]
+    plot_h = fig["layout"]["height"] - fig["layout"]["margin"]["t"] - fig["layout"]["margin"]["b"]
+    value = np.maximum(
+        np.bincount(data.target, data.value, minlength=len(data.node_labels)),
+        np.bincount(data.source, data.value, minlength=len(data.node_labels)),
+    )
+    x, y = np.array(trace["node"]["x"]), np.array(trace["node"]["y"]) * plot_h
+    columns = [np.flatnonzero(x == column) for column in np.unique(x)]
+    pad = trace["node"]["pad"]
+    # plotly's scale: the largest that fits the fullest column, pad pixels between nodes
+    scale = min((plot_h - (len(c) - 1) * pad) / value[c].sum() for c in columns)
+    for column in columns:
+        order = column[np.argsort(y[column])]
+        tops, bottoms = y[order] - value[order] * scale / 2, y[order] + value[order] * scale / 2
+        assert tops.min() >= -1e-6 and bottoms.max() <= plot_h + 1e-6
+        assert (tops[1:] - bottoms[:-1] >= pad - 1e-6).all()
+
+
+def test_demo_sankey_and_tree_name_each_community_once_without_overlaps() -> None:
+    from core.demo import demo_pipeline, seed
+
+    store = ResultStore()
+    assert seed(store)
+    dims, labels, names = demo_pipeline(store).lineage()
+    data = sankey_data(dims, labels, names)
+    sankey = sankey_figure(data)
+    assert_readable(sankey_label_boxes(sankey), sankey.layout.width, list(range(100)))
+    assert len(sankey_label_boxes(sankey)) == np.unique(data.node_communities).size
+    tree = tree_figure(cluster_tree(dims, labels, names))
+    shown = tree_label_boxes(tree)
+    assert_readable(shown, tree.layout.width, list(range(100)))
+    assert len(shown) == np.unique(data.node_communities).size
+
+
+def test_tree_names_each_of_36_communities_per_size_once_without_overlaps() -> None:
+    dims, labels, names = churning_ladder()
+    fig = tree_figure(cluster_tree(dims, labels, names))
+    shown = tree_label_boxes(fig)
+    every = sorted({int(c) for x in labels.values() for c in np.unique(x)})
+    assert_readable(shown, fig.layout.width, every)
+    assert len(shown) >= 40 and len(every) == 45
+    nodes = next(t for t in fig.to_dict()["data"] if t["name"] == "communities")
+    assert len(nodes["x"]) == sum(np.unique(x).size for x in labels.values())
 
 
 def test_tree_figure_draws_every_community_and_hides_faint_edges() -> None:
@@ -391,12 +498,12 @@ def test_tree_figure_draws_every_community_and_hides_faint_edges() -> None:
     fig = tree_figure(tree, title="tree").to_dict()
     nodes = next(t for t in fig["data"] if t["name"] == "communities")
     assert len(nodes["x"]) == 4
-    assert nodes["y"] == [0, 0, 1, 1]
+    assert nodes["x"][0] == nodes["x"][1] < nodes["x"][2] == nodes["x"][3]  # a column per size
     lines = [t for t in fig["data"] if t.get("mode") == "lines"]
     segments = sum(len(t["x"]) // 3 for t in lines)
     assert segments == 2  # 0 -> 0 (96%) and 1 -> 0 (100%); the 4% trickle is hidden
     assert HOSTILE not in json.dumps(fig)
-    assert fig["layout"]["yaxis"]["ticktext"] == ["64", "32"]
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["<b>64 dims</b>", "<b>32 dims</b>"]
 
 
 def test_containment_figure_shows_corrected_nesting_both_ways_without_a_chance_line() -> None:
@@ -456,9 +563,18 @@ def test_tree_figure_orders_communities_so_merging_pairs_sit_side_by_side() -> N
     labels = {64: fine, 32: fine % 2}  # 0 and 2 merge, 1 and 3 merge: id order would cross
     fig = tree_figure(cluster_tree([64, 32], labels, names_for(labels))).to_dict()
     nodes = next(t for t in fig["data"] if t["name"] == "communities")
-    top = {c: x for c, x, y in zip(nodes["text"], nodes["x"], nodes["y"], strict=True) if y == 0}
-    assert abs(top["0"] - top["2"]) == 1
-    assert abs(top["1"] - top["3"]) == 1
+    first = min(nodes["x"])
+    slot = {  # each community's place down the first column
+        row[3]: k
+        for k, row in enumerate(
+            sorted(
+                (r for r, x in zip(nodes["customdata"], nodes["x"], strict=True) if x == first),
+                key=lambda r: nodes["y"][nodes["customdata"].index(r)],
+            )
+        )
+    }
+    assert abs(slot[0] - slot[2]) == 1
+    assert abs(slot[1] - slot[3]) == 1
 
 
 def _planted_matryoshka(dim: int = 256, noise: float = 0.6, per_topic: int = 30):
@@ -505,3 +621,40 @@ def test_label_agreement_is_chance_corrected_for_many_small_communities() -> Non
 
     assert normalized_mutual_info_score(doc_labels, scattered) > 0.1  # what plain NMI says
     assert abs(table.loc[0, "ami"]) < 0.03 and abs(table.loc[0, "ari"]) < 0.03
+
+
+@pytest.mark.browser
+def test_plotly_draws_the_sankey_nodes_and_labels_where_the_label_boxes_say() -> None:
+    """The boxes are computed, not measured: kaleido's SVG of the real figure puts every node
+    at the figure's own position and every shown label beside its node, inside its box."""
+    import re
+
+    from core.io.export import figure_bytes
+
+    dims, labels, names = churning_ladder()
+    fig = sankey_figure(sankey_data(dims, labels, names))
+    svg = figure_bytes(fig, "svg").decode()
+    drawn = re.findall(
+        r'class="sankey-node" transform="translate\(([-\d.]+),([-\d.]+)\)".*?'
+        r'height="([\d.]+)".*?text-anchor="(\w+)" transform="translate\(([-\d.]+),([-\d.]+)\)"'
+        r".*?>([^<]*)</text>",
+        svg,
+    )
+    trace = fig.to_dict()["data"][0]
+    layout = fig.layout
+    plot_w = layout.width - layout.margin.l - layout.margin.r
+    plot_h = layout.height - layout.margin.t - layout.margin.b
+    assert len(drawn) == len(trace["node"]["x"])
+    boxes = dict(sankey_label_boxes(fig))
+    for (x0, y0, height, anchor, dx, dy, text), x, y, label in zip(
+        drawn, trace["node"]["x"], trace["node"]["y"], trace["node"]["label"], strict=True
+    ):
+        x0, y0, height, dx, dy = map(float, (x0, y0, height, dx, dy))
+        assert x0 + SANKEY_THICKNESS / 2 == pytest.approx(x * plot_w, abs=0.5)
+        assert y0 + height / 2 == pytest.approx(y * plot_h, abs=0.5)
+        assert text == label
+        if text:
+            box = boxes[text]
+            start = layout.margin.l + x0 + dx
+            assert (box.right if anchor == "end" else box.left) == pytest.approx(start, abs=0.5)
+            assert box.top <= layout.margin.t + y0 + dy <= box.bottom

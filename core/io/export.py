@@ -30,10 +30,16 @@ def export_name(*parts: object, ext: str) -> str:
     return "_".join(p for p in cleaned if p)[:120] + f".{ext}"
 
 
-def figure_bytes(fig: go.Figure, fmt: str, *, width: int = 1200, height: int = 800) -> bytes:
-    """Render a plotly figure with kaleido (system Chromium); a clear error when none is found."""
+def figure_bytes(
+    fig: go.Figure, fmt: str, *, width: int | None = None, height: int | None = None
+) -> bytes:
+    """Render a plotly figure with kaleido (system Chromium); a clear error when none is found.
+    The size is `width` × `height`, else the figure's own (the lineage figures size themselves
+    to their labels), else 1200 × 800."""
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {fmt!r}")
+    width = width or fig.layout.width or 1200
+    height = height or (fig.layout.height if fig.layout.width else None) or 800
     try:
         return fig.to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png" else 1)
     except Exception as exc:  # kaleido raises its own types when no browser can be started

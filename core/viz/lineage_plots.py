@@ -14,10 +14,25 @@ import plotly.graph_objects as go
 
 from core.analysis.lineage import CLEAN_NESTING, MOSTLY_NESTED, SankeyData
 from core.viz.figures import community_colour, escape, style
+from core.viz.lineage_labels import Box, fit, label_box, place_once
 
 MIN_TREE_SHARE = 0.05
 SHARE_BINS = (MIN_TREE_SHARE, 0.25, 0.5, 0.8, 1.0)  # edge width and opacity levels
 SANKEY_EDGE = 0.001  # plotly misplaces Sankey nodes placed exactly at 0 or 1
+SANKEY_FONT = 11  # label font size, pixels
+SANKEY_PAD = 8  # pixels between the nodes of a column
+SANKEY_THICKNESS = 14
+SANKEY_LABEL_OFFSET = 3.25  # plotly's gap between a node and its label (half its line + 3 px)
+SANKEY_GAP = 150  # pixels between columns: the room each column's names have
+SANKEY_ROW = 17  # pixels of height per node in the most crowded column
+SANKEY_TOP = 70
+SIDE_MARGIN = 10  # the project's figure margin (core.viz.figures.style) left, right and below
+TREE_FONT = 11
+TREE_GAP = 150  # pixels between the tree's columns (and right of the last, for its names)
+TREE_LEFT = 24  # pixels left of the first column
+TREE_ROW = 20  # pixels of height per marker in the most crowded column
+TREE_MARKER = 34  # the largest marker's diameter, pixels
+TREE_TEXT_GAP = 4  # plotly's gap between a marker and its "middle right" text, at most
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -81,38 +96,46 @@ def _crossings(
     return total
 
 
-def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go.Figure:
-    """Documents flowing between communities of consecutive sizes; one column per size."""
+def sankey_figure(
+    data: SankeyData, *, title: str = "", height: int | None = None, width: int | None = None
+) -> go.Figure:
+    """Documents flowing between communities of consecutive sizes; one column per size. Each
+    community is named once, beside the widest of its nodes where the name overlaps no other
+    (see core.viz.lineage_labels); every node names its community on hover. The figure is as
+    wide as its columns need (SANKEY_GAP pixels apart) and as tall as its most crowded column
+    needs to keep its names readable."""
     dims = data.dims
     nodes = np.arange(len(data.node_labels))
     rows = [nodes[data.node_dims == d].tolist() for d in dims]
     edges = list(zip(data.source.tolist(), data.target.tolist(), data.value.tolist(), strict=True))
     ordered = barycentre_rows(rows, edges)
-    x = np.zeros(nodes.size)
-    y = np.zeros(nodes.size)
     span = max(len(dims) - 1, 1)
-    for column, row in enumerate(ordered):
-        sizes = data.node_sizes[row].astype(float)
-        centres = (np.cumsum(sizes) - sizes / 2) / max(sizes.sum(), 1.0)
-        x[row] = column / span
-        y[row] = centres
-    x = np.clip(x, SANKEY_EDGE, 1 - SANKEY_EDGE)
-    y = np.clip(y, SANKEY_EDGE, 1 - SANKEY_EDGE)
+    width = width or max(900, SANKEY_GAP * span + 2 * SIDE_MARGIN + 160)
+    crowded = max((len(row) for row in ordered), default=1)
+    height = height or max(600, SANKEY_TOP + SIDE_MARGIN + crowded * SANKEY_ROW)
+    plot_w, plot_h = width - 2 * SIDE_MARGIN, height - SANKEY_TOP - SIDE_MARGIN
+    x, y = _sankey_positions(ordered, _node_values(data), plot_h)
     names = [escape(label) for label in data.node_labels]
+    shown = _sankey_labels(data, names, ordered, x * plot_w, y * plot_h, plot_w / span)
     colours = [community_colour(c) for c in data.node_communities.tolist()]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
+            textfont={"size": SANKEY_FONT},
             node={
-                "label": names,
+                "label": shown,
                 "x": x.tolist(),
                 "y": y.tolist(),
                 "color": colours,
-                "pad": 8,
-                "thickness": 14,
-                "customdata": np.column_stack([data.node_sizes, data.node_dims]).tolist(),
+                "pad": SANKEY_PAD,
+                "thickness": SANKEY_THICKNESS,
+                "customdata": [
+                    [int(size), int(dim), name]
+                    for size, dim, name in zip(data.node_sizes, data.node_dims, names, strict=True)
+                ],
                 "hovertemplate": (
-                    "%{label}<br>%{customdata[0]} docs at %{customdata[1]} dims<extra></extra>"
+                    "%{customdata[2]}<br>%{customdata[0]} docs at %{customdata[1]} dims"
+                    "<extra></extra>"
                 ),
             },
             link={
@@ -120,7 +143,11 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go
                 "target": data.target.tolist(),
                 "value": data.value.tolist(),
                 "color": [_rgba(colours[s], 0.35) for s in data.source.tolist()],
-                "hovertemplate": "%{source.label} → %{target.label}<br>%{value} docs"
+                "customdata": [
+                    [names[s], names[t]]
+                    for s, t in zip(data.source.tolist(), data.target.tolist(), strict=True)
+                ],
+                "hovertemplate": "%{customdata[0]} → %{customdata[1]}<br>%{value} docs"
                 "<extra></extra>",
             },
         )
@@ -137,12 +164,116 @@ def sankey_figure(data: SankeyData, *, title: str = "", height: int = 600) -> go
             text=f"<b>{dim} dims</b>",
             showarrow=False,
         )
-    return style(fig, title, height=height, top=70)
+    return style(fig, title, width=width, height=height, top=SANKEY_TOP)
 
 
-def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.Figure:
-    """Clustree-style tree: one row per size (largest at top), one marker per community sized by
-    its documents, and lines to the next size whose width and opacity follow the share sent."""
+def _node_values(data: SankeyData) -> np.ndarray:
+    """Each node's value as plotly's Sankey takes it: the larger of its in- and outflow."""
+    n = len(data.node_labels)
+    inflow = np.bincount(data.target, data.value, minlength=n)
+    outflow = np.bincount(data.source, data.value, minlength=n)
+    return np.maximum(inflow, outflow)
+
+
+def _sankey_positions(
+    ordered: list[list[int]], values: np.ndarray, plot_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Node centres as fractions of the plot, x by column and y stacked down each column
+    (centred in the plot) at the heights plotly gives them: one scale of pixels per document
+    for every column, the largest that fits the fullest column with SANKEY_PAD between nodes.
+    Nodes placed so never overlap, and plotly's "snap" leaves them where they are."""
+    n = len(values)
+    x, y = np.zeros(n), np.zeros(n)
+    span = max(len(ordered) - 1, 1)
+    scale = min(
+        (plot_h - (len(row) - 1) * SANKEY_PAD) / max(values[row].sum(), 1.0) for row in ordered
+    )
+    for column, row in enumerate(ordered):
+        heights = values[row] * scale
+        stacked = heights.sum() + (len(row) - 1) * SANKEY_PAD
+        above = np.concatenate([[0.0], np.cumsum(heights + SANKEY_PAD)[:-1]])
+        tops = (plot_h - stacked) / 2 + above
+        y[row] = (tops + heights / 2) / plot_h
+        x[row] = column / span
+    return np.clip(x, SANKEY_EDGE, 1 - SANKEY_EDGE), np.clip(y, SANKEY_EDGE, 1 - SANKEY_EDGE)
+
+
+def _sankey_label_start(x: float, last: bool) -> float:
+    """Where plotly starts a node's label (pixels): right of the node, left of it (ending
+    there) in the last column."""
+    offset = SANKEY_THICKNESS / 2 + SANKEY_LABEL_OFFSET
+    return x - offset if last else x + offset
+
+
+def _sankey_labels(
+    data: SankeyData,
+    names: list[str],
+    ordered: list[list[int]],
+    x: np.ndarray,
+    y: np.ndarray,
+    gap: float,
+) -> list[str]:
+    """The label each node shows: its community's name (cut to the room between columns) at
+    one node per community, chosen by place_once from its nodes widest first; "" elsewhere."""
+    column_of = {node: k for k, row in enumerate(ordered) for node in row}
+    last = len(ordered) - 1
+    room = gap - SANKEY_THICKNESS - SANKEY_LABEL_OFFSET - 6
+    texts = [fit(name, room, SANKEY_FONT) for name in names]
+    by_community: dict[int, list[int]] = {}
+    for node in sorted(column_of, key=lambda m: (-data.node_sizes[m], column_of[m])):
+        if texts[node]:
+            by_community.setdefault(int(data.node_communities[node]), []).append(node)
+    candidates = [
+        [
+            (
+                node,
+                label_box(
+                    _sankey_label_start(x[node], column_of[node] == last),
+                    y[node],
+                    texts[node],
+                    SANKEY_FONT,
+                    end=column_of[node] == last,
+                ),
+            )
+            for node in options
+        ]
+        for options in by_community.values()  # widest community first: the order of the sort
+    ]
+    placed = place_once(candidates)
+    return [texts[node] if node in placed else "" for node in range(len(names))]
+
+
+def sankey_label_boxes(fig: go.Figure) -> list[tuple[str, Box]]:
+    """The figure's shown node labels with their boxes in pixels, from its own node positions,
+    size and font (plotly draws a label beside its node, vertically centred; in the last column
+    on the node's left)."""
+    spec = fig.to_dict()
+    (trace,) = spec["data"]
+    layout = spec["layout"]
+    margin = layout["margin"]
+    plot_w = layout["width"] - margin["l"] - margin["r"]
+    plot_h = layout["height"] - margin["t"] - margin["b"]
+    node = trace["node"]
+    size = trace["textfont"]["size"]
+    right = max(node["x"])
+    out = []
+    for label, x, y in zip(node["label"], node["x"], node["y"], strict=True):
+        if label:
+            last = x == right
+            start = margin["l"] + _sankey_label_start(x * plot_w, last)
+            box = label_box(start, margin["t"] + y * plot_h, label, size, end=last)
+            out.append((label, box))
+    return out
+
+
+def tree_figure(
+    tree: nx.DiGraph, *, title: str = "", height: int | None = None, width: int | None = None
+) -> go.Figure:
+    """Clustree-style tree on its side: one column per size (largest on the left), one marker
+    per community sized by its documents, and lines to the next size whose width and opacity
+    follow the share sent. Each community is named once, right of the largest of its markers
+    where the name overlaps no other; every marker names its community on hover. Positions
+    are the plot's pixels (the axes span them exactly), so the label boxes are known."""
     dims = sorted({attrs["dim"] for _, attrs in tree.nodes(data=True)}, reverse=True)
     rows = [
         sorted(
@@ -153,12 +284,18 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
     ]
     edges = [(s, t, a["count"]) for s, t, a in tree.edges(data=True)]
     ordered = barycentre_rows(rows, edges)
-    widest = max((len(row) for row in ordered), default=1)
-    position: dict[Hashable, tuple[float, int]] = {}
-    for level, row in enumerate(ordered):
-        offset = (widest - len(row)) / 2
+    span = max(len(dims) - 1, 1)
+    crowded = max((len(row) for row in ordered), default=1)
+    width = width or max(900, TREE_GAP * span + 2 * SIDE_MARGIN + TREE_LEFT + TREE_GAP)
+    height = height or max(600, SANKEY_TOP + SIDE_MARGIN + crowded * TREE_ROW)
+    plot_w, plot_h = width - 2 * SIDE_MARGIN, height - SANKEY_TOP - SIDE_MARGIN
+    gap = (plot_w - TREE_LEFT - TREE_GAP) / span
+    spacing = plot_h / crowded
+    position: dict[Hashable, tuple[float, float]] = {}
+    for column, row in enumerate(ordered):
+        offset = (plot_h - len(row) * spacing) / 2
         for k, node in enumerate(row):
-            position[node] = (offset + k, level)
+            position[node] = (TREE_LEFT + column * gap, offset + (k + 0.5) * spacing)
 
     traces: list = []
     bins = list(zip(SHARE_BINS[:-1], SHARE_BINS[1:], strict=True))
@@ -208,21 +345,26 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
     nodes = [n for row in ordered for n in row]
     sizes = np.array([tree.nodes[n]["size"] for n in nodes], dtype=float)
     largest = sizes.max() if sizes.size else 1.0
+    biggest = min(TREE_MARKER, 0.9 * spacing)
+    diameters = 6 + (biggest - 6) * np.sqrt(sizes / largest)
+    names = [escape(tree.nodes[n]["name"]) for n in nodes]
+    texts = _tree_labels(tree, nodes, names, position, diameters, gap - biggest - 6)
     traces.append(
         go.Scatter(
             x=[position[n][0] for n in nodes],
             y=[position[n][1] for n in nodes],
             mode="markers+text",
             marker={
-                "size": (8 + 32 * np.sqrt(sizes / largest)).tolist(),
+                "size": diameters.tolist(),
                 "color": [community_colour(tree.nodes[n]["community"]) for n in nodes],
                 "line": {"width": 1, "color": "white"},
             },
-            text=[str(tree.nodes[n]["community"]) for n in nodes],
-            textfont={"size": 9, "color": "white"},
+            text=texts,
+            textposition="middle right",
+            textfont={"size": TREE_FONT, "color": "#2a3f5f"},
             customdata=[
-                [escape(tree.nodes[n]["name"]), tree.nodes[n]["size"], tree.nodes[n]["dim"]]
-                for n in nodes
+                [name, tree.nodes[n]["size"], tree.nodes[n]["dim"], tree.nodes[n]["community"]]
+                for n, name in zip(nodes, names, strict=True)
             ],
             hovertemplate=(
                 "%{customdata[0]}<br>%{customdata[1]} docs at %{customdata[2]} dims<extra></extra>"
@@ -232,20 +374,72 @@ def tree_figure(tree: nx.DiGraph, *, title: str = "", height: int = 600) -> go.F
         )
     )
     fig = go.Figure(traces)
+    for column, dim in enumerate(dims):
+        fig.add_annotation(
+            x=TREE_LEFT + column * gap,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            yanchor="bottom",
+            text=f"<b>{dim} dims</b>",
+            showarrow=False,
+        )
     return style(
         fig,
         title,
+        width=width,
         height=height,
-        xaxis={"visible": False},
-        yaxis={
-            "title": {"text": "dimensions"},
-            "tickvals": list(range(len(dims))),
-            "ticktext": [str(d) for d in dims],
-            "autorange": "reversed",
-            "zeroline": False,
-            "showgrid": False,
-        },
+        top=SANKEY_TOP,
+        xaxis={"visible": False, "range": [0, plot_w], "autorange": False},
+        yaxis={"visible": False, "range": [plot_h, 0], "autorange": False},
     )
+
+
+def _tree_labels(
+    tree: nx.DiGraph,
+    nodes: list[Hashable],
+    names: list[str],
+    position: dict[Hashable, tuple[float, float]],
+    diameters: np.ndarray,
+    room: float,
+) -> list[str]:
+    """The label each marker shows: its community's name (cut to `room`) at one marker per
+    community, chosen by place_once from its markers largest first; "" elsewhere."""
+    texts = [fit(name, room, TREE_FONT) for name in names]
+    index = {node: k for k, node in enumerate(nodes)}
+    by_community: dict[int, list[Hashable]] = {}
+    for node in sorted(nodes, key=lambda m: (-tree.nodes[m]["size"], -tree.nodes[m]["dim"])):
+        if texts[index[node]]:
+            by_community.setdefault(tree.nodes[node]["community"], []).append(node)
+    candidates = [
+        [
+            (node, _tree_label_box(position[node], diameters[index[node]], texts[index[node]]))
+            for node in options
+        ]
+        for options in by_community.values()
+    ]
+    placed = place_once(candidates)
+    return [texts[k] if node in placed else "" for k, node in enumerate(nodes)]
+
+
+def _tree_label_box(centre: tuple[float, float], diameter: float, text: str) -> Box:
+    """A marker's label box in plot pixels: plotly starts "middle right" text just past the
+    marker's edge."""
+    x, y = centre
+    return label_box(x + diameter / 2 + TREE_TEXT_GAP, y, text, TREE_FONT)
+
+
+def tree_label_boxes(fig: go.Figure) -> list[tuple[str, Box]]:
+    """The tree figure's shown labels with their boxes in plot pixels, from its own marker
+    positions, sizes and font."""
+    nodes = next(t for t in fig.to_dict()["data"] if t["name"] == "communities")
+    return [
+        (text, _tree_label_box((x, y), size, text))
+        for text, x, y, size in zip(
+            nodes["text"], nodes["x"], nodes["y"], nodes["marker"]["size"], strict=True
+        )
+        if text
+    ]
 
 
 def containment_figure(summary: pd.DataFrame, *, title: str = "", height: int = 400) -> go.Figure:
