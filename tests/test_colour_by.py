@@ -140,3 +140,22 @@ def test_a_corpus_without_columns_is_coloured_by_its_labels():
     by_label = colour_columns(opened)
     assert list(by_label) == ["label", "coarse label"]
     assert by_label["label"].codes.tolist() == colour_columns(demo)["topic"].codes.tolist()
+
+
+def test_a_project_keeps_the_corpus_columns(tmp_path):
+    from core.embed.models import WORDLLAMA
+    from core.pipeline import Choice, Pipeline
+    from core.project import read_project, write_project
+    from core.runtime.store import ResultStore
+
+    demo = load_demo_corpus()
+    year = Column("year", values=np.where(np.arange(len(demo)) % 9, np.arange(len(demo)), np.nan))
+    corpus = Corpus(
+        demo.name, demo.texts, demo.ids, demo.labels, demo.coarse_labels, (*demo.columns, year)
+    )
+    pipe = Pipeline(Choice(corpus, WORDLLAMA, "native"), ladder=(256, 16), store=ResultStore())
+    write_project(pipe, tmp_path / "p")
+    opened = read_project(tmp_path / "p").corpus
+    assert [c.name for c in opened.columns] == ["theme", "topic", "year"]
+    assert opened.columns == corpus.columns and opened == corpus
+    assert np.isnan(opened.columns[2].values[0]) and opened.columns[2].values[1] == 1.0

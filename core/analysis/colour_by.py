@@ -30,6 +30,15 @@ class Column:
     categories: tuple[str, ...] = ()
     values: np.ndarray | None = None  # float32
 
+    def __post_init__(self) -> None:
+        if (self.codes is None) == (self.values is None):
+            raise ValueError("a Column holds either codes or values")
+        # one dtype each, so that equal columns have equal digests
+        if self.numeric:
+            object.__setattr__(self, "values", np.asarray(self.values, np.float32))
+        else:
+            object.__setattr__(self, "codes", np.asarray(self.codes, np.int32))
+
     @property
     def numeric(self) -> bool:
         return self.values is not None
