@@ -89,3 +89,27 @@ def test_colour_by_a_label_column_and_find_recolour_the_map_without_searching_ag
     assert not any(m.label.startswith("kNN purity") for m in at.metric)
     assert searches == []  # colour and search never recompute neighbours, graphs or maps
     assert not at.exception and not at.error
+
+
+def test_an_uploaded_tables_columns_colour_the_map_numbers_on_a_scale():
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    topics = [topic for topic in ("apples", "engines", "rivers") for _ in range(12)]
+    rows = ["text,topic,year,serial"] + [
+        f'"{topic} note {i}: about {topic} and {topic}s, item {i}",{topic},{1990 + i},s{i}'
+        for i, topic in enumerate(topics)
+    ]  # a serial number per document groups nothing, so it is not offered
+    at.file_uploader[0].upload("notes.csv", "\n".join(rows).encode(), "text/csv").run()
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert at.selectbox(key="colour_by").options == ["Community", "topic", "year"]
+    at.selectbox(key="colour_by").set_value("year").run()
+    assert not at.exception and not at.error
+    figure = _map(at)
+    (valued,) = figure["data"]
+    assert valued["marker"]["colorbar"]["title"]["text"] == "year"
+    assert (valued["marker"]["cmin"], valued["marker"]["cmax"]) == (1990, 2025)
+    assert any("a number per document" in c.value for c in at.caption)
+    assert not any(m.label.startswith("kNN purity") for m in at.metric)
