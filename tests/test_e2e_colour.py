@@ -11,8 +11,10 @@ from tests.browser_support import (
     CHROMIUM,
     MAP_FRAME,
     SLIDER_NAME,
+    box_zoom_map,
     browser_page,
     explore_map,
+    map_plot,
     running_app,
     step_slider_left,
     wait_until_every_size_ready,
@@ -71,9 +73,19 @@ def test_find_highlights_documents_and_colour_by_label_follows_every_size(tmp_pa
         assert all(opacity < 1 for _, _, top, opacity in drawn["traces"] if not top)
         assert drawn["legend"] == "community"
 
+        zoomed = box_zoom_map(page)
         page.locator('[data-testid="stSelectbox"]', has_text="Colour by").click()
         page.get_by_role("option", name="topic", exact=True).click()
         _wait_for_legend(page, "topic")
+        # another colouring of the same map keeps the user's zoom: the same centre, and one
+        # axis's span (the equal-scale axes widen the other when the legend's width changes)
+        kept = map_plot(page)
+        spans = []
+        for axis in ("x", "y"):
+            span = zoomed[axis][1] - zoomed[axis][0]
+            assert sum(kept[axis]) / 2 == pytest.approx(sum(zoomed[axis]) / 2, abs=0.02 * span)
+            spans.append((kept[axis][1] - kept[axis][0]) / span)
+        assert min(spans) == pytest.approx(1.0, abs=0.02) and max(spans) < 1.3
         drawn = _drawn(page)
         names = {name for name, _, top, _ in drawn["traces"] if not top}
         assert {"tennis", "football", "galaxies", "compilers"} <= names and len(names) == 12
