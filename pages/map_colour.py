@@ -122,6 +122,15 @@ def _separation(pipe: Pipeline, view: DimensionView, column: Column) -> None:
         shown = table.rename(
             columns={"purity": f"kNN purity@{k}", "chance": "by chance", "ami": "AMI"}
         )
-        st.dataframe(shown, hide_index=True)
+        percent = st.column_config.NumberColumn(format="percent")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            column_config={
+                f"kNN purity@{k}": percent,
+                "by chance": percent,
+                "AMI": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
         if len(table) < len(pipe.dims):
             st.caption(f"{len(table)} of {len(pipe.dims)} sizes computed so far.")
