@@ -1,7 +1,7 @@
 """The pictures of a pipeline's results that pages and the CLI show more than once, built by
-core.viz and kept in the pipeline's store: hover texts, the network page, the Sankey, the
-ladder animation and the sweep files. Plotting libraries are imported when a picture is first
-asked for."""
+core.viz and kept in the pipeline's store: hover texts, what can colour a map and how well it
+separates, the documents a search finds, the network page, the Sankey, the ladder animation
+and the sweep files. Plotting libraries are imported when a picture is first asked for."""
 
 from __future__ import annotations
 
@@ -16,6 +16,41 @@ def hovers(pipe: Pipeline) -> list[str]:
     return pipe.store.memo(
         pipe.keys.hovers(), lambda: hover_texts(corpus.texts, corpus.ids, corpus.labels)
     )
+
+
+def colour_columns(pipe: Pipeline) -> dict:
+    """The corpus's columns a map can be coloured by, by name (core.io.corpus.colour_columns)."""
+    from core.io.corpus import colour_columns as columns_of
+
+    return pipe.store.memo(pipe.keys.colour_columns(), lambda: columns_of(pipe.corpus))
+
+
+def found_rows(pipe: Pipeline, query: str):
+    """Whether each document's text or id contains every word of `query` (a bool array; see
+    core.analysis.text_match), or None for a query without words."""
+    from core.analysis.text_match import matching_rows, query_words
+
+    if not query_words(query):
+        return None
+    corpus = pipe.corpus
+    words = " ".join(query_words(query))
+    return pipe.store.memo(
+        pipe.keys.matches(words), lambda: matching_rows(corpus.texts, corpus.ids, words)
+    )
+
+
+def separation(pipe: Pipeline, column):
+    """How well a categorical column separates at each size computed so far: kNN purity (and
+    its chance level) and the AMI of the communities against it, largest size first."""
+    from core.analysis.colour_by import separation_table, size_separation
+
+    rows = {
+        dim: pipe.store.memo(
+            pipe.keys.separation(dim, column.digest), lambda v=view: size_separation(v, column)
+        )
+        for dim, view in pipe.ready_views().items()
+    }
+    return separation_table(rows)
 
 
 def network_html(pipe: Pipeline, dim: int) -> str:

@@ -129,6 +129,17 @@ class ResultKeys:
     def hovers(self) -> tuple:
         return ("hover", self._choice.corpus.fingerprint)  # labels and ids show in the hover
 
+    def colour_columns(self) -> tuple:
+        corpus = self._choice.corpus
+        return ("colour-columns", corpus.fingerprint, *(c.digest for c in corpus.columns))
+
+    def matches(self, query: str) -> tuple:
+        return ("matches", self._choice.corpus.documents_fingerprint, query)
+
+    def separation(self, dim: int, column: str) -> tuple:
+        """How one column's categories (`column`: its digest) separate at one size."""
+        return ("separation", *self._ladder, dim, column)
+
     def fidelity(self, k: int) -> tuple:
         return ("fidelity", *self._ladder, k)
 

@@ -5,7 +5,7 @@ manifest, so a run is computed once and opened anywhere with nothing recomputed.
 Layout of a project folder (also accepted zipped, with or without one top folder):
   manifest.json        format, version, model, ordering, settings, sizes, fingerprints, versions
                        of the libraries that wrote it, and the sha256 of every table below
-  documents.parquet    row, id, text, label, coarse_label
+  documents.parquet    row, id, text, label, coarse_label, and "column:NAME" per corpus column
   embedding.parquet    vector: the model's full-size vectors, one fixed-size list per document
   rotation.parquet     vector: the PCA rotation's rows (only for PCA ordering)
   neighbours.parquet   dim, row, neighbours (list<int32>), scores (list<float32>)
@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from core.analysis.colour_by import Column, categorical_column
 from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
@@ -54,6 +55,7 @@ from core.runtime.units import MB, size_text
 FORMAT = "matryoshka-graph-explorer-project"
 VERSION = 1
 MANIFEST = "manifest.json"
+COLUMN_PREFIX = "column:"  # documents.parquet's name for a corpus column (core.io.columns)
 TABLES = (
     "documents",
     "embedding",
@@ -144,6 +146,7 @@ def project_tables(pipe: Pipeline, progress=None) -> dict[str, pa.Table]:
                 "text": list(corpus.texts),
                 "label": list(corpus.labels) if corpus.labels else [None] * n,
                 "coarse_label": list(corpus.coarse_labels) if corpus.coarse_labels else [None] * n,
+                **{COLUMN_PREFIX + c.name: _column_cells(c) for c in corpus.columns},
             }
         ),
         "embedding": _vector_table(pipe.raw()),
@@ -517,6 +520,11 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
             ("labels" if c == "label" else "coarse_labels"): tuple(docs[c].astype(str))
             for c in labels
         },
+        columns=tuple(
+            _column_of(c.removeprefix(COLUMN_PREFIX), docs[c])
+            for c in docs.columns
+            if c.startswith(COLUMN_PREFIX)
+        ),
     )
     if corpus.fingerprint != manifest["fingerprints"].get("corpus"):
         raise ExplorerError(
@@ -600,6 +608,21 @@ def _spec(model: dict) -> ModelSpec:
         prompt=str(model.get("prompt", "")),
         recipe=str(model.get("recipe", "")),
     )
+
+
+def _column_cells(column: Column) -> pa.Array:
+    """A corpus column as documents.parquet holds it: numbers, or category names (null where
+    blank)."""
+    if column.numeric:
+        return pa.array(column.values, pa.float32())
+    names = np.asarray((*column.categories, None), dtype=object)
+    return pa.array(names[column.codes], pa.string())
+
+
+def _column_of(name: str, cells: pd.Series) -> Column:
+    if pd.api.types.is_float_dtype(cells.dtype):
+        return Column(name, values=cells.to_numpy(np.float32))
+    return categorical_column(name, cells.fillna("").astype(str).tolist())
 
 
 def _matrix(table: pa.Table, dtype, column_name: str = "vector") -> np.ndarray:

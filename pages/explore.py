@@ -26,6 +26,7 @@ from core.viz.layout import epochs_note
 from core.viz.network import MAX_NETWORK_NODES
 from core.viz.sweep import SWEEP_FORMATS, SWEEP_POINT_LIMIT
 from pages import state, widgets
+from pages.map_colour import keep_choices, map_colour_controls
 from pages.map_view import map_view
 
 # label, format, MIME type of the graph downloads (up to GRAPHML_DOCUMENT_LIMIT documents)
@@ -46,6 +47,7 @@ if st.session_state.get("dim") not in dims:
 VIEWS = ["Map", "Network", "Communities", "Play ladder"]
 if st.session_state.get("view") not in VIEWS:  # the view picker never ends up empty
     st.session_state.view = "Map"
+keep_choices()
 
 
 @st.fragment
@@ -86,8 +88,10 @@ def explorer() -> None:
         title += " · PCA preview"
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
 
+    paint = map_colour_controls(pipe, view)
+
     def map_fig():  # the export pictures are drawn only when their download is clicked
-        return map_figure(coords, view.communities, names, hover, title=title)
+        return map_figure(coords, paint.labels, paint.names, hover, title=title, **paint.options)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -117,12 +121,13 @@ def explorer() -> None:
                 )
         live = map_spec(
             coords,
-            view.communities,
-            names,
+            paint.labels,
+            paint.names,
             hover,
             title=title,
             webgl_above=LIVE_WEBGL_THRESHOLD,
             text_by_row=True,
+            **paint.options,
         )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
         hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)

@@ -1,8 +1,10 @@
-"""Builders the tests share: a zip archive of given files, and a pipeline over given vectors."""
+"""Builders the tests share: a zip archive of given files, a pipeline over given vectors, and a
+counter of kNN searches."""
 
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 from collections.abc import Sequence
 
@@ -70,3 +72,19 @@ def clustered_ladder(
         labels[dim] = (group << level).astype(np.int64)
         names[dim] = {int(c): f"{c} · topic {c} words" for c in np.unique(labels[dim])}
     return layouts, labels, names
+
+
+def count_searches(monkeypatch) -> list[tuple[int, int]]:
+    """Every whole-corpus kNN search from now on, as (rows, dims), wherever `knn` was imported."""
+    from core.analysis import knn as knn_module
+
+    real, searches = knn_module.knn, []
+
+    def counted(points, *args, **kwargs):
+        searches.append(points.shape)
+        return real(points, *args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "knn", None) is real:
+            monkeypatch.setattr(module, "knn", counted)
+    return searches

@@ -13,6 +13,7 @@ from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
 from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
+from tests.support import count_searches
 
 
 def _corpus(name: str = "c", n: int = 60, ids_prefix: str = "d") -> Corpus:
@@ -49,28 +50,10 @@ def test_default_ladder_and_views_come_from_one_store():
     assert all(again[d] is views[d] for d in pipe.dims)  # a second session reuses the work
 
 
-def _count_searches(monkeypatch) -> list[tuple[int, int]]:
-    """Every whole-corpus kNN search from now on, as (rows, dims), wherever `knn` was imported."""
-    import sys
-
-    from core.analysis import knn as knn_module
-
-    real, searches = knn_module.knn, []
-
-    def counted(points, *args, **kwargs):
-        searches.append(points.shape)
-        return real(points, *args, **kwargs)
-
-    for module in list(sys.modules.values()):
-        if getattr(module, "knn", None) is real:
-            monkeypatch.setattr(module, "knn", counted)
-    return searches
-
-
 def test_graph_settings_change_communities_without_searching_again(monkeypatch):
     store = ResultStore()
     _pipeline(_corpus(), store).views()
-    searches = _count_searches(monkeypatch)
+    searches = count_searches(monkeypatch)
     other = _pipeline(_corpus(), store)
     other.settings = GraphSettings(k=3, kind="mutual", resolution=2.0)
     assert (
@@ -82,7 +65,7 @@ def test_graph_settings_change_communities_without_searching_again(monkeypatch):
 
 
 def test_the_search_counter_sees_searches_in_maps_and_fidelity(monkeypatch):
-    searches = _count_searches(monkeypatch)
+    searches = count_searches(monkeypatch)
     pipe = _pipeline(_corpus(), ResultStore())
     pipe.views()
     assert len(searches) == len(pipe.dims)  # one per size, from the pipeline itself
@@ -103,7 +86,7 @@ def test_another_label_column_keeps_embeddings_graphs_and_maps(monkeypatch):
     assert labelled.fingerprint != plain.fingerprint
     assert labelled.documents_fingerprint == plain.documents_fingerprint
     assert first.uploaded.matches(labelled)  # the uploaded vectors stay with the documents
-    searches = _count_searches(monkeypatch)
+    searches = count_searches(monkeypatch)
     again = Pipeline(
         Choice(labelled, first.uploaded.spec, "native"),
         settings=first.settings,

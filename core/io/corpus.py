@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from core.analysis.colour_by import Column, categorical_column
+from core.io.columns import table_columns
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
 from core.io.formats.options import REPLACED_SURROGATES, REPLACEMENT, without_surrogates
 from core.io.names import free_name, unique_names
@@ -56,17 +58,20 @@ _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
 @dataclass(frozen=True)
 class Corpus:
-    """Documents with unique stable ids and optional fine and coarse (parent) labels."""
+    """Documents with unique stable ids, optional fine and coarse (parent) labels, and the
+    uploaded table's other columns that can colour a map (core.io.columns). The columns key
+    nothing computed and are not part of the fingerprints."""
 
     name: str
     texts: tuple[str, ...]
     ids: tuple[str, ...]
     labels: tuple[str, ...] | None = None
     coarse_labels: tuple[str, ...] | None = None
+    columns: tuple[Column, ...] = ()
 
     def __post_init__(self) -> None:
         sizes = {len(self.ids)} | {
-            len(x) for x in (self.labels, self.coarse_labels) if x is not None
+            len(x) for x in (self.labels, self.coarse_labels, *self.columns) if x is not None
         }
         if sizes != {len(self.texts)}:
             raise ValueError("Corpus ids and labels must have one entry per text")
@@ -237,7 +242,8 @@ def build_corpus(
     each text to limits.max_doc_chars (long_documents counts those cut).
 
     Texts are kept otherwise verbatim (escaping happens at display time). Ids come from id_column,
-    else from the table index; repeats get a "#2", "#3", ... suffix.
+    else from the table index; repeats get a "#2", "#3", ... suffix. The other columns that
+    group or measure the documents (the label columns among them) are kept as `columns`.
     """
     roles = {
         "text": text_column,
@@ -282,7 +288,17 @@ def build_corpus(
         ids=tuple(ids),
         labels=kept(label_column),
         coarse_labels=kept(coarse_label_column),
+        columns=table_columns(table, keep, skip=(text_column, id_column)),
     )
+
+
+def colour_columns(corpus: Corpus) -> dict[str, Column]:
+    """The columns a map can be coloured by, by name: the uploaded table's, or for a corpus
+    without them (built in code, opened from a project) its labels."""
+    if corpus.columns:
+        return {column.name: column for column in corpus.columns}
+    given = {"label": corpus.labels, "coarse label": corpus.coarse_labels}
+    return {name: categorical_column(name, values) for name, values in given.items() if values}
 
 
 def long_documents(table: pd.DataFrame, text_column: str, limits: Limits = DEFAULT_LIMITS) -> int:

@@ -30,6 +30,11 @@ ANIMATION_POINT_LIMIT = 3_000  # the ladder animation follows a fixed sample of 
 # As core.viz.network.MAX_NETWORK_NODES: the exported network shows the Network view's nodes.
 NETWORK_FIGURE_LIMIT = 1_500
 EXCERPT_CHARS = 160
+VALUE_SCALE = "Viridis"  # a numeric column's colours: perceptually even, readable in grey
+BLANK_COLOUR = "#bbbbbb"
+HIGHLIGHT_FADE = 0.2  # the opacity of the points not highlighted
+HIGHLIGHT_RING = "#111111"
+HIGHLIGHT_META = "highlight"  # marks the traces of highlighted points
 ROW_HOVER = "<b>%{fullData.name}</b><br>row %{customdata}<extra></extra>"
 TEXT_HOVER = "%{text}<extra></extra>"
 
@@ -138,11 +143,17 @@ def _style_spec(title: str, width: int | None, height: int, top: int = 50, **lay
 
 
 def _map_spec_layout(
-    title: str, width: int | None, height: int, points: np.ndarray | None = None, margin=0.0
+    title: str,
+    width: int | None,
+    height: int,
+    points: np.ndarray | None = None,
+    margin=0.0,
+    legend_title: str = "community",
 ) -> dict:
-    """A map's layout: the project's look, a community legend, hidden equal-scale axes, and
-    with `points` both axes' ranges set to span the placed (finite) ones, `margin` of the span
-    wider on each side, so plotly need not find them on every redraw."""
+    """A map's layout: the project's look, a legend of what colours it (a new `legend_title`
+    shows every entry again), hidden equal-scale axes, and with `points` both axes' ranges set
+    to span the placed (finite) ones, `margin` of the span wider on each side, so plotly need
+    not find them on every redraw."""
     xaxis, yaxis = {"visible": False}, {"visible": False, "scaleanchor": "x"}
     placed = np.empty((0, 2)) if points is None else points[np.isfinite(points).all(axis=1)]
     if len(placed):
@@ -150,7 +161,11 @@ def _map_spec_layout(
         pad = margin * np.maximum(high - low, 1e-9)
         xaxis["range"] = [float(low[0] - pad[0]), float(high[0] + pad[0])]
         yaxis["range"] = [float(low[1] - pad[1]), float(high[1] + pad[1])]
-    legend = {"title": {"text": "community"}, "itemsizing": "constant"}
+    legend = {
+        "title": {"text": escape(legend_title)},
+        "itemsizing": "constant",
+        "uirevision": legend_title,
+    }
     return _style_spec(title, width, height, legend=legend, xaxis=xaxis, yaxis=yaxis)
 
 
@@ -237,25 +252,109 @@ def map_spec(
     limit: int = MAP_POINT_LIMIT,
     webgl_above: int = WEBGL_THRESHOLD,
     text_by_row: bool = False,
+    colour_title: str = "community",
+    values: np.ndarray | None = None,
+    highlight: np.ndarray | None = None,
+    highlight_note: str = "",
 ) -> dict:
     """The 2-D map as a figure spec (see map_figure), for spec_json. With `text_by_row` the
     traces leave out their hover text, for a page that holds every row's text once and fills
     each trace's from its customdata rows (pages/map_view.html): a slider step then need not
-    send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT points."""
+    send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT points.
+
+    The points are coloured by `labels` (named by `names`, the legend titled `colour_title`),
+    or with `values` (a number per row, NaN for none) on a continuous scale with a colour bar.
+    `highlight` (a bool per row) draws its rows on top, ringed, the others faded (if any of
+    them is drawn), with `highlight_note` in the corner."""
     rows = placed_sample(len(labels), limit)
     # smaller points above 20k: less overdraw, and software WebGL paints them quicker
     size = 7 if len(rows) <= 2_000 else 4 if len(rows) <= 20_000 else 3
-    traces = _node_traces(coords, labels, names, hover, rows, size, webgl_above, text_by_row)
-    layout = _map_spec_layout(title, width, height, coords[rows], margin=0.04)
-    if len(rows) < len(labels):
-        layout["annotations"] = [_note_spec(sample_note(len(rows), len(labels)))]
+    if values is None:
+        traces = _node_traces(coords, labels, names, hover, rows, size, webgl_above, text_by_row)
+    else:
+        traces = _value_traces(
+            coords, values, colour_title, hover, rows, size, webgl_above, text_by_row
+        )
+    if highlight is not None and highlight[rows].any():
+        traces = _highlighted(traces, highlight)
+    layout = _map_spec_layout(
+        title, width, height, coords[rows], margin=0.04, legend_title=colour_title
+    )
+    notes = [sample_note(len(rows), len(labels))] if len(rows) < len(labels) else []
+    notes += [highlight_note] if highlight is not None and highlight_note else []
+    if notes:
+        layout["annotations"] = [_note_spec(" · ".join(notes))]
     return {"data": traces, "layout": layout}
+
+
+def _value_traces(
+    coords: np.ndarray,
+    values: np.ndarray,
+    name: str,
+    hover: Sequence[str],
+    rows: np.ndarray,
+    size: int,
+    webgl_above: int,
+    text_by_row: bool,
+) -> list[dict]:
+    """The points of `rows` coloured by `values` on a continuous scale with a colour bar
+    titled `name`; rows without a value grey, which the bar's title says. The traces are
+    _node_traces' (one per group: valued or blank), recoloured, with no legend entries."""
+    blank = np.isnan(values)
+    groups = {0: name, 1: "(blank)"}
+    traces = _node_traces(
+        coords, blank.astype(np.int8), groups, hover, rows, size, webgl_above, text_by_row
+    )
+    bar_title = escape(name) + ("<br>(grey: blank)" if len(traces) > 1 else "")
+    for trace in traces:
+        trace["showlegend"] = False
+        if blank[trace["customdata"][0]]:
+            trace["marker"]["color"] = BLANK_COLOUR
+            continue
+        shown = values[trace["customdata"]]
+        trace["hovertemplate"] = trace["hovertemplate"].replace(
+            "<extra>", "<br>%{fullData.name}: %{marker.color:.4g}<extra>"
+        )
+        trace["marker"].update(
+            color=shown.astype(np.float32),
+            colorscale=VALUE_SCALE,
+            cmin=float(shown.min()),
+            cmax=float(shown.max()),
+            showscale=True,
+            colorbar={"title": {"text": bar_title}, "thickness": 14},
+        )
+    return traces
+
+
+def _highlighted(traces: list[dict], highlight: np.ndarray) -> list[dict]:
+    """The traces faded, each with its highlighted rows drawn again on top of all of them: the
+    same colours, larger, ringed, no legend entry of their own (they hide with their trace's)."""
+    found = []
+    for number, trace in enumerate(traces):
+        trace.update(opacity=HIGHLIGHT_FADE, legendgroup=f"group-{number}")
+        keep = highlight[trace["customdata"]]
+        if not keep.any():
+            continue
+        again = {
+            key: value[keep] if isinstance(value, np.ndarray) else value
+            for key, value in trace.items()
+        }
+        marker = {
+            key: value[keep] if isinstance(value, np.ndarray) else value
+            for key, value in trace["marker"].items()
+        }
+        marker.update(size=marker["size"] + 4, line={"width": 1.5, "color": HIGHLIGHT_RING})
+        marker.pop("colorbar", None)
+        marker["showscale"] = False
+        again.update(marker=marker, opacity=1.0, showlegend=False, meta=HIGHLIGHT_META)
+        found.append(again)
+    return traces + found
 
 
 def hovers_with_text(spec: dict) -> bool:
     """Whether a map spec's points show their text on hover (see _node_traces for up to how
     many points)."""
-    return any(trace["hovertemplate"] == TEXT_HOVER for trace in spec["data"])
+    return any("%{text}" in trace["hovertemplate"] for trace in spec["data"])
 
 
 def map_figure(coords, labels, names, hover, **options) -> go.Figure:
