@@ -27,16 +27,14 @@ def fresh():
     return pipe
 
 
-def _map_agreement(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
-    """Mean share of each point's k nearest neighbours on one 2-D map that are also its k
-    nearest on the other (1 for the same map, whatever its rotation or scale)."""
-
-    def nearest(coords):
-        distances = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
-        return np.argsort(distances, axis=1)[:, 1 : k + 1]
-
+def _kept_neighbours(coords: np.ndarray, indices: np.ndarray, k: int = 10) -> float:
+    """Mean share of each point's k nearest neighbours on a 2-D map that are among its k
+    nearest neighbours in the embedding (`indices`): how well the map keeps the size's
+    neighbourhoods (about 0.03 for a shuffled map of the demo)."""
+    distances = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
+    nearest = np.argsort(distances, axis=1)[:, 1 : k + 1]
     return float(
-        np.mean([len(set(x) & set(y)) / k for x, y in zip(nearest(a), nearest(b), strict=True)])
+        np.mean([len(set(a) & set(b[:k])) / k for a, b in zip(nearest, indices, strict=True)])
     )
 
 
@@ -51,8 +49,11 @@ def test_shipped_demo_matches_what_the_code_computes(fresh):
         np.testing.assert_array_equal(ours.communities, theirs.communities)
         np.testing.assert_array_equal(ours.neighbours.indices, theirs.neighbours.indices)
         assert ours.keywords == theirs.keywords
-        # maps: the same picture (identical on the machine that built them)
-        assert _map_agreement(shipped.stored_layouts()[dim], fresh.layout(dim)) > 0.8
+        # maps: UMAP's floating point differs between CPUs, so one seed gives another layout on
+        # another machine; the shipped map must keep this size's neighbourhoods as well as one
+        # computed here
+        kept = _kept_neighbours(shipped.stored_layouts()[dim], theirs.neighbours.indices)
+        assert kept > _kept_neighbours(fresh.layout(dim), theirs.neighbours.indices) - 0.05
     rebuild = "rebuild with `python -m core.demo`"
     assert len(shipped.stored_layouts()) == len(fresh.dims), rebuild
 
