@@ -16,7 +16,6 @@ from core.viz.figures import (
     LIVE_WEBGL_THRESHOLD,
     TABLE_HOVER_TEXT_LIMIT,
     hover_caption,
-    map_figure,
     map_spec,
     network_figure,
 )
@@ -78,13 +77,12 @@ def explorer() -> None:
     with st.empty():
         widgets.measure_note(pipe, dim)
 
-    title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
-    if not is_umap:  # the picture and its exports say what they show until the UMAP map is made
-        title += " · PCA preview"
+    title = pictures.map_title(pipe, dim, is_umap)
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
+    labelled = st.session_state.get("map_labels", True)
 
     def map_fig():  # the export pictures are drawn only when their download is clicked
-        return map_figure(coords, view.communities, names, hover, title=title)
+        return pictures.map_export(pipe, dim, labelled=labelled)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -111,6 +109,15 @@ def explorer() -> None:
                     f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
                     "in the background; it replaces this one by itself."
                 )
+        _, beside_legend = st.columns([4, 1])
+        beside_legend.toggle(
+            "Names on the map",
+            key="map_labels",
+            value=True,
+            help="Each community's keywords at its place on the map, larger for larger "
+            "communities, and in bold the communities of a size with a handful of them; "
+            "communities too small for a name show theirs on hover.",
+        )
         live = map_spec(
             coords,
             view.communities,
@@ -119,6 +126,7 @@ def explorer() -> None:
             title=title,
             webgl_above=LIVE_WEBGL_THRESHOLD,
             text_by_row=True,
+            map_labels=pictures.label_levels(pipe, dim) if labelled else None,
         )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
         hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)
