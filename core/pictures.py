@@ -127,15 +127,24 @@ def map_export(pipe: Pipeline, dim: int, *, labelled: bool = True) -> go.Figure:
     )
 
 
+def ladder_ready(pipe: Pipeline) -> bool:
+    """Whether every size's UMAP map is made (the ladder's image needs them all)."""
+    return len(pipe.stored_layouts()) == len(pipe.dims)
+
+
 def ladder_figure(pipe: Pipeline, *, labelled: bool = True) -> go.Figure | None:
     """The ladder in one image (core.viz.small_multiples) once every size's UMAP map is made,
     else None."""
+    if not ladder_ready(pipe):
+        return None
+    return pipe.per_ladder(f"ladder-figure-{labelled}", lambda: _ladder_figure(pipe, labelled))
+
+
+def _ladder_figure(pipe: Pipeline, labelled: bool) -> go.Figure:
     from core.viz.map_labels import keyword_names
     from core.viz.small_multiples import small_multiples
 
     layouts = pipe.stored_layouts()
-    if len(layouts) < len(pipe.dims):
-        return None
     views = pipe.views()
     k = views[pipe.full].neighbours.indices.shape[1]
     choice = pipe.choice

@@ -31,6 +31,9 @@ GRAPH_FILES = (
     ("JSON", "json", "application/json"),
 )
 
+# format, MIME type of the ladder's picture
+LADDER_FILES = (("png", "image/png"), ("svg", "image/svg+xml"), ("pdf", "application/pdf"))
+
 state.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
@@ -83,6 +86,10 @@ def explorer() -> None:
 
     def map_fig():  # the export pictures are drawn only when their download is clicked
         return pictures.map_export(pipe, dim, labelled=labelled)
+
+    def ladder_bytes(fmt: str) -> bytes:  # drawn only when its download is clicked
+        fig = pictures.ladder_figure(pipe, labelled=labelled)
+        return figure_bytes(fig, fmt, width=fig.layout.width, height=fig.layout.height)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -167,6 +174,19 @@ def explorer() -> None:
             for name, fmt, mime in GRAPH_FILES
         ]
     widgets.download_row(downloads, stem)
+    if pictures.ladder_ready(pipe):
+        widgets.download_row(
+            [
+                (f"Ladder {fmt.upper()}", lambda fmt=fmt: ladder_bytes(fmt), "ladder", fmt, mime)
+                for fmt, mime in LADDER_FILES
+            ],
+            stem[:3],
+        )
+    else:
+        st.caption(
+            "The ladder in one image (PNG, SVG, PDF: the map at every size side by side) can "
+            "be downloaded once every size's UMAP map is computed."
+        )
     if len(corpus) > GRAPHML_DOCUMENT_LIMIT:
         st.caption(
             f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "
