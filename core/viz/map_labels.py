@@ -15,7 +15,7 @@ import numpy as np
 
 from core.viz.palette import small_threshold
 
-MEDOID_SAMPLE = 128  # members of a group its medoid is chosen among (and measured against)
+MEDOID_SAMPLE = 64  # members of a group its medoid is chosen among (and measured against)
 MAX_LABELS = 60  # names per level at most; the rest are left to hover
 LINE_CHARS = 22  # a name wraps onto lines of about this many characters
 # Width of a character and height of a line, in units of the font size, for the sans-serif
@@ -166,10 +166,13 @@ def _level(
 def _spanning(groups: np.ndarray, coarse: np.ndarray, fine_kept: set[int]) -> set[int]:
     """Coarse groups holding at least two named fine groups (one holding a single fine group
     would only repeat that group's name in larger type)."""
-    pairs = np.unique(np.stack([coarse, groups]), axis=1)
-    named = np.isin(pairs[1], list(fine_kept))
-    ids, counts = np.unique(pairs[0][named], return_counts=True)
-    return set(ids[counts >= 2].tolist())
+    fine_ids, fine_rows = np.unique(groups, return_inverse=True)
+    coarse_ids, coarse_rows = np.unique(coarse, return_inverse=True)
+    cells = np.bincount(
+        coarse_rows * len(fine_ids) + fine_rows, minlength=len(coarse_ids) * len(fine_ids)
+    ).reshape(len(coarse_ids), len(fine_ids))
+    named = np.isin(fine_ids, list(fine_kept))
+    return set(coarse_ids[(cells[:, named] > 0).sum(axis=1) >= 2].tolist())
 
 
 def place_labels(
