@@ -245,3 +245,17 @@ def test_a_community_that_survives_keeps_its_colour_down_the_ladder():
 def test_wrap_keeps_names_to_two_lines(text):
     lines = wrap(text)
     assert 1 <= len(lines) <= 2 and all(len(line) <= 23 for line in lines)
+
+
+def test_a_name_by_the_maps_edge_moves_just_inside_it():
+    rng = np.random.default_rng(2)
+    labels = np.repeat([0, 1], 200)
+    coords = np.where(labels[:, None] == 0, [[0.0, 0.0]], [[10.0, 0.0]])
+    coords = coords + rng.normal(scale=0.3, size=(400, 2))
+    frame = LabelFrame(400, 400, (-1, 10.5), (-6, 6))
+    names = {0: "left group", 1: "a long name at the right edge"}
+    (left, right) = sorted(place_labels(coords, labels, names, frame), key=lambda a: a.x)
+    x0, _, x1, _ = right.box(frame.units_per_pixel)
+    assert x1 <= frame.bounds[2] + 1e-9
+    assert right.y == pytest.approx(medoids(coords, labels)[1][0][1])  # moved sideways only
+    assert x0 < 10 < x1  # still over its group

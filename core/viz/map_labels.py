@@ -206,21 +206,22 @@ def place_labels(
 
 
 def _without_overlaps(candidates: list[MapLabel], frame: LabelFrame) -> list[MapLabel]:
-    """Each candidate in turn at the first of its SHIFTS that overlaps no placed box and stays
-    inside the frame; dropped when none does."""
+    """Each candidate in turn at the first of its SHIFTS that overlaps no placed box, each
+    shifted place moved just inside the frame if it pokes out (a name by the map's edge stays
+    by its group); dropped when no place is free or the name is larger than the frame."""
     unit = frame.units_per_pixel
     x_low, y_low, x_high, y_high = frame.bounds
     boxes = np.empty((0, 4))
     placed = []
     for label in candidates:
-        width, height = text_extent(label.lines, label.size)
+        x0, y0, x1, y1 = label.box(unit)
+        half_w, half_h = (x1 - x0) / 2, (y1 - y0) / 2
+        if 2 * half_w > x_high - x_low or 2 * half_h > y_high - y_low:
+            continue
         for dx, dy in SHIFTS:
-            x = label.x + dx * width * unit
-            y = label.y + dy * height * unit
-            box = np.array(label_box(x, y, label.lines, label.size, unit))
-            inside = box[0] >= x_low and box[2] <= x_high and box[1] >= y_low and box[3] <= y_high
-            if not inside:
-                continue
+            x = min(max(label.x + dx * 2 * half_w, x_low + half_w), x_high - half_w)
+            y = min(max(label.y + dy * 2 * half_h, y_low + half_h), y_high - half_h)
+            box = np.array([x - half_w, y - half_h, x + half_w, y + half_h])
             clash = (
                 (box[0] < boxes[:, 2])
                 & (boxes[:, 0] < box[2])
