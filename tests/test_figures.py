@@ -309,7 +309,7 @@ def test_selected_rows_reads_customdata_and_skips_pin_markers():
     assert selected_rows(points) == [2, 5]
 
 
-def _ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
+def _merging_ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
     """A synthetic ladder: six blobs at the full size merging pairwise down the sizes."""
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 6, n)
@@ -327,7 +327,7 @@ def _ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
 
 
 def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
-    layouts, groups, names, recall = _ladder()
+    layouts, groups, names, recall = _merging_ladder()
     fig = small_multiples(layouts, groups, names, recall, title="demo <b>", recall_name="r@10")
     assert [t.name for t in fig.data] == [f"{d} dims" for d in (64, 32, 16, 8, 4, 2)]
     ranges = {
@@ -349,7 +349,7 @@ def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
 
 
 def test_small_multiples_draws_one_fixed_sample_in_every_panel_and_says_so():
-    layouts, groups, names, recall = _ladder(n=3_000)
+    layouts, groups, names, recall = _merging_ladder(n=3_000)
     fig = small_multiples(layouts, groups, names, recall, limit=500, labelled=False)
     samples = {tuple(np.asarray(t.customdata).tolist()) for t in fig.data}
     assert {len(s) for s in samples} == {500} and len({frozenset(s) for s in samples}) == 1
@@ -368,7 +368,7 @@ def test_small_multiples_files_read_back_as_png_svg_and_pdf():
 
     from core.io.export import figure_bytes
 
-    layouts, groups, names, recall = _ladder()
+    layouts, groups, names, recall = _merging_ladder()
     fig = small_multiples(layouts, groups, names, recall, title="ladder")
     width, height = fig.layout.width, fig.layout.height
     assert (width, height) == (2 * 16 + 3 * 300 + 2 * 14, 64 + 40 + 2 * 334 + 14)  # 3 × 2 panels

@@ -145,6 +145,7 @@ def _level(
     level: str,
     smallest: int,
     seed: int,
+    most: int,
     keep: set[int] | None = None,
 ) -> list[MapLabel]:
     """Candidate names of one grouping, largest group first."""
@@ -155,7 +156,7 @@ def _level(
         if size >= smallest and g in names and (keep is None or g in keep)
     ]
     chosen.sort(key=lambda item: (-item[2], item[0]))
-    chosen = chosen[:MAX_LABELS]
+    chosen = chosen[:most]
     sizes = _font_sizes(np.array([size for _, _, size in chosen], dtype=float), fonts)
     return [
         MapLabel(g, wrap(names[g]), float(point[0]), float(point[1]), float(font), level)
@@ -185,6 +186,7 @@ def place_labels(
     coarse_names: Mapping[int, str] | None = None,
     fine_font: tuple[float, float] = FINE_FONT,
     coarse_font: tuple[float, float] = COARSE_FONT,
+    most: int = MAX_LABELS,
     seed: int = 0,
 ) -> list[MapLabel]:
     """Names for the groups of a map (coords: n × 2, NaN rows unplaced; groups: n ids), placed
@@ -192,14 +194,14 @@ def place_labels(
     overlap one already placed or leave the frame moves by up to a box's size, or is dropped
     (its group is left to hover). With `coarse_groups` (a coarser grouping of the same rows,
     its names in `coarse_names`) the coarse names come first, larger, and the map's own groups'
-    names fit between them."""
+    names fit between them. At most `most` names per level are tried, largest groups first."""
     smallest = small_threshold(len(groups))
-    fine = _level(coords, groups, names, fine_font, "fine", smallest, seed)
+    fine = _level(coords, groups, names, fine_font, "fine", smallest, seed, most)
     candidates = fine
     if coarse_groups is not None and coarse_names:
         keep = _spanning(groups, coarse_groups, {label.group for label in fine})
         coarse = _level(
-            coords, coarse_groups, coarse_names, coarse_font, "coarse", smallest, seed, keep
+            coords, coarse_groups, coarse_names, coarse_font, "coarse", smallest, seed, most, keep
         )
         candidates = coarse + fine
     return _without_overlaps(candidates, frame)

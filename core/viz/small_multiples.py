@@ -22,6 +22,7 @@ CAPTION = 34  # pixels under each panel for its caption
 GAP = 14  # pixels between panels
 TOP, BOTTOM, SIDE = 64, 40, 16  # pixels of the title, the footnote and the sides
 PANEL_FONT = (8.0, 11.0)  # smallest and largest names on a panel
+PANEL_NAMES = 15  # names per panel at most (the largest groups'), so a small panel stays legible
 
 
 def ladder_columns(panels: int) -> int:
@@ -77,7 +78,9 @@ def small_multiples(
         shapes.append(_panel_frame(suffix))
         if labelled:
             frame = LabelFrame(PANEL, PANEL, tuple(x_range), tuple(y_range))
-            placed = place_labels(coords, labels, names[dim], frame, fine_font=PANEL_FONT)
+            placed = place_labels(
+                coords, labels, names[dim], frame, fine_font=PANEL_FONT, most=PANEL_NAMES
+            )
             annotations += label_annotations(placed, suffix)
         count = int(np.unique(labels).size)
         caption = f"<b>{dim} dims</b> · {recall_name} {recall[dim]:.0%} · {count} communities"
