@@ -386,3 +386,20 @@ def test_small_multiples_files_read_back_as_png_svg_and_pdf():
     # Chromium prints CSS pixels at 0.75 points each
     assert float(page.mediabox.width) == pytest.approx(0.75 * width, abs=1)
     assert float(page.mediabox.height) == pytest.approx(0.75 * height, abs=1)
+
+
+@pytest.mark.browser
+def test_a_pdfs_names_are_written_once():
+    import io
+
+    import pypdf
+
+    from core.io.export import figure_bytes
+
+    layouts, groups, names, recall = _merging_ladder()
+    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    pdf = figure_bytes(fig, "pdf", width=fig.layout.width, height=fig.layout.height)
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    named = [a.text for a in fig.layout.annotations if (a.name or "").startswith("label-")]
+    assert named and text.count(named[0]) == named.count(named[0])
+    assert {a.font.shadow for a in fig.layout.annotations if a.font.shadow} != {"none"}
