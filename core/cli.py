@@ -1,5 +1,5 @@
 """Headless pipeline: `python -m core CORPUS` writes the project folder, fidelity, lineage and
-multi-layer files, and per-size graph files and images when asked."""
+multi-layer files and the ladder's picture, and per-size graph files and images when asked."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ from core.project import write_project
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.store import ResultStore
-from core.viz.figures import map_figure, network_figure
+from core.viz.figures import network_figure
 from core.viz.lineage_plots import tree_figure
 from core.viz.sweep import SWEEP_FORMATS
 
@@ -64,6 +64,7 @@ _Write = Callable[[str, str, bytes, int | None], None]
 
 GRAPH_FORMATS = ("graphml", "gexf", "csv", "html")
 PROJECT_FOLDER = "project"  # inside --out unless --project names another folder
+DEFAULT_LADDER_FORMATS = ("png",)  # the one image a run writes unless --formats says otherwise
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,18 @@ class Outputs:
     """What a run writes into `folder`: always the fidelity, lineage, cluster-tree and
     multi-layer files; the project folder unless `project` is None; each size's graph files
     (GRAPH_FORMATS; csv is the edge list, html the network page) and map/network images for
-    `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS), and the
-    sweep over the whole ladder in those of `formats` that are SWEEP_FORMATS."""
+    `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS); the
+    ladder's picture (every size's map in one figure) in `ladder` formats, where
+    `ladder_optional` says it was not asked for, so a run without a browser only notes it; the
+    sweep over the whole ladder in `sweeps` (SWEEP_FORMATS)."""
 
     folder: Path
     project: Path | None
     graphs: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
+    ladder: tuple[str, ...] = ()
+    ladder_optional: bool = False
+    sweeps: tuple[str, ...] = ()
     dims: tuple[int, ...] = ()
     multilayer_limit: int = DOCUMENT_NODE_LIMIT
     min_recall_share: float = 0.9
@@ -85,7 +91,8 @@ class Outputs:
     @property
     def needs_maps(self) -> bool:
         """Whether any file written holds the UMAP maps (no file needs them otherwise)."""
-        return bool(self.project or self.formats or {"graphml", "gexf", "html"} & set(self.graphs))
+        graphs = {"graphml", "gexf", "html"} & set(self.graphs)
+        return bool(self.project or self.formats or self.ladder or self.sweeps or graphs)
 
 
 def _choices(allowed: tuple[str, ...]):
@@ -172,11 +179,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--formats",
         type=_choices(IMAGE_FORMATS + SWEEP_FORMATS),
-        default=(),
+        default=None,
         metavar="FORMATS",
-        help="image formats for the Sankey, tree, map and network figures, any of "
-        f"{','.join(IMAGE_FORMATS)}, and the sweep (the map moving down the whole ladder) as "
-        f"{' or '.join(SWEEP_FORMATS)} (default: none)",
+        help="image formats for the ladder's picture (every size's map in one figure) and the "
+        f"Sankey, tree, map and network figures, any of {','.join(IMAGE_FORMATS)}; the sweep "
+        f"(the map moving down the whole ladder) as {' or '.join(SWEEP_FORMATS)}; or none "
+        "(default: the ladder's picture as PNG, no other image)",
     )
     p.add_argument(
         "--min-recall-share",
@@ -215,11 +223,15 @@ def _project_folder(args: argparse.Namespace) -> Path | None:
 
 
 def _outputs(args: argparse.Namespace, drawn: tuple[int, ...]) -> Outputs:
+    images = tuple(f for f in args.formats or () if f in IMAGE_FORMATS)
     return Outputs(
         folder=Path(args.out),
         project=_project_folder(args),
         graphs=args.graphs,
-        formats=args.formats,
+        formats=images,
+        ladder=DEFAULT_LADDER_FORMATS if args.formats is None else images,
+        ladder_optional=args.formats is None,
+        sweeps=tuple(f for f in args.formats or () if f in SWEEP_FORMATS),
         dims=drawn,
         multilayer_limit=args.multilayer_limit,
         min_recall_share=args.min_recall_share,
@@ -371,15 +383,33 @@ def write_outputs(
     if outputs.graphs:
         say(0, "graph files")
         _write_graphs(pipe, outputs.graphs, drawn, write)
-    images = tuple(f for f in outputs.formats if f in IMAGE_FORMATS)
-    if images:
+    if outputs.formats or outputs.ladder:
         say(0, "images")
-        _write_images(pipe, images, drawn, tree, write)
-    sweeps = tuple(f for f in outputs.formats if f in SWEEP_FORMATS)
-    if sweeps:
+        keep_exporter_warm()
+        try:
+            _write_ladder(pipe, outputs, write)
+            if outputs.formats:
+                _write_images(pipe, outputs.formats, drawn, tree, write)
+        finally:
+            stop_exporter()
+    if outputs.sweeps:
         say(0, "sweep")
-        _write_sweeps(pipe, sweeps, write)
+        _write_sweeps(pipe, outputs.sweeps, write)
     return written, recommendation
+
+
+def _write_ladder(pipe: Pipeline, outputs: Outputs, write: _Write) -> None:
+    """The ladder's picture in each of outputs.ladder's formats; without a browser, a note
+    when it was not asked for (a default run still writes everything else)."""
+    fig = pictures.ladder_figure(pipe)
+    try:
+        for fmt in outputs.ladder:
+            data = figure_bytes(fig, fmt, width=fig.layout.width, height=fig.layout.height)
+            write("ladder", fmt, data)
+    except ExplorerError as error:
+        if not outputs.ladder_optional:
+            raise
+        print(f"note: the ladder's picture was not written. {error}", file=sys.stderr)
 
 
 def _write_graphs(
@@ -420,7 +450,6 @@ def _write_images(
 ) -> None:
     """The Sankey and tree images, then each drawn size's map and network images; each figure
     is built just before it is rendered."""
-    corpus, choice = pipe.corpus, pipe.choice
 
     def figures():
         yield "sankey", None, pictures.sankey(pipe)
@@ -428,25 +457,18 @@ def _write_images(
         hover = pictures.hovers(pipe)
         for dim in drawn:
             view, coords, names = pipe.view(dim), pipe.layout(dim), pipe.names(dim)
-            title = (
-                f"{corpus.name} · {choice.spec.key} · {dim} of {pipe.full} dims "
-                f"({choice.ordering} order)"
-            )
-            yield "map", dim, map_figure(coords, view.communities, names, hover, title=title)
+            title = pictures.map_title(pipe, dim, is_umap=True)
+            yield "map", dim, pictures.map_export(pipe, dim)
             yield (
                 "network",
                 dim,
                 network_figure(coords, view.graph, view.communities, names, hover, title=title),
             )
 
-    keep_exporter_warm()
-    try:
-        total = 2 + 2 * len(drawn)
-        for what, dim, fig in tqdm(figures(), total=total, desc="images", file=sys.stderr):
-            for fmt in formats:
-                write(what, fmt, figure_bytes(fig, fmt), dim)
-    finally:
-        stop_exporter()
+    total = 2 + 2 * len(drawn)
+    for what, dim, fig in tqdm(figures(), total=total, desc="images", file=sys.stderr):
+        for fmt in formats:
+            write(what, fmt, figure_bytes(fig, fmt), dim)
 
 
 def _write_sweeps(pipe: Pipeline, formats: tuple[str, ...], write: _Write) -> None:

@@ -18,7 +18,6 @@ from core.viz.figures import (
     LIVE_WEBGL_THRESHOLD,
     TABLE_HOVER_TEXT_LIMIT,
     hover_caption,
-    map_figure,
     map_spec,
     network_figure,
 )
@@ -35,6 +34,9 @@ GRAPH_FILES = (
     ("GEXF", "gexf", "application/xml"),
     ("JSON", "json", "application/json"),
 )
+
+# format, MIME type of the ladder's picture
+LADDER_FILES = (("png", "image/png"), ("svg", "image/svg+xml"), ("pdf", "application/pdf"))
 
 state.require_entrypoint()
 
@@ -83,15 +85,25 @@ def explorer() -> None:
     with st.empty():
         widgets.measure_note(pipe, dim)
 
-    title = f"{corpus.name} · {choice.spec.key} · {dim} of {full} dims ({choice.ordering} order)"
-    if not is_umap:  # the picture and its exports say what they show until the UMAP map is made
-        title += " · PCA preview"
+    title = pictures.map_title(pipe, dim, is_umap)
     stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
+    labelled = st.session_state.get("map_labels", True)
 
     paint = map_colour_controls(pipe, view)
 
     def map_fig():  # the export pictures are drawn only when their download is clicked
-        return map_figure(coords, paint.labels, paint.names, hover, title=title, **paint.options)
+        return pictures.map_export(
+            pipe,
+            dim,
+            labelled=labelled,
+            labels=None if paint.column_names is None else paint.labels,
+            names=paint.column_names,
+            **paint.options,
+        )
+
+    def ladder_bytes(fmt: str) -> bytes:  # drawn only when its download is clicked
+        fig = pictures.ladder_figure(pipe, labelled=labelled)
+        return figure_bytes(fig, fmt, width=fig.layout.width, height=fig.layout.height)
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
@@ -119,6 +131,15 @@ def explorer() -> None:
                     f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
                     "in the background; it replaces this one by itself."
                 )
+        _, beside_legend = st.columns([4, 1])
+        beside_legend.toggle(
+            "Names on the map",
+            key="map_labels",
+            value=True,
+            help="Each community's keywords at its place on the map, larger for larger "
+            "communities, and in bold the communities of a size with a handful of them; "
+            "communities too small for a name show theirs on hover.",
+        )
         live = map_spec(
             coords,
             paint.labels,
@@ -127,6 +148,7 @@ def explorer() -> None:
             title=title,
             webgl_above=LIVE_WEBGL_THRESHOLD,
             text_by_row=True,
+            map_labels=pictures.names_on_map(pipe, dim, paint.column_names) if labelled else None,
             **paint.options,
         )
         map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
@@ -168,6 +190,19 @@ def explorer() -> None:
             for name, fmt, mime in GRAPH_FILES
         ]
     widgets.download_row(downloads, stem)
+    if pictures.ladder_ready(pipe):
+        widgets.download_row(
+            [
+                (f"Ladder {fmt.upper()}", lambda fmt=fmt: ladder_bytes(fmt), "ladder", fmt, mime)
+                for fmt, mime in LADDER_FILES
+            ],
+            stem[:3],
+        )
+    else:
+        st.caption(
+            "The ladder in one image (PNG, SVG, PDF: the map at every size side by side) can "
+            "be downloaded once every size's UMAP map is computed."
+        )
     if len(corpus) > GRAPHML_DOCUMENT_LIMIT:
         st.caption(
             f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "

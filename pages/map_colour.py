@@ -29,11 +29,13 @@ def keep_choices() -> None:
 
 @dataclass(frozen=True)
 class MapColour:
-    """map_spec's grouping (`labels`, `names`) and its colouring and highlight `options`."""
+    """map_spec's grouping (`labels`, `names`) and its colouring and highlight `options`;
+    `column_names` are the names a map coloured by a column carries (None: by community)."""
 
     labels: np.ndarray
     names: dict[int, str]
     options: dict = field(default_factory=dict)
+    column_names: dict[int, str] | None = None
 
 
 def map_colour_controls(pipe: Pipeline, view: DimensionView) -> MapColour:
@@ -80,7 +82,7 @@ def map_colour_controls(pipe: Pipeline, view: DimensionView) -> MapColour:
     extra = {"colour_title": group.title, "values": group.values}
     if found is not None:
         extra.update(highlight=found, highlight_note=note)
-    return MapColour(group.codes, group.names, extra)
+    return MapColour(group.codes, group.names, extra, None if column is None else group.names)
 
 
 def _separation(pipe: Pipeline, view: DimensionView, column: Column) -> None:

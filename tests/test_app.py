@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.demo import seed as seed_demo
 from pages.resources import results
 from tests.support import zip_of
 
@@ -67,6 +68,21 @@ def test_play_ladder_makes_the_sweep_gif_only_when_asked_then_offers_it():
     offered = [b.label for b in at.get("download_button") if b.label.startswith("Sweep")]
     assert len(offered) == 1 and offered[0].startswith("Sweep GIF (")
     assert "Make sweep MP4" in {b.label for b in at.button}
+
+
+def test_explore_names_the_map_by_default_and_offers_the_ladder_once_every_map_is_made():
+    ladder = {"Ladder PNG", "Ladder SVG", "Ladder PDF"}
+    at = _app()  # every size's map is still being computed on the first run
+    names = at.toggle(key="map_labels")
+    assert names.label == "Names on the map" and names.value is True
+    if not ladder <= {b.label for b in at.get("download_button")}:
+        assert any("once every size's UMAP map is computed" in c.value for c in at.caption)
+    results().clear()
+    assert seed_demo(results())  # as the app starts: the shipped demo, every map made
+    at = _app()
+    assert ladder <= {b.label for b in at.get("download_button")}
+    at.toggle(key="map_labels").set_value(False).run()
+    assert not at.exception and at.toggle(key="map_labels").value is False
 
 
 def test_above_the_graphml_limit_the_graph_downloads_as_an_edge_list_only(monkeypatch):

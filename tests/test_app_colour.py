@@ -80,7 +80,9 @@ def test_colour_by_a_label_column_and_find_recolour_the_map_without_searching_ag
     found = [t for t in figure["data"] if t.get("meta") == HIGHLIGHT_META]
     assert sum(_points(t) for t in found) == 30
     assert {t["name"] for t in found} <= set(topics)
-    assert "30 of 360 documents contain" in figure["layout"]["annotations"][0]["text"]
+    assert (
+        "30 of 360 documents contain" in figure["layout"]["annotations"][-1]["text"]
+    )  # after the names
 
     at.selectbox(key="colour_by").set_value("Community").run()
     figure = _map(at)

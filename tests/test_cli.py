@@ -32,6 +32,7 @@ LADDER_FILES = {
         "multilayer.json",
     )
 }
+LADDER_PICTURE = f"{PREFIX}ladder.png"  # the one image a run writes by default
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -71,8 +72,8 @@ def default_run(tmp_path_factory) -> Path:
     return out
 
 
-def test_a_default_run_writes_the_project_and_the_ladder_files_only(default_run):
-    assert {p.name for p in default_run.iterdir()} == LADDER_FILES | {"project"}
+def test_a_default_run_writes_the_project_the_ladder_files_and_its_picture_only(default_run):
+    assert {p.name for p in default_run.iterdir()} == LADDER_FILES | {LADDER_PICTURE, "project"}
     tables = {f"{name}.parquet" for name in TABLES if name != "rotation"}  # native order
     assert {p.name for p in (default_run / "project").iterdir()} == tables | {MANIFEST}
 
@@ -84,9 +85,22 @@ def test_the_default_project_opens_with_the_runs_sizes(default_run):
     assert len(project.corpus) == 360 and set(project.layouts) == {256, 16}
 
 
+@pytest.mark.browser
+def test_the_default_picture_is_the_ladder_with_a_panel_per_size(default_run):
+    from PIL import Image
+
+    from core.viz.small_multiples import CAPTION, GAP, PANEL, SIDE
+
+    with Image.open(default_run / LADDER_PICTURE) as picture:
+        assert picture.format == "PNG"
+        # two panels side by side, rendered at scale 2
+        assert picture.size[0] == 2 * (2 * SIDE + 2 * PANEL + GAP)
+        assert picture.size[1] > 2 * (PANEL + CAPTION)
+
+
 def test_graphs_writes_exactly_the_chosen_files_for_the_chosen_sizes(tmp_path):
     out = tmp_path / "out"
-    args = ["demo", "--out", str(out), "--ladder", "256,16", "--dims", "16"]
+    args = ["demo", "--out", str(out), "--ladder", "256,16", "--dims", "16", "--formats", "none"]
     assert main([*args, "--graphs", "csv,html"]) == 0
     per_size = {f"{PREFIX}16d_edges.csv", f"{PREFIX}16d_network.html"}
     assert {p.name for p in out.iterdir()} == LADDER_FILES | per_size | {"project"}
@@ -110,8 +124,9 @@ def test_formats_gif_mp4_write_the_sweep_over_the_whole_ladder(tmp_path):
 
 def test_no_project_writes_no_project_folder(tmp_path):
     out = tmp_path / "out"
-    assert main(["demo", "--out", str(out), "--ladder", "256,16", "--no-project"]) == 0
-    assert {p.name for p in out.iterdir()} == LADDER_FILES
+    args = ["demo", "--out", str(out), "--ladder", "256,16", "--no-project", "--formats", "none"]
+    assert main(args) == 0
+    assert {p.name for p in out.iterdir()} == LADDER_FILES  # and, with none, no picture
 
 
 @pytest.mark.parametrize(
@@ -140,9 +155,10 @@ def test_every_output_option_writes_every_file(tmp_path):
         *("--graphs", "graphml,gexf,csv,html", "--formats", "png,svg", "--project", str(project)),
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    expected = LADDER_FILES | {
-        f"{PREFIX}{name}" for name in ("sankey.png", "sankey.svg", "tree.png", "tree.svg")
-    }
+    pictures = [
+        f"{PREFIX}{name}.{fmt}" for name in ("sankey", "tree", "ladder") for fmt in ("png", "svg")
+    ]
+    expected = LADDER_FILES | set(pictures)
     for dim in (256, 16):
         for name in ("map", "network"):
             expected |= {f"{PREFIX}{dim}d_{name}.png", f"{PREFIX}{dim}d_{name}.svg"}

@@ -146,3 +146,27 @@ def test_deep_link_on_a_fresh_server_hands_over_to_the_entry_point(page, tmp_pat
         assert tab.locator('[data-testid="stException"]').count() == 0
         tab.close()
     assert "Traceback" not in log.read_text()
+
+
+# the names drawn on the Explore map (plotly leaves out those outside the zoomed view)
+NAME_BOXES = """(frame) => [...document.querySelector(frame).contentDocument
+    .querySelectorAll('#map g.annotation .annotation-text')].map((text) => {
+      const r = text.getBoundingClientRect();
+      return [text.textContent, r.left, r.top, r.right, r.bottom];
+    })"""
+
+
+def test_the_live_map_names_its_communities_apart_and_the_toggle_hides_them(page):
+    page.get_by_role("link", name="Explore").click()
+    wait_until_maps_ready(page)
+    page.frame_locator(MAP_FRAME).locator(".nsewdrag").first.dblclick()  # the whole map
+    page.wait_for_function(f"() => ({NAME_BOXES})('{MAP_FRAME}').length >= 3", timeout=60_000)
+    boxes = page.evaluate(NAME_BOXES, MAP_FRAME)
+    for i, (text_a, *a) in enumerate(boxes):
+        for text_b, *b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (text_a, text_b)
+    page.get_by_text("Names on the map").click()
+    page.wait_for_function(f"() => ({NAME_BOXES})('{MAP_FRAME}').length === 0", timeout=60_000)
+    page.get_by_text("Names on the map").click()
+    page.wait_for_function(f"() => ({NAME_BOXES})('{MAP_FRAME}').length >= 3", timeout=60_000)

@@ -36,6 +36,7 @@ from core.viz.figures import (
     spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
+from core.viz.small_multiples import small_multiples
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 
@@ -306,3 +307,99 @@ def test_selected_rows_reads_customdata_and_skips_pin_markers():
         {"customdata": 5},
     ]
     assert selected_rows(points) == [2, 5]
+
+
+def _merging_ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
+    """A synthetic ladder: six blobs at the full size merging pairwise down the sizes."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 6, n)
+    centres = rng.uniform(-10, 10, size=(6, 2))
+    layouts, groups, names = {}, {}, {}
+    for step, dim in enumerate(dims):
+        merged = base if step < 3 else base // 2  # at 8 dims and below, pairs have merged
+        layouts[dim] = (centres[base] + rng.normal(scale=1 + step / 3, size=(n, 2))).astype(
+            np.float32
+        )
+        groups[dim] = merged
+        names[dim] = {c: f"topic {c}" for c in range(6)}
+    recall = {dim: 1 / (1 + step) for step, dim in enumerate(dims)}
+    return layouts, groups, names, recall
+
+
+def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
+    layouts, groups, names, recall = _merging_ladder()
+    fig = small_multiples(layouts, groups, names, recall, title="demo <b>", recall_name="r@10")
+    assert [t.name for t in fig.data] == [f"{d} dims" for d in (64, 32, 16, 8, 4, 2)]
+    ranges = {
+        (tuple(fig.layout[f"xaxis{s}"].range), tuple(fig.layout[f"yaxis{s}"].range))
+        for s in ("", "2", "3", "4", "5", "6")
+    }
+    assert len(ranges) == 1  # the same axes in every panel
+    captions = [a.text for a in fig.layout.annotations if a.name == "caption"]
+    assert captions[0] == "<b>64 dims</b> · r@10 100% · 6 communities"
+    assert captions[-1] == "<b>2 dims</b> · r@10 17% · 3 communities"
+    assert fig.layout.title.text == "demo &lt;b&gt;"
+    # a community's colour is the same in every panel it survives to
+    for trace, dim in zip(fig.data, layouts, strict=True):
+        rows = np.asarray(trace.customdata)
+        colours = dict(zip(groups[dim][rows].tolist(), trace.marker.color, strict=True))
+        assert colours == {c: community_colour(c) for c in colours}
+    names_drawn = [a for a in fig.layout.annotations if (a.name or "").startswith("label-")]
+    assert {a.xref for a in names_drawn} == {"x", "x2", "x3", "x4", "x5", "x6"}
+
+
+def test_small_multiples_draws_one_fixed_sample_in_every_panel_and_says_so():
+    layouts, groups, names, recall = _merging_ladder(n=3_000)
+    fig = small_multiples(layouts, groups, names, recall, limit=500, labelled=False)
+    samples = {tuple(np.asarray(t.customdata).tolist()) for t in fig.data}
+    assert {len(s) for s in samples} == {500} and len({frozenset(s) for s in samples}) == 1
+    (footnote,) = [a.text for a in fig.layout.annotations if a.name == "footnote"]
+    assert "showing a fixed sample of 500 of 3,000 documents in every panel" in footnote
+    assert not [a for a in fig.layout.annotations if (a.name or "").startswith("label-")]
+
+
+@pytest.mark.browser
+def test_small_multiples_files_read_back_as_png_svg_and_pdf():
+    import io
+    import re
+
+    import pypdf
+    from PIL import Image
+
+    from core.io.export import figure_bytes
+
+    layouts, groups, names, recall = _merging_ladder()
+    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    width, height = fig.layout.width, fig.layout.height
+    assert (width, height) == (2 * 16 + 3 * 300 + 2 * 14, 64 + 40 + 2 * 334 + 14)  # 3 × 2 panels
+    png = Image.open(io.BytesIO(figure_bytes(fig, "png", width=width, height=height)))
+    assert png.size == (2 * width, 2 * height)  # rendered at scale 2
+    svg = figure_bytes(fig, "svg", width=width, height=height).decode()
+    assert f'width="{width}" height="{height}"' in svg[:500]
+    assert sorted(re.findall(r'class="subplot (x\d*y\d*)"', svg)) == sorted(
+        ["xy", "x2y2", "x3y3", "x4y4", "x5y5", "x6y6"]
+    )
+    assert "64 dims" in svg and "2 dims" in svg
+    pdf = figure_bytes(fig, "pdf", width=width, height=height)
+    assert pdf.startswith(b"%PDF")
+    (page,) = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    # Chromium prints CSS pixels at 0.75 points each
+    assert float(page.mediabox.width) == pytest.approx(0.75 * width, abs=1)
+    assert float(page.mediabox.height) == pytest.approx(0.75 * height, abs=1)
+
+
+@pytest.mark.browser
+def test_a_pdfs_names_are_written_once():
+    import io
+
+    import pypdf
+
+    from core.io.export import figure_bytes
+
+    layouts, groups, names, recall = _merging_ladder()
+    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    pdf = figure_bytes(fig, "pdf", width=fig.layout.width, height=fig.layout.height)
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    named = [a.text for a in fig.layout.annotations if (a.name or "").startswith("label-")]
+    assert named and text.count(named[0]) == named.count(named[0])
+    assert {a.font.shadow for a in fig.layout.annotations if a.font.shadow} != {"none"}

@@ -65,6 +65,26 @@ def _flows(fine: np.ndarray, coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return fine_ids[cells.row], coarse_ids[cells.col], cells.data
 
 
+def parent_communities(fine: np.ndarray, coarse: np.ndarray) -> dict[int, int]:
+    """Each fine community's parent: the coarse community that receives most of its members
+    (ties to the lower id). numpy alone, as it runs on the live map's path."""
+    fine, coarse = np.asarray(fine), np.asarray(coarse)
+    pairs, counts = np.unique(np.stack([fine, coarse]), axis=1, return_counts=True)
+    order = np.lexsort((pairs[1], -counts, pairs[0]))  # by fine id, then most members first
+    firsts = order[np.r_[True, pairs[0][order][1:] != pairs[0][order][:-1]]]
+    return dict(zip(pairs[0][firsts].tolist(), pairs[1][firsts].tolist(), strict=True))
+
+
+def coarse_size(counts: Mapping[int, int], dim: int, *, target: int = 6) -> int | None:
+    """The size whose communities name a map's regions at `dim`: among the sizes with fewer
+    communities than dim's (and at least two), the one whose count is nearest `target`
+    (ties to the larger size); None when no size has fewer."""
+    fewer = [d for d, count in counts.items() if 2 <= count < counts[dim]]
+    if not fewer:
+        return None
+    return min(fewer, key=lambda d: (abs(counts[d] - target), -d))
+
+
 def containment(fine: np.ndarray, coarse: np.ndarray) -> float:
     """Share of documents that sit in the coarse community taking most of their fine community.
 

@@ -40,6 +40,8 @@ def figure_bytes(
         raise ValueError(f"unknown image format {fmt!r}")
     width = width or fig.layout.width or 1200
     height = height or (fig.layout.height if fig.layout.width else None) or 800
+    if fmt == "pdf":
+        fig = _without_text_shadows(fig)
     try:
         return fig.to_image(format=fmt, width=width, height=height, scale=2 if fmt == "png" else 1)
     except Exception as exc:  # kaleido raises its own types when no browser can be started
@@ -47,6 +49,16 @@ def figure_bytes(
             f"Could not render the {fmt.upper()} image: {type(exc).__name__}: {str(exc)[:200]}. "
             "Image export needs Chromium or Chrome (on Debian: apt-get install chromium)."
         ) from exc
+
+
+def _without_text_shadows(fig: go.Figure) -> go.Figure:
+    """A copy of the figure whose annotations cast no text shadow: Chromium prints each shadow
+    as another copy of the text, so a PDF's names would be found and copied several times."""
+    import plotly.graph_objects as go
+
+    plain = go.Figure(fig)
+    plain.update_annotations(font_shadow="none")
+    return plain
 
 
 def to_networkx(

@@ -11,12 +11,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io
-from plotly.colors import qualitative
 
 from core.analysis.graph import Graph
 from core.viz.layout import MAP_POINT_LIMIT, placed_sample
+from core.viz.map_labels import (
+    CHAR_WIDTH,
+    LabelFrame,
+    LabelLevels,
+    label_annotations,
+    place_labels,
+)
+from core.viz.palette import PALETTE, group_colours, group_sizes
+from core.viz.palette import community_colour as community_colour  # re-exported
 
-PALETTE = qualitative.Dark24 + qualitative.Light24
 WEBGL_THRESHOLD = 5_000  # more points than this are drawn with WebGL
 # The live Explore map redraws in place on every slider step, where WebGL is quicker than SVG
 # from WEBGL_THRESHOLD points down to about this many; its exports keep SVG up to
@@ -35,6 +42,10 @@ BLANK_COLOUR = "#bbbbbb"
 HIGHLIGHT_FADE = 0.2  # the opacity of the points not highlighted
 HIGHLIGHT_RING = "#111111"
 HIGHLIGHT_META = "highlight"  # marks the traces of highlighted points
+# The plot width a map's names are placed for when its figure sets none (the live map, as wide
+# as the page): narrower than most screens give it, so names placed apart stay apart.
+LABEL_PLOT_WIDTH = 900
+MARGINS = {"l": 10, "r": 10, "t": 50, "b": 10}
 ROW_HOVER = "<b>%{fullData.name}</b><br>row %{customdata}<extra></extra>"
 TEXT_HOVER = "%{text}<extra></extra>"
 
@@ -44,11 +55,6 @@ def escape(text: str) -> str:
     harmless outside attributes, and vis.js shows titles as plain text, where an escaped
     apostrophe would read "&#x27;"."""
     return html.escape(text, quote=False)
-
-
-def community_colour(community: int) -> str:
-    """A stable colour per community id, so matched ids keep their colour across dims."""
-    return PALETTE[int(community) % len(PALETTE)]
 
 
 def shorten(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -136,7 +142,7 @@ def _style_spec(title: str, width: int | None, height: int, top: int = 50, **lay
         "title": {"text": escape(title), "x": 0.01},
         "height": height,
         "template": "plotly_white",
-        "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+        "margin": {**MARGINS, "t": top},
         **layout,
     }
     return spec if width is None else {**spec, "width": width}
@@ -215,12 +221,14 @@ def _node_traces(
 ) -> list[dict]:
     """One trace (a dict) per community over `rows`: float32 positions, int32 rows as
     customdata, and per-point hover text only up to HOVER_TEXT_LIMIT points (with
-    `text_by_row`, the template only, up to TABLE_HOVER_TEXT_LIMIT: see map_spec)."""
+    `text_by_row`, the template only, up to TABLE_HOVER_TEXT_LIMIT: see map_spec). Colours by
+    core.viz.palette.group_colours over every row, small communities grey."""
     kind = "scattergl" if len(rows) > webgl_above else "scatter"
     with_text = len(rows) <= (TABLE_HOVER_TEXT_LIMIT if text_by_row else HOVER_TEXT_LIMIT)
     # an object array: plotly checks it quicker than a list of the same strings
     texts = np.asarray(hover, dtype=object) if with_text and not text_by_row else None
     drawn = labels[rows]
+    colours = group_colours(group_sizes(labels))
     traces = []
     for community in sorted(np.unique(drawn).tolist()):
         members = rows[drawn == community]
@@ -230,7 +238,7 @@ def _node_traces(
             "y": coords[members, 1].astype(np.float32),
             "mode": "markers",
             "name": escape(names.get(community, str(community))),
-            "marker": {"size": size, "color": community_colour(community), "line": {"width": 0}},
+            "marker": {"size": size, "color": colours[community], "line": {"width": 0}},
             "customdata": members.astype(np.int32),
             "hovertemplate": TEXT_HOVER if with_text else ROW_HOVER,
         }
@@ -256,6 +264,7 @@ def map_spec(
     values: np.ndarray | None = None,
     highlight: np.ndarray | None = None,
     highlight_note: str = "",
+    map_labels: LabelLevels | None = None,
 ) -> dict:
     """The 2-D map as a figure spec (see map_figure), for spec_json. With `text_by_row` the
     traces leave out their hover text, for a page that holds every row's text once and fills
@@ -265,7 +274,9 @@ def map_spec(
     The points are coloured by `labels` (named by `names`, the legend titled `colour_title`),
     or with `values` (a number per row, NaN for none) on a continuous scale with a colour bar.
     `highlight` (a bool per row) draws its rows on top, ringed, the others faded (if any of
-    them is drawn), with `highlight_note` in the corner."""
+    them is drawn), with `highlight_note` in the corner. With `map_labels` (and no `values`)
+    the groups' names are written over the points (core.viz.map_labels), placed for the
+    figure's size (LABEL_PLOT_WIDTH wide when it sets no width)."""
     rows = placed_sample(len(labels), limit)
     # smaller points above 20k: less overdraw, and software WebGL paints them quicker
     size = 7 if len(rows) <= 2_000 else 4 if len(rows) <= 20_000 else 3
@@ -280,10 +291,24 @@ def map_spec(
     layout = _map_spec_layout(
         title, width, height, coords[rows], margin=0.04, legend_title=colour_title
     )
+    annotations = []
+    if map_labels is not None and values is None and "range" in layout["xaxis"]:
+        frame = _label_frame(layout, width or LABEL_PLOT_WIDTH, height, names)
+        placed = place_labels(
+            coords,
+            labels,
+            map_labels.names,
+            frame,
+            coarse_groups=map_labels.coarse_groups,
+            coarse_names=map_labels.coarse_names,
+        )
+        annotations += label_annotations(placed)
     notes = [sample_note(len(rows), len(labels))] if len(rows) < len(labels) else []
     notes += [highlight_note] if highlight is not None and highlight_note else []
     if notes:
-        layout["annotations"] = [_note_spec(" · ".join(notes))]
+        annotations.append(_note_spec(" · ".join(notes)))
+    if annotations:
+        layout["annotations"] = annotations
     return {"data": traces, "layout": layout}
 
 
@@ -349,6 +374,20 @@ def _highlighted(traces: list[dict], highlight: np.ndarray) -> list[dict]:
         again.update(marker=marker, opacity=1.0, showlegend=False, meta=HIGHLIGHT_META)
         found.append(again)
     return traces + found
+
+
+def _label_frame(layout: dict, width: int, height: int, names: Mapping[int, str]) -> LabelFrame:
+    """The plot area of a map's layout: the figure less its margins and its legend (as wide as
+    its longest name, at the legend's 12 px font, plus the symbol)."""
+    longest = max((len(name) for name in names.values()), default=0)
+    legend = longest * CHAR_WIDTH * 12 + 50
+    margin = layout["margin"]
+    return LabelFrame(
+        width=max(width - margin["l"] - margin["r"] - legend, 100.0),
+        height=max(height - margin["t"] - margin["b"], 100.0),
+        x_range=tuple(layout["xaxis"]["range"]),
+        y_range=tuple(layout["yaxis"]["range"]),
+    )
 
 
 def hovers_with_text(spec: dict) -> bool:
