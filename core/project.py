@@ -318,7 +318,7 @@ def read_project(source: Path | bytes, name: str = "project") -> Project:
             _check_file(name, folder / file, entry)
         files = {file.removesuffix(".parquet"): folder / file for file in manifest["files"]}
         try:
-            with memory.reserve(_READ_COPIES * _decoded_estimate(files), f"The project {name}"):
+            with memory.reserve(_READ_COPIES * _decoded_estimate(files), f"The project “{name}”"):
                 tables = {table: _read_table(path) for table, path in files.items()}
                 return _assemble(manifest, tables)
         except ExplorerError:
