@@ -1,0 +1,536 @@
+"""Retrieval quality on queries with known answers, per size × precision: exact search of the
+corpus stored as float32, int8, binary and binary rescored with float32, the standard metrics
+(recall@k, nDCG@10, MRR@10, hit@k) with bootstrap intervals over queries, the agreement with the
+full-size results beside them, the Pareto frontier of quality against bytes, and the smallest
+configuration that keeps a chosen share of the full size's quality."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.analysis.fidelity import CORPUS_SCALES, vector_bytes
+from core.analysis.measures import prefix_points, scores
+from core.runtime.units import size_text
+
+PRECISIONS = ("float32", "int8", "binary", "binary+rescore")
+METRICS = ("recall_at_k", "ndcg_at_10", "mrr_at_10", "hit_at_k")
+METRIC_NAMES = {
+    "recall_at_k": "recall@{k}",
+    "ndcg_at_10": "nDCG@10",
+    "mrr_at_10": "MRR@10",
+    "hit_at_k": "hit@{k}",
+    "agreement_at_k": "agreement@{k}",
+}
+CUTOFF = 10  # nDCG and MRR are read at rank 10, as in MTEB and BEIR
+RESCORE_FACTOR = 4  # binary search keeps RESCORE_FACTOR × depth candidates for float rescoring
+FEW_QUERIES = 100  # below this many queries the intervals are wide: the page warns
+BOOTSTRAP_ROUNDS = 1000
+_BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
+_TIMED_QUERIES, _TIMED_REPEATS = 10, 3
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """Which corpus rows answer which query, as flat (query, row, grade) triples with grade > 0,
+    and per query a corpus row left out of its results (-1: none; a document asked as a query
+    is not its own answer)."""
+
+    queries: int
+    query: np.ndarray  # (pairs,) int64
+    row: np.ndarray  # (pairs,) int64
+    grade: np.ndarray  # (pairs,) float64, > 0
+    exclude: np.ndarray  # (queries,) int64
+
+    def __post_init__(self) -> None:
+        if not (len(self.query) == len(self.row) == len(self.grade)):
+            raise ValueError("query, row and grade must have one entry per pair")
+        if len(self.exclude) != self.queries:
+            raise ValueError("exclude needs one entry per query")
+        if len(self.grade) and self.grade.min() <= 0:
+            raise ValueError("grades must be positive (leave unjudged rows out)")
+        counts = np.bincount(self.query, minlength=self.queries)
+        if self.queries == 0 or counts.min() == 0:
+            raise ValueError("every query needs at least one relevant row")
+
+    @classmethod
+    def build(cls, pairs: Sequence[tuple[int, int, float]], queries: int, exclude=None):
+        """From (query, row, grade) triples; a pair given twice keeps its highest grade."""
+        best: dict[tuple[int, int], float] = {}
+        for q, r, g in pairs:
+            best[(q, r)] = max(best.get((q, r), 0.0), float(g))
+        keys = sorted(best)
+        return cls(
+            queries,
+            np.array([q for q, _ in keys], dtype=np.int64),
+            np.array([r for _, r in keys], dtype=np.int64),
+            np.array([best[key] for key in keys], dtype=np.float64),
+            np.full(queries, -1, np.int64) if exclude is None else np.asarray(exclude, np.int64),
+        )
+
+    def grades_at(self, ranked: np.ndarray, n_rows: int) -> np.ndarray:
+        """The grade of every ranked row for its query (0 when unjudged or -1)."""
+        keys = self.query * n_rows + self.row  # sorted: built in (query, row) order
+        order = np.argsort(keys, kind="stable")
+        keys, grades = keys[order], self.grade[order]
+        wanted = np.arange(len(ranked))[:, None] * n_rows + ranked
+        at = np.clip(np.searchsorted(keys, wanted), 0, max(len(keys) - 1, 0))
+        found = (keys[at] == wanted) & (ranked >= 0)
+        return np.where(found, grades[at], 0.0)
+
+
+def label_judgements(labels: Sequence[str], queries: int = 1000, seed: int = 0) -> Judgements:
+    """Labels as answers: a seeded sample of documents are the queries, and every other
+    document with the query's label is relevant (grade 1). This measures how well each size
+    keeps label neighbourhoods, not search quality on real questions."""
+    values = np.asarray([str(v) for v in labels])
+    rng = np.random.default_rng(seed)
+    sizes = pd.Series(values).value_counts()
+    usable = np.flatnonzero(np.isin(values, sizes.index[sizes >= 2]) & (values != ""))
+    if usable.size == 0:
+        raise ValueError("no label is shared by two documents")
+    picked = np.sort(rng.choice(usable, size=min(queries, usable.size), replace=False))
+    members = {label: np.flatnonzero(values == label) for label in np.unique(values[picked])}
+    query, row = [], []
+    for q, doc in enumerate(picked):
+        same = members[values[doc]]
+        same = same[same != doc]
+        query.append(np.full(same.size, q, np.int64))
+        row.append(same.astype(np.int64))
+    query, row = np.concatenate(query), np.concatenate(row)
+    return Judgements(len(picked), query, row, np.ones(len(row)), picked.astype(np.int64))
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def query_metrics(grades: np.ndarray, judgements: Judgements, k: int) -> dict[str, np.ndarray]:
+    """Per-query recall@k, nDCG@10 (linear gain grade / log2(rank + 1), ideal order from every
+    judged row), MRR@10 and hit@k of ranked lists whose rows' grades are `grades`
+    (Judgements.grades_at), best first."""
+    n_relevant = np.bincount(judgements.query, minlength=judgements.queries)
+    found = grades > 0
+    discounts = 1 / np.log2(np.arange(2, CUTOFF + 2))
+    top = grades[:, :CUTOFF]
+    dcg = top @ discounts[: top.shape[1]]
+    first = np.argmax(found[:, :CUTOFF], axis=1)
+    reciprocal = np.where(found[:, :CUTOFF].any(axis=1), 1 / (first + 1), 0.0)
+    return {
+        "recall_at_k": found[:, :k].sum(axis=1) / n_relevant,
+        "ndcg_at_10": dcg / _ideal_dcg(judgements, discounts),
+        "mrr_at_10": reciprocal,
+        "hit_at_k": found[:, :k].any(axis=1).astype(np.float64),
+    }
+
+
+def _ideal_dcg(judgements: Judgements, discounts: np.ndarray) -> np.ndarray:
+    """Each query's best possible DCG@10: its grades, highest first."""
+    order = np.lexsort((-judgements.grade, judgements.query))
+    query, grade = judgements.query[order], judgements.grade[order]
+    starts = np.searchsorted(query, query, side="left")
+    rank = np.arange(len(query)) - starts
+    kept = rank < CUTOFF
+    gains = grade[kept] * discounts[rank[kept]]
+    return np.bincount(query[kept], weights=gains, minlength=judgements.queries)
+
+
+def bootstrap_weights(queries: int, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> np.ndarray:
+    """(rounds × queries) counts of each query in each bootstrap resample (queries drawn with
+    replacement), seeded: the same resamples serve every configuration, so their differences
+    and ratios get paired intervals."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, queries, size=(rounds, queries))
+    weights = np.zeros((rounds, queries))
+    np.add.at(weights, (np.repeat(np.arange(rounds), queries), draws.ravel()), 1)
+    return weights
+
+
+def interval(resampled: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of resampled statistics (NaN ones left out)."""
+    values = resampled[np.isfinite(resampled)]
+    if values.size == 0:
+        return math.nan, math.nan
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+# ---------------------------------------------------------------- search
+
+
+def ranked_rows(
+    stored: np.ndarray,
+    queries: np.ndarray,
+    depth: int,
+    measure: str,
+    *,
+    exclude: np.ndarray | None = None,
+    tie_rank: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each query's `depth` best stored rows under `measure` (measures.scores), best first, by
+    exact search; `exclude[q]` (>= 0) is left out of query q's list. Equal scores are ordered by
+    `tie_rank` (default: row index): quantized codes tie often, and a seeded random rank keeps
+    the corpus order from deciding who wins them."""
+    n = stored.shape[0]
+    depth = min(depth, n - (exclude is not None and bool((exclude >= 0).any())))
+    tie_rank = np.arange(n) if tie_rank is None else tie_rank
+    out = np.empty((len(queries), depth), dtype=np.int64)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, len(queries), block):
+        part = slice(start, start + block)
+        found = scores(queries[part], stored, measure)
+        if exclude is not None:
+            own = exclude[part]
+            rows = np.flatnonzero(own >= 0)
+            found[rows, own[rows]] = -np.inf
+        out[part] = _best(found, depth, tie_rank)
+    return out
+
+
+def _best(found: np.ndarray, depth: int, tie_rank: np.ndarray) -> np.ndarray:
+    """The `depth` best columns of each row of `found`, best first, ties by `tie_rank`."""
+    n = found.shape[1]
+    picked = np.argpartition(-found, depth - 1, axis=1)[:, :depth] if depth < n else None
+    if picked is None:
+        picked = np.broadcast_to(np.arange(n), found.shape).copy()
+    last = np.take_along_axis(found, picked, axis=1).min(axis=1)
+    # rows whose last place ties with a score left out: choose among the tied by tie_rank
+    crowded = np.flatnonzero((found >= last[:, None]).sum(axis=1) > depth)
+    for r in crowded:
+        candidates = np.flatnonzero(found[r] >= last[r])
+        order = np.lexsort((tie_rank[candidates], -found[r, candidates]))
+        picked[r] = candidates[order[:depth]]
+    values = np.take_along_axis(found, picked, axis=1)
+    order = np.lexsort((tie_rank[picked], -values), axis=1)
+    return np.take_along_axis(picked, order, axis=1)
+
+
+def rescore(
+    candidates: np.ndarray, stored: np.ndarray, queries: np.ndarray, depth: int, measure: str
+) -> np.ndarray:
+    """Candidate rows (queries × c) reordered by their float scores (`stored`, `queries` from
+    measures.prefix_points), best first, cut to `depth`; equal scores keep the candidates'
+    order."""
+    gathered = stored[candidates]  # (q, c, d)
+    if measure == "euclidean":
+        found = -np.linalg.norm(gathered - queries[:, None, :], axis=2)
+    else:
+        found = np.einsum("qcd,qd->qc", gathered, queries)
+    order = np.argsort(-found, axis=1, kind="stable")[:, :depth]
+    return np.take_along_axis(candidates, order, axis=1)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One configuration's corpus and queries as its search compares them."""
+
+    corpus: np.ndarray
+    queries: np.ndarray
+    measure: str
+
+
+def stored_at(corpus: np.ndarray, queries: np.ndarray, precision: str, measure: str) -> Stored:
+    """Corpus and query points (measures.prefix_points) as a precision stores them, through
+    sentence-transformers' `quantize_embeddings`. int8: codes with per-dimension ranges
+    calibrated on the corpus (the queries use the same), decoded to bucket centres and, for
+    cosine, renormalised. binary ("ubinary" sign bits): unpacked to ±1, whose dot product is
+    dim − 2 × Hamming distance, so it ranks exactly like Hamming distance."""
+    from sentence_transformers import quantize_embeddings
+
+    if precision == "float32":
+        return Stored(corpus, queries, measure)
+    if precision == "int8":
+        ranges = np.vstack([corpus.min(axis=0), corpus.max(axis=0)])
+        steps = (ranges[1] - ranges[0]) / 255
+
+        def decoded(points: np.ndarray) -> np.ndarray:
+            codes = quantize_embeddings(points, "int8", ranges=ranges).astype(np.float32)
+            values = np.ascontiguousarray((codes + 128.5) * steps + ranges[0], dtype=np.float32)
+            if measure != "cosine":
+                return values
+            return prefix_points(values, values.shape[1], "cosine")
+
+        return Stored(decoded(corpus), decoded(queries), measure)
+    if precision in ("binary", "binary+rescore"):
+
+        def signs(points: np.ndarray) -> np.ndarray:
+            bits = np.unpackbits(quantize_embeddings(points, "ubinary"), axis=1)
+            return bits[:, : points.shape[1]].astype(np.float32) * 2 - 1
+
+        return Stored(signs(corpus), signs(queries), "dot")
+    raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
+
+
+def memory_bytes(dim: int, precision: str) -> int:
+    """Bytes per vector an exact index holds in memory: binary+rescore searches the binary
+    codes in memory and reads the few candidates' float32 vectors from disk."""
+    stored = "binary" if precision == "binary+rescore" else precision
+    return vector_bytes(dim, stored)
+
+
+def disk_bytes(dim: int, precision: str) -> int:
+    """Bytes per vector kept in all: binary+rescore keeps the float32 vectors beside the bits."""
+    extra = vector_bytes(dim, "float32") if precision == "binary+rescore" else 0
+    return memory_bytes(dim, precision) + extra
+
+
+def search_config(
+    floats: Stored,
+    stored: Stored,
+    precision: str,
+    depth: int,
+    *,
+    exclude: np.ndarray | None,
+    tie_rank: np.ndarray,
+    rows: slice | np.ndarray = slice(None),
+) -> np.ndarray:
+    """The ranked lists of the queries `rows` at one precision (`floats` are the float32 points
+    of the same size, used by binary+rescore for its RESCORE_FACTOR × depth candidates)."""
+    queries = stored.queries[rows]
+    own = None if exclude is None else exclude[rows]
+    if precision != "binary+rescore":
+        return ranked_rows(
+            stored.corpus, queries, depth, stored.measure, exclude=own, tie_rank=tie_rank
+        )
+    candidates = ranked_rows(
+        stored.corpus,
+        queries,
+        RESCORE_FACTOR * depth,
+        stored.measure,
+        exclude=own,
+        tie_rank=tie_rank,
+    )
+    return rescore(candidates, floats.corpus, floats.queries[rows], depth, floats.measure)
+
+
+def _ms_per_query(search, queries: int) -> float:
+    """Median wall time in milliseconds of one query searched on its own (after an untimed
+    run): the time a person waits, not batched throughput; `search(rows)` searches query rows."""
+    rng = np.random.default_rng(0)
+    picked = rng.choice(queries, size=min(_TIMED_QUERIES, queries), replace=False)
+    timings = []
+    for q in picked:
+        rows = np.array([q])
+        search(rows)
+        for _ in range(_TIMED_REPEATS):
+            start = time.perf_counter()
+            search(rows)
+            timings.append(time.perf_counter() - start)
+    return float(np.median(timings)) * 1000
+
+
+# ---------------------------------------------------------------- the table
+
+
+def retrieval_table(
+    corpus: np.ndarray,
+    queries: np.ndarray,
+    judgements: Judgements,
+    dims: Sequence[int],
+    *,
+    k: int = 10,
+    measure: str = "cosine",
+    precisions: Sequence[str] = PRECISIONS,
+    latency: bool = True,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per size (largest first, the full size always included) × precision: k, the mean
+    of each metric (METRICS) over the queries with its 95% bootstrap interval (`…_low`,
+    `…_high`), its share of the full-size float32 value with a paired interval (`…_share`,
+    `…_share_low`, `…_share_high`), agreement_at_k (share of the full-size float32 top k
+    that this configuration also returns, with its interval), bytes_per_vector (in memory),
+    disk_bytes_per_vector, rescored (candidates rescored per query, 0 without rescoring),
+    ms_per_query (NaN when `latency` is False) and queries.
+
+    `corpus` and `queries` are full-size vectors in the same ordering; search is exact under
+    `measure` at every configuration (binary codes by Hamming distance); ties are broken by a
+    seeded random rank of the corpus rows."""
+    n, full = corpus.shape
+    if queries.ndim != 2 or queries.shape[1] != full:
+        raise ValueError(f"query vectors need {full} dimensions, got {queries.shape[1:]}")
+    if queries.shape[0] != judgements.queries:
+        raise ValueError(f"{judgements.queries} queries judged, {queries.shape[0]} vectors")
+    ordered = sorted(set(dims) | {full}, reverse=True)
+    if ordered[-1] < 1 or ordered[0] > full:
+        raise ValueError(f"dims must be in 1..{full}, got {list(dims)}")
+    for precision in precisions:
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
+    precisions = ["float32", *[p for p in precisions if p != "float32"]]
+    exclude = judgements.exclude if (judgements.exclude >= 0).any() else None
+    depth = max(k, CUTOFF)
+    tie_rank = np.random.default_rng(seed).permutation(n)
+    weights = bootstrap_weights(judgements.queries, rounds, seed)
+
+    records, per_query, agreement, reference = [], [], [], None
+    for dim in ordered:
+        floats = Stored(
+            prefix_points(corpus, dim, measure), prefix_points(queries, dim, measure), measure
+        )
+        for precision in precisions:
+            stored = (
+                floats
+                if precision == "float32"
+                else stored_at(floats.corpus, floats.queries, precision, measure)
+            )
+
+            def search(rows, stored=stored, floats=floats, precision=precision):
+                return search_config(
+                    floats, stored, precision, depth, exclude=exclude, tie_rank=tie_rank, rows=rows
+                )
+
+            ranked = search(slice(None))
+            if reference is None:
+                reference = ranked[:, :k]
+            values = query_metrics(judgements.grades_at(ranked, n), judgements, k)
+            per_query.append(values)
+            agreement.append(_overlap(reference, ranked[:, :k]))
+            records.append(
+                {
+                    "dim": dim,
+                    "precision": precision,
+                    "k": k,
+                    "bytes_per_vector": memory_bytes(dim, precision),
+                    "disk_bytes_per_vector": disk_bytes(dim, precision),
+                    "rescored": RESCORE_FACTOR * depth if precision == "binary+rescore" else 0,
+                    "ms_per_query": _ms_per_query(search, judgements.queries)
+                    if latency
+                    else math.nan,
+                    "queries": judgements.queries,
+                }
+            )
+    table = pd.DataFrame(records)
+    for metric in (*METRICS, "agreement_at_k"):
+        matrix = np.array(
+            [v[metric] for v in per_query] if metric != "agreement_at_k" else agreement
+        )
+        _add_metric(table, metric, matrix, weights)
+    return table[_columns(table)]
+
+
+def _overlap(reference: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Per query, the share of the reference list that the found list also holds."""
+    hits = (reference[:, :, None] == found[:, None, :]).any(axis=2)
+    return hits.mean(axis=1)
+
+
+def _add_metric(table: pd.DataFrame, metric: str, values: np.ndarray, weights: np.ndarray) -> None:
+    """Mean, interval, share of the first row (full-size float32) and its paired interval."""
+    resampled = values @ weights.T / values.shape[1]  # configurations × rounds
+    means = values.mean(axis=1)
+    bounds = [interval(r) for r in resampled]
+    table[metric] = means
+    table[f"{metric}_low"] = [b[0] for b in bounds]
+    table[f"{metric}_high"] = [b[1] for b in bounds]
+    if metric == "agreement_at_k":
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = resampled / resampled[0]
+        table[f"{metric}_share"] = means / means[0] if means[0] > 0 else math.nan
+    share_bounds = [interval(s) for s in shares]
+    table[f"{metric}_share_low"] = [b[0] for b in share_bounds]
+    table[f"{metric}_share_high"] = [b[1] for b in share_bounds]
+
+
+def _columns(table: pd.DataFrame) -> list[str]:
+    first = ["dim", "precision", "k"]
+    metrics = [c for m in (*METRICS, "agreement_at_k") for c in (m, f"{m}_low", f"{m}_high")]
+    rest = [c for c in table.columns if c not in first and c not in metrics]
+    return [*first, *metrics, *rest]
+
+
+# ---------------------------------------------------------------- the decision
+
+
+def pareto_front(table: pd.DataFrame, metric: str = "ndcg_at_10") -> np.ndarray:
+    """Which rows no other row beats: none stores fewer or equal bytes per vector with a higher
+    or equal `metric`, better in one of the two."""
+    size = table["bytes_per_vector"].to_numpy()
+    value = table[metric].to_numpy()
+    beaten = (
+        (size[None, :] <= size[:, None])
+        & (value[None, :] >= value[:, None])
+        & ((size[None, :] < size[:, None]) | (value[None, :] > value[:, None]))
+    )
+    return ~beaten.any(axis=1)
+
+
+@dataclass(frozen=True)
+class Recommended:
+    """The smallest configuration that keeps enough of the full size's quality."""
+
+    dim: int
+    precision: str
+    metric: str
+    share: float
+    share_low: float
+    share_high: float
+    bytes_per_vector: int
+    full_bytes: int
+    storage: dict[str, int]  # corpus, 1m, 100m: bytes an exact index holds in memory
+    sentence: str
+
+
+def metric_label(metric: str, k: int) -> str:
+    return METRIC_NAMES[metric].format(k=k)
+
+
+def recommend(
+    table: pd.DataFrame, *, metric: str = "ndcg_at_10", keep: float = 0.95, n_docs: int
+) -> Recommended:
+    """The configuration with the fewest bytes per vector (ties: the better `metric`) whose mean
+    `metric` is at least `keep` of the full-size float32 value, and a sentence saying what it
+    keeps, with its interval, and what it costs at this corpus's size, 1M and 100M documents."""
+    if not 0 < keep <= 1:
+        raise ValueError(f"keep must be in (0, 1], got {keep}")
+    full = table.iloc[0]
+    threshold = keep * full[metric] - 1e-12
+    good = table[table[metric] >= threshold].sort_values(
+        ["bytes_per_vector", metric], ascending=[True, False]
+    )
+    best = good.iloc[0]
+    dim, precision = int(best["dim"]), str(best["precision"])
+    per_vector = int(best["bytes_per_vector"])
+    full_bytes = int(full["bytes_per_vector"])
+    storage = {"corpus": per_vector * n_docs} | {
+        name: per_vector * size for name, size in CORPUS_SCALES.items()
+    }
+    label = metric_label(metric, int(full["k"]))
+    share, low, high = (float(best[f"{metric}_share{s}"]) for s in ("", "_low", "_high"))
+    rescored = f", {int(best['rescored'])} candidates rescored" if best["rescored"] else ""
+    if dim == int(full["dim"]) and precision == "float32":
+        sentence = (
+            f"No smaller configuration keeps {keep:.0%} of the full size's {label}: keep "
+            f"{dim} dims as float32 ({size_text(full_bytes)} per vector)."
+        )
+    else:
+        sentence = (
+            f"{dim} dims {precision}{rescored} keeps {share:.0%} [{low:.0%}–{high:.0%}] of "
+            f"{label} at {_fraction(per_vector, full_bytes)} of the bytes "
+            f"({size_text(per_vector)} instead of {size_text(full_bytes)} per vector): "
+            f"{size_text(storage['corpus'])} for these {n_docs:,} documents, "
+            f"{size_text(storage['1m'])} for 1M, {size_text(storage['100m'])} for 100M."
+        )
+    return Recommended(
+        dim, precision, metric, share, low, high, per_vector, full_bytes, storage, sentence
+    )
+
+
+def _fraction(part: int, whole: int) -> str:
+    """ "1/16" when the whole is a whole multiple of the part, else a percentage."""
+    if part and whole % part == 0:
+        return f"1/{whole // part}"
+    return f"{part / whole:.1%}"
+
+
+def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series:
+    """The row where agreement with the full size and the share of quality kept differ most
+    (a positive gap: quality kept beyond what agreement suggests)."""
+    gap = table[f"{metric}_share"] - table["agreement_at_k"]
+    return table.assign(gap=gap).loc[gap.abs().idxmax()]
