@@ -29,8 +29,10 @@ from core.analysis.ladder import (
 from core.analysis.lineage import lineage_inputs, step_summary
 from core.analysis.measures import prefix_points, ranks_alike, unit_prefixes
 from core.analysis.ordering import Ordered, order_dimensions
-from core.embed.models import Encoder, ModelSpec, embed
+from core.analysis.retrieval import retrieval_table
+from core.embed.models import Encoder, ModelSpec, embed, embed_queries
 from core.io.corpus import Corpus
+from core.io.queries import QuerySet, judgements, query_rows
 from core.io.vectors import UPLOADED, UploadedVectors
 from core.runtime.cache import cache_key
 from core.runtime.store import ResultStore
@@ -166,6 +168,14 @@ class ResultKeys:
 
     def typed_pair(self, text_a: str, text_b: str) -> tuple:
         return ("pair-typed", self._choice.fingerprint, tuple(self._pipe.dims), text_a, text_b)
+
+    def query_vectors(self, query_set: str) -> tuple:
+        # the raw vectors of a query set's queries (embedded, or uploaded beside the corpus's)
+        return ("query-vectors", self._choice.fingerprint_without_ordering, query_set)
+
+    def retrieval(self, query_set: str, k: int) -> tuple:
+        dims, measure = tuple(self._pipe.dims), self._pipe.measure
+        return ("retrieval", self._choice.fingerprint, dims, k, measure, query_set)
 
     def query_set(self, k: int, queries: int, approximate: bool) -> tuple:
         pipe = self._pipe
@@ -419,6 +429,39 @@ class Pipeline:
         """The nesting/AMI table per step (see core.analysis.lineage.step_summary)."""
         dims, labels, _ = self.lineage()
         return self.per_ladder("lineage-summary", lambda: step_summary(dims, labels))
+
+    def query_vectors(self, query_set: QuerySet) -> np.ndarray:
+        """A query set's vectors in the corpus's ordering: the asked documents' own vectors for
+        labels as answers; else the queries' texts embedded with the model's query prompt, or
+        the vectors given with adopt_query_vectors (uploaded corpus vectors have no model)."""
+        rows = query_rows(query_set, self.corpus)
+        if rows is not None:
+            return self.vectors[rows]
+        raw = self.store.memo(
+            self.keys.query_vectors(query_set.fingerprint),
+            lambda: embed_queries(query_set.texts, self.choice.spec),
+        )
+        return self.ordered().transform(raw)
+
+    def retrieval(self, query_set: QuerySet, k: int | None = None) -> pd.DataFrame:
+        """Retrieval quality of the query set per size × precision (core.analysis.retrieval),
+        exact search under the settings' measure."""
+        k = k or self.settings.k
+        return self.store.memo(
+            self.keys.retrieval(query_set.fingerprint, k),
+            lambda: retrieval_table(
+                self.vectors,
+                self.query_vectors(query_set),
+                judgements(query_set, self.corpus),
+                self.dims,
+                k=k,
+                measure=self.measure,
+            ),
+        )
+
+    def adopt_query_vectors(self, query_set: QuerySet, raw: np.ndarray) -> None:
+        """A query set's vectors uploaded, in the model's own order (like the corpus's)."""
+        self.store.put(self.keys.query_vectors(query_set.fingerprint), raw)
 
     def adopt_neighbours(self, dim: int, measure: str, lists: Neighbours) -> None:
         """One size's kNN lists (at list_k) computed elsewhere."""

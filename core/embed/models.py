@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.metadata
 import logging
@@ -31,6 +32,7 @@ class ModelSpec:
     dim: int | None
     matryoshka_dims: tuple[int, ...] = ()
     prompt: str = ""
+    query_prompt: str = ""  # what search queries start with, where it differs from `prompt`
     trust_remote_code: bool = False
     offline: bool = False
     batch_size: int = 64
@@ -75,6 +77,7 @@ HUB_PRESETS = (
         "mixedbread-ai/mxbai-embed-large-v1",
         1024,
         (1024, 512, 256, 128, 64),
+        query_prompt="Represent this sentence for searching relevant passages: ",
     ),
     ModelSpec(
         "static-retrieval-mrl-en-v1",
@@ -98,6 +101,7 @@ HUB_PRESETS = (
         "Snowflake/snowflake-arctic-embed-m-v1.5",
         768,
         (768, 256),
+        query_prompt="Represent this sentence for searching relevant passages: ",
     ),
     ModelSpec(
         "embeddinggemma-300m",
@@ -105,6 +109,7 @@ HUB_PRESETS = (
         "google/embeddinggemma-300m",
         768,
         (768, 512, 256, 128),
+        query_prompt="task: search result | query: ",
     ),
 )
 PRESETS: dict[str, ModelSpec] = {s.key: s for s in (WORDLLAMA, MINILM, *HUB_PRESETS)}
@@ -254,6 +259,21 @@ def embed(
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     save_array(key, vectors, cache_root)
     return vectors
+
+
+def embed_queries(
+    texts: Sequence[str], spec: ModelSpec, *, progress: Progress | None = None
+) -> np.ndarray:
+    """Search queries embedded like the corpus, with the model's query prompt where it has one
+    (documents and queries are then embedded asymmetrically, as the model was trained), cached
+    on disk like the corpus. Uploaded vectors have no model: the queries' vectors are needed."""
+    if spec.source == "uploaded":
+        raise ExplorerError(
+            "These embeddings were uploaded, so there is no model to embed the queries with: "
+            "upload the queries' vectors too (one row per query, in the query file's order)."
+        )
+    asked = dataclasses.replace(spec, prompt=spec.query_prompt or spec.prompt)
+    return embed(texts, asked, progress=progress)
 
 
 def embed_typed(texts: Sequence[str], spec: ModelSpec) -> np.ndarray:
