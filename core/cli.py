@@ -24,6 +24,7 @@ from core.analysis.lineage import (
 )
 from core.analysis.measures import MEASURES
 from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
+from core.analysis.retrieval import METRICS, Recommended, recommend
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
 from core.io.corpus import (
     Corpus,
@@ -45,6 +46,17 @@ from core.io.export import (
     stop_exporter,
     to_networkx,
     tree_bytes,
+)
+from core.io.queries import (
+    LABELS,
+    QuerySet,
+    beir_corpus,
+    duplicate_ids,
+    is_beir_folder,
+    judgements,
+    labels_query_set,
+    read_query_path,
+    read_query_vectors,
 )
 from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, Progress, default_ordering
@@ -87,6 +99,8 @@ class Outputs:
     dims: tuple[int, ...] = ()
     multilayer_limit: int = DOCUMENT_NODE_LIMIT
     min_recall_share: float = 0.9
+    keep_quality: float = 0.95  # share of nDCG@10 the recommended retrieval configuration keeps
+    only_retrieval: bool = False  # write the retrieval files alone
 
     @property
     def needs_maps(self) -> bool:
@@ -193,6 +207,36 @@ def _parser() -> argparse.ArgumentParser:
         help="share of the full size's recall the recommended size keeps (default: 0.9)",
     )
     p.add_argument(
+        "--id-column",
+        help="the corpus's document id column, which query answers name (default: a column "
+        "named 'id' when there is one, else the row's place in its file)",
+    )
+    p.add_argument(
+        "--queries",
+        metavar="FILE",
+        help="a query set with known answers: a CSV/TSV/JSONL table (columns query and "
+        "relevant: document ids separated by ';', each optionally ID:GRADE) or a BEIR folder; "
+        f"'{LABELS}' makes sampled documents the queries and their label's documents the answers; "
+        "writes the retrieval table per size × precision",
+    )
+    p.add_argument(
+        "--query-vectors",
+        metavar="FILE",
+        help="the queries' vectors (one row per query, in the query file's order), needed with "
+        "--vectors: uploaded vectors have no model to embed the queries with",
+    )
+    p.add_argument(
+        "--only",
+        choices=["retrieval"],
+        help="'retrieval': embed and write only the retrieval table (no graphs, maps or project)",
+    )
+    p.add_argument(
+        "--keep-quality",
+        type=float,
+        default=0.95,
+        help="share of the full size's nDCG@10 the recommended configuration keeps (default: 0.95)",
+    )
+    p.add_argument(
         "--multilayer-limit",
         type=int,
         default=DOCUMENT_NODE_LIMIT,
@@ -235,6 +279,8 @@ def _outputs(args: argparse.Namespace, drawn: tuple[int, ...]) -> Outputs:
         dims=drawn,
         multilayer_limit=args.multilayer_limit,
         min_recall_share=args.min_recall_share,
+        keep_quality=args.keep_quality,
+        only_retrieval=args.only == "retrieval",
     )
 
 
@@ -244,6 +290,8 @@ def _load(args: argparse.Namespace) -> Corpus:
     path = Path(args.corpus)
     if not path.exists():
         raise ExplorerError(f"{path} does not exist.")
+    if is_beir_folder(path):
+        return beir_corpus(path)
     table = read_path(path)
     texts = text_columns(table)
     text_column = args.text_column or (texts[0] if texts else None)
@@ -259,7 +307,14 @@ def _load(args: argparse.Namespace) -> Corpus:
             "only their start is embedded.",
             file=sys.stderr,
         )
-    return build_corpus(table, text_column, label_column, name=path.stem or "corpus")
+    id_column = args.id_column or next((c for c in table.columns if str(c).lower() == "id"), None)
+    if args.id_column and args.id_column not in table.columns:
+        raise ExplorerError(f"No column named {args.id_column!r} in {path}.")
+    if id_column and args.queries:
+        duplicate_ids(table, id_column, path.name)
+    return build_corpus(
+        table, text_column, label_column, id_column=id_column, name=path.stem or "corpus"
+    )
 
 
 def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedVectors | None]:
@@ -280,15 +335,38 @@ def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedV
     return Choice(corpus, spec, ordering), uploaded
 
 
+def _query_set(args: argparse.Namespace, corpus: Corpus) -> QuerySet | None:
+    """The --queries set (a file, a BEIR folder or the labels), its answers checked against the
+    corpus's ids before any work; with --only retrieval one is needed."""
+    if not args.queries:
+        if args.only == "retrieval":
+            raise ExplorerError(
+                f"--only retrieval needs --queries FILE (or --queries {LABELS} for a corpus with "
+                "labels)."
+            )
+        if args.query_vectors:
+            raise ExplorerError("--query-vectors needs --queries FILE.")
+        return None
+    if args.queries == LABELS:
+        return labels_query_set(corpus)
+    query_set = read_query_path(Path(args.queries), corpus.ids)
+    judgements(query_set, corpus)  # unknown ids are refused here, before embedding
+    return query_set
+
+
 def run(args: argparse.Namespace) -> list[Path]:
     """The whole pipeline; returns the files written."""
     settings = check_settings(
         GraphSettings(k=args.k, kind=args.graph, resolution=args.resolution, measure=args.measure)
     )
+    if not 0 < args.keep_quality <= 1:
+        raise ExplorerError(f"--keep-quality must be in (0, 1], got {args.keep_quality}.")
     ladder = parse_dims(args.ladder) if args.ladder else ()
     wanted = parse_dims(args.dims) if args.dims else ()
     corpus = _load(args)
-    if not args.ray and len(corpus) > knn.EXACT_KNN_LIMIT:
+    query_set = _query_set(args, corpus)
+    only_retrieval = args.only == "retrieval"
+    if not args.ray and not only_retrieval and len(corpus) > knn.EXACT_KNN_LIMIT:
         # NN-descent's kernels compile anew in every process: on their own thread, while the
         # model loads and embeds (a second run, embeddings cached, waits for them as before)
         threading.Thread(target=knn.warm_up, args=(settings.measure,), daemon=True).start()
@@ -299,7 +377,18 @@ def run(args: argparse.Namespace) -> list[Path]:
         ladder=(*ladder, *wanted),
         store=ResultStore(_UNBOUNDED),
         uploaded=uploaded,
+        query_set=query_set,
     )
+    if args.query_vectors:
+        path = Path(args.query_vectors)
+        if not path.is_file():
+            raise ExplorerError(f"{path} does not exist.")
+        raw = read_query_vectors(path.name, path.read_bytes(), query_set, pipe.raw().shape[1])
+        pipe.adopt_query_vectors(query_set, raw)
+    if only_retrieval:
+        pipe.ordered()
+        written, _ = write_outputs(pipe, _outputs(args, ()))
+        return written
     with tqdm(total=4, desc="pipeline", unit="step", file=sys.stderr) as bar:
 
         def report(share: float, text: str) -> None:
@@ -326,11 +415,31 @@ def run(args: argparse.Namespace) -> list[Path]:
     return written
 
 
+def _write_retrieval(pipe: Pipeline, keep: float, write: _Write) -> Recommended:
+    """The retrieval table per size × precision (CSV, and JSON with the recommendation)."""
+    table = pipe.retrieval(pipe.query_set)
+    pick = recommend(table, keep=keep, n_docs=len(pipe.corpus))
+    write("retrieval", "csv", table.to_csv(index=False).encode(), None)
+    record = {
+        "queries": pipe.query_set.name,
+        "labels_as_answers": bool(pipe.query_set.from_labels),
+        "metrics": list(METRICS),
+        "measure": pipe.measure,
+        "recommendation": pick.sentence,
+        "recommended": {"dim": pick.dim, "precision": pick.precision, "keep": keep},
+        "table": table.to_dict("records"),
+    }
+    write("retrieval", "json", json.dumps(record, indent=1).encode(), None)
+    print(pick.sentence)
+    return pick
+
+
 def write_outputs(
     pipe: Pipeline, outputs: Outputs, progress: Progress | None = None
-) -> tuple[list[Path], Recommendation]:
+) -> tuple[list[Path], Recommendation | Recommended]:
     """Write `outputs` for the pipeline (computing whatever is still missing); returns the files
-    written and the recommended size."""
+    written and the recommended size (with outputs.only_retrieval, the retrieval files alone and
+    the recommended retrieval configuration)."""
     corpus, choice = pipe.corpus, pipe.choice
     say = progress or (lambda share, text: None)
     out = outputs.folder
@@ -343,6 +452,11 @@ def write_outputs(
         path.write_bytes(data)
         written.append(path)
 
+    if pipe.query_set is not None:
+        say(0, "retrieval")
+        pick = _write_retrieval(pipe, outputs.keep_quality, write)
+        if outputs.only_retrieval:
+            return written, pick
     say(0, "fidelity")
     table = pipe.fidelity()
     recommendation = recommend_dimension(table, min_recall_share=outputs.min_recall_share)

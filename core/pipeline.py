@@ -203,6 +203,7 @@ class Pipeline:
         store: ResultStore | None = None,
         uploaded: UploadedVectors | None = None,
         encoder: Encoder | None = None,
+        query_set: QuerySet | None = None,
     ):
         self.choice = choice
         self.settings = settings
@@ -210,6 +211,7 @@ class Pipeline:
         self.store = store if store is not None else ResultStore()
         self.uploaded = uploaded
         self.encoder = encoder  # embeds the corpus elsewhere (e.g. on a Ray cluster)
+        self.query_set = query_set  # queries with known answers, kept in projects
         self.keys = ResultKeys(self)
         self._partitions: dict[int, Partition] = {}  # found elsewhere, matched here
 

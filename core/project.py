@@ -15,6 +15,11 @@ Layout of a project folder (also accepted zipped, with or without one top folder
   maps.parquet         dim, row, x, y
   fidelity.parquet     the fidelity table (one row per size)
   lineage.parquet      the nesting/AMI summary (one row per step)
+  queries.parquet      id, text, relevant (list<string>), grades (list<double>): the query set
+                       with known answers, when there is one (labels as answers: no rows, the
+                       manifest's "queries" names the sample size)
+  query_embedding.parquet  vector: the queries' full-size vectors (a query file's only)
+  retrieval.parquet    the retrieval table (one row per size × precision)
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from core.analysis.ladder import DimensionView, GraphSettings
 from core.analysis.ordering import Ordered
 from core.embed.models import PRESETS, ModelSpec
 from core.io.corpus import Corpus
+from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
 from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
@@ -67,6 +73,9 @@ TABLES = (
     "maps",
     "fidelity",
     "lineage",
+    "queries",
+    "query_embedding",
+    "retrieval",
 )
 MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its times were taken
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
@@ -98,6 +107,9 @@ class Project:
     fidelity: pd.DataFrame
     lineage: pd.DataFrame
     manifest: dict
+    query_set: QuerySet | None = None
+    query_vectors: np.ndarray | None = None  # raw, for a query file
+    retrieval: pd.DataFrame | None = None
 
     @property
     def vectors(self) -> UploadedVectors:
@@ -113,6 +125,7 @@ class Project:
             ladder=self.dims,
             store=store,
             uploaded=self.vectors,
+            query_set=self.query_set,
         )
         put, keys = pipe.store.put, pipe.keys
         put(keys.ordered(), self.ordered)
@@ -124,6 +137,12 @@ class Project:
             pipe.adopt_layout(dim, coords)
         put(keys.fidelity(pipe.settings.k), self.fidelity)
         put(keys.per_ladder("lineage-summary"), self.lineage)
+        if self.query_set is not None:
+            if self.query_vectors is not None:
+                pipe.adopt_query_vectors(self.query_set, self.query_vectors)
+            if self.retrieval is not None:
+                retrieval_k = int(self.retrieval["k"].iloc[0])
+                put(keys.retrieval(self.query_set.fingerprint, retrieval_k), self.retrieval)
         return pipe
 
 
@@ -194,6 +213,35 @@ def project_tables(pipe: Pipeline, progress=None) -> dict[str, pa.Table]:
     }
     if ordered.rotation is not None:
         tables["rotation"] = _vector_table(ordered.rotation.astype(np.float64))
+    if pipe.query_set is not None:
+        tables.update(_query_tables(pipe))
+    return tables
+
+
+def _query_tables(pipe: Pipeline) -> dict[str, pa.Table]:
+    """The query set, its vectors (a query file's, as the model gave them) and its results."""
+    query_set = pipe.query_set
+    tables = {
+        "queries": pa.table(
+            {
+                "id": pa.array(list(query_set.ids), pa.string()),
+                "text": pa.array(list(query_set.texts), pa.string()),
+                "relevant": pa.array(
+                    [[doc for doc, _ in answers] for answers in query_set.relevant],
+                    pa.list_(pa.string()),
+                ),
+                "grades": pa.array(
+                    [[grade for _, grade in answers] for answers in query_set.relevant],
+                    pa.list_(pa.float64()),
+                ),
+            }
+        ),
+        "retrieval": pa.Table.from_pandas(pipe.retrieval(query_set), preserve_index=False),
+    }
+    if not query_set.from_labels:
+        pipe.query_vectors(query_set)  # embedded (or adopted) before its raw vectors are read
+        raw = pipe.store.get(pipe.keys.query_vectors(query_set.fingerprint))
+        tables["query_embedding"] = _vector_table(raw)
     return tables
 
 
@@ -231,12 +279,23 @@ def _manifest(pipe: Pipeline, files: Mapping[str, bytes]) -> dict:
         "documents": len(pipe.corpus),
         "corpus_name": pipe.corpus.name,
         "fingerprints": {"corpus": pipe.corpus.fingerprint, "choice": pipe.fingerprint},
+        **(_query_manifest(pipe.query_set) if pipe.query_set is not None else {}),
         "written_by": {name: _version(name) for name in _LIBRARIES},
         "machine": machine.description(),
         "files": {
             name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in files.items()
         },
+    }
+
+
+def _query_manifest(query_set: QuerySet) -> dict:
+    return {
+        "queries": {
+            "name": query_set.name,
+            "from_labels": query_set.from_labels,
+            "fingerprint": query_set.fingerprint,
+        }
     }
 
 
@@ -567,7 +626,15 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         int(d): part.sort_values("row")[["x", "y"]].to_numpy(np.float32)
         for d, part in maps.groupby("dim")
     }
+    query_set = _query_set(manifest, tables)
     return Project(
+        query_set=query_set,
+        query_vectors=_matrix(tables["query_embedding"], np.float32)
+        if "query_embedding" in tables and query_set is not None
+        else None,
+        retrieval=tables["retrieval"].to_pandas()
+        if "retrieval" in tables and query_set is not None
+        else None,
         corpus=corpus,
         spec=spec,
         ordering=ordering,
@@ -582,6 +649,31 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         lineage=tables["lineage"].to_pandas(),
         manifest=manifest,
     )
+
+
+def _query_set(manifest: dict, tables: Mapping[str, pa.Table]) -> QuerySet | None:
+    """The project's query set, checked against the fingerprint its manifest gives."""
+    entry = manifest.get("queries")
+    if not isinstance(entry, dict) or "queries" not in tables:
+        return None
+    queries = tables["queries"].to_pydict()
+    query_set = QuerySet(
+        str(entry.get("name", "queries")),
+        tuple(queries["id"]),
+        tuple(queries["text"]),
+        tuple(
+            tuple(zip(docs, grades, strict=True))
+            for docs, grades in zip(queries["relevant"], queries["grades"], strict=True)
+        ),
+        tuple(f"query {i + 1}" for i in range(len(queries["id"]))),
+        from_labels=int(entry.get("from_labels", 0)),
+    )
+    if query_set.fingerprint != entry.get("fingerprint"):
+        raise ExplorerError(
+            "The project's query set does not match the fingerprint in its manifest; it was "
+            "not opened."
+        )
+    return query_set
 
 
 def _measured_elsewhere(fidelity: pd.DataFrame, manifest: dict) -> pd.DataFrame:
