@@ -28,6 +28,12 @@ navigation = st.navigation(
             url_path="layers",
         ),
         st.Page("pages/fidelity.py", title="Fidelity & size", icon=":material/straighten:"),
+        st.Page(
+            "pages/retrieval.py",
+            title="Retrieval quality",
+            icon=":material/manage_search:",
+            url_path="retrieval",
+        ),
         st.Page("pages/search.py", title="Search", icon=":material/search:", url_path="search"),
         st.Page("pages/pinned.py", title="Pinned documents", icon=":material/push_pin:"),
         st.Page(

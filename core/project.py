@@ -62,6 +62,7 @@ FORMAT = "matryoshka-graph-explorer-project"
 VERSION = 1
 MANIFEST = "manifest.json"
 COLUMN_PREFIX = "column:"  # documents.parquet's name for a corpus column (core.io.columns)
+QUERY_TABLES = ("queries", "query_embedding", "retrieval")  # only with a query set
 TABLES = (
     "documents",
     "embedding",
@@ -73,9 +74,7 @@ TABLES = (
     "maps",
     "fidelity",
     "lineage",
-    "queries",
-    "query_embedding",
-    "retrieval",
+    *QUERY_TABLES,
 )
 MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its times were taken
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -12,6 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE, GraphSettings, parse_dims
 from core.embed.models import PRESETS, WORDLLAMA, ModelSpec, custom_models_allowed, resolve_model
 from core.io.corpus import Corpus, load_demo_corpus, read_files
+from core.io.queries import QuerySet
 from core.io.vectors import UPLOADED, UploadedVectors, vector_columns
 from core.pipeline import Choice, Pipeline, default_ordering
 from core.project import Project
@@ -62,6 +64,9 @@ def open_project(project: Project) -> str | None:
     project.pipeline(results())
     st.session_state.corpus = project.corpus
     set_uploaded(project.vectors)
+    set_query_set(
+        project.query_set, project.query_vectors if project.spec.source == UPLOADED else None
+    )
     s = project.settings
     k, resolution = _clamped(s.k, K_RANGE), _clamped(s.resolution, RESOLUTION_RANGE)
     note = None
@@ -213,15 +218,35 @@ def graph_settings() -> GraphSettings:
     )
 
 
+def set_query_set(query_set: QuerySet | None, vectors: np.ndarray | None = None) -> None:
+    """Use a query set (with the queries' own vectors, for uploaded corpus vectors) for the
+    current corpus; None forgets it."""
+    fingerprint = st.session_state.corpus.documents_fingerprint
+    st.session_state.query_set = None if query_set is None else (fingerprint, query_set, vectors)
+
+
+def current_query_set() -> tuple[QuerySet | None, np.ndarray | None]:
+    """The session's query set and its uploaded vectors, if it was chosen for this corpus."""
+    chosen = st.session_state.get("query_set")
+    if chosen is None or chosen[0] != st.session_state.corpus.documents_fingerprint:
+        return None, None
+    return chosen[1], chosen[2]
+
+
 def session_pipeline() -> Pipeline:
     """The session's Pipeline, nothing computed yet."""
-    return Pipeline(
+    query_set, vectors = current_query_set()
+    pipe = Pipeline(
         current_choice(),
         settings=graph_settings(),
         ladder=typed_ladder(),
         store=results(),
         uploaded=uploaded_vectors(),
+        query_set=query_set,
     )
+    if vectors is not None:
+        pipe.adopt_query_vectors(query_set, vectors)
+    return pipe
 
 
 def pipeline(*, every_size: bool = True) -> Pipeline:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from core.cli import main
-from core.project import MANIFEST, TABLES, read_project
+from core.project import MANIFEST, QUERY_TABLES, TABLES, read_project
 from core.viz.sweep import frame_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,8 @@ def default_run(tmp_path_factory) -> Path:
 
 def test_a_default_run_writes_the_project_the_ladder_files_and_its_picture_only(default_run):
     assert {p.name for p in default_run.iterdir()} == LADDER_FILES | {LADDER_PICTURE, "project"}
-    tables = {f"{name}.parquet" for name in TABLES if name != "rotation"}  # native order
+    # native order, no query set
+    tables = {f"{name}.parquet" for name in TABLES if name not in ("rotation", *QUERY_TABLES)}
     assert {p.name for p in (default_run / "project").iterdir()} == tables | {MANIFEST}
 
 

@@ -17,10 +17,12 @@ from core.analysis.retrieval import (
     interval,
     label_judgements,
     pareto_front,
+    proxy_sentence,
     query_metrics,
     ranked_rows,
     recommend,
     retrieval_table,
+    storage_rows,
 )
 
 
@@ -201,3 +203,12 @@ def test_recommendation_is_the_smallest_within_the_loss():
     strict = recommend(_decision_table(), keep=1.0, n_docs=10)
     assert (strict.dim, strict.precision) == (256, "float32")
     assert strict.sentence.startswith("No smaller configuration keeps 100%")
+
+
+def test_the_proxy_sentence_and_the_storage_of_a_choice(planted_table):
+    sentence = proxy_sentence(planted_table)
+    assert sentence.startswith("Agreement misleads most at 64 dims binary: it returns")
+    assert "more than agreement suggests" in sentence
+    rows = storage_rows(64, "binary+rescore", 1000)
+    assert rows["index in memory"].tolist()[0] == "8 KB"  # 8 bytes of sign bits per document
+    assert rows["stored in all"].tolist()[1] == "264 MB"  # and 256 bytes of float32 beside them

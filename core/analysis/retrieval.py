@@ -534,3 +534,34 @@ def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series:
     (a positive gap: quality kept beyond what agreement suggests)."""
     gap = table[f"{metric}_share"] - table["agreement_at_k"]
     return table.assign(gap=gap).loc[gap.abs().idxmax()]
+
+
+def proxy_sentence(table: pd.DataFrame, metric: str = "ndcg_at_10") -> str:
+    """Where agreement with the full size misjudges quality the most, in words."""
+    row = disagreement(table, metric)
+    k = int(row["k"])
+    kept, agreed = float(row[f"{metric}_share"]), float(row["agreement_at_k"])
+    direction = "more" if kept > agreed else "less"
+    return (
+        f"Agreement misleads most at {int(row['dim'])} dims {row['precision']}: it returns "
+        f"{agreed:.0%} of the full size's top {k}, yet keeps {kept:.0%} of its "
+        f"{metric_label(metric, k)}, {direction} than agreement suggests."
+    )
+
+
+def storage_rows(dim: int, precision: str, n_docs: int) -> pd.DataFrame:
+    """What one configuration stores at this corpus's size, 1M and 100M documents: the exact
+    index in memory, and everything kept (binary+rescore keeps the float32 vectors on disk)."""
+    sizes = {f"this corpus ({n_docs:,} docs)": n_docs} | {
+        "1M docs": CORPUS_SCALES["1m"],
+        "100M docs": CORPUS_SCALES["100m"],
+    }
+    return pd.DataFrame(
+        {
+            "documents": list(sizes),
+            "index in memory": [
+                size_text(memory_bytes(dim, precision) * n) for n in sizes.values()
+            ],
+            "stored in all": [size_text(disk_bytes(dim, precision) * n) for n in sizes.values()],
+        }
+    )
