@@ -60,13 +60,9 @@ if source == FILE:
     if query_set is not None and query_set.from_labels:
         query_set = None
 else:
+    most = min(5_000, len(corpus))
     sample = st.slider(
-        "Documents asked as queries",
-        50,
-        min(5_000, len(corpus)),
-        min(1_000, len(corpus)),
-        50,
-        key="retrieval_sample",
+        "Documents asked as queries", 1, most, min(1_000, most), key="retrieval_sample"
     )
     query_set, vectors = labels_query_set(corpus, sample), None
     state.set_query_set(query_set)
@@ -103,7 +99,7 @@ if choice.spec.source == UPLOADED and not query_set.from_labels and vectors is N
 
 c1, c2, c3 = st.columns(3)
 k = c1.slider("k for recall@k and hit@k", 1, 50, pipe.settings.k, key="retrieval_k")
-names = {m: metric_label(m, k) for m in METRICS}
+names = {m: metric_label(m, k) for m in ("ndcg_at_10", "recall_at_k", "mrr_at_10", "hit_at_k")}
 metric = c2.selectbox("Quality measure", list(names), format_func=names.get, key="retrieval_metric")
 keep = c3.slider("Share of full-size quality to keep", 0.5, 1.0, 0.95, 0.01, key="retrieval_keep")
 

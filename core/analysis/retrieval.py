@@ -523,10 +523,10 @@ def recommend(
 
 
 def _fraction(part: int, whole: int) -> str:
-    """ "1/16" when the whole is a whole multiple of the part, else a percentage."""
+    """The part as a fraction of the whole: 1/16 when it divides the whole, else ≈1/43."""
     if part and whole % part == 0:
         return f"1/{whole // part}"
-    return f"{part / whole:.1%}"
+    return f"≈1/{round(whole / part)}" if part else "none"
 
 
 def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series:

@@ -1,0 +1,51 @@
+"""AppTest runs of the Retrieval quality page through the real entry point, on the demo corpus
+with the real default model."""
+
+from __future__ import annotations
+
+from core.io.corpus import load_demo_corpus
+from core.io.queries import read_queries
+from tests.test_app import _app, fresh_caches  # noqa: F401
+from tests.test_queries import demo_queries
+
+
+def _retrieval_page():
+    at = _app()
+    at.switch_page("pages/retrieval.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_without_queries_the_page_asks_for_a_file_or_the_labels():
+    at = _retrieval_page()
+    assert at.radio(key="retrieval_source").options == ["A query file", "Labels as answers"]
+    assert any("Upload a query file" in i.value for i in at.info)
+
+
+def test_labels_as_answers_give_the_recommendation_and_warn_below_100_queries():
+    at = _retrieval_page()
+    at.radio(key="retrieval_source").set_value("Labels as answers").run()
+    assert not at.exception and not at.error
+    assert any("label neighbourhoods" in i.value for i in at.info)
+    assert "of nDCG@10" in at.success[0].value or "No smaller" in at.success[0].value
+    assert not at.warning
+    assert len(at.get("plotly_chart")) == 2
+    at.slider(key="retrieval_sample").set_value(40).run()
+    assert "Only 40 queries" in at.warning[0].value
+
+
+def test_a_query_set_of_the_session_is_measured_and_the_metric_changes():
+    at = _retrieval_page()
+    demo = load_demo_corpus()
+    query_set = read_queries("demo_queries.csv", demo_queries(demo), demo.ids)
+    at.session_state["query_set"] = (demo.documents_fingerprint, query_set, None)
+    at.run()
+    assert not at.exception and not at.error
+    sentence = at.success[0].value
+    assert "of nDCG@10" in sentence and "for 1M" in sentence
+    assert any("120 queries from demo\\_queries.csv" in c.value for c in at.caption)
+    table = at.dataframe[-1].value
+    assert len(table) == 10 * 4  # the default ladder × four precisions
+    assert table.iloc[0]["ndcg_at_10"] > 0.9
+    at.selectbox(key="retrieval_metric").set_value("mrr_at_10").run()
+    assert "of MRR@10" in at.success[0].value or "No smaller" in at.success[0].value
