@@ -51,6 +51,7 @@ from core.io.queries import (
     LABELS,
     QuerySet,
     beir_corpus,
+    default_id_column,
     duplicate_ids,
     is_beir_folder,
     judgements,
@@ -307,7 +308,7 @@ def _load(args: argparse.Namespace) -> Corpus:
             "only their start is embedded.",
             file=sys.stderr,
         )
-    id_column = args.id_column or next((c for c in table.columns if str(c).lower() == "id"), None)
+    id_column = args.id_column or default_id_column(table)
     if args.id_column and args.id_column not in table.columns:
         raise ExplorerError(f"No column named {args.id_column!r} in {path}.")
     if id_column and args.queries:

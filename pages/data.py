@@ -21,6 +21,7 @@ from core.io.corpus import (
 )
 from core.io.export import export_name
 from core.io.passages import split_passages
+from core.io.queries import default_id_column, duplicate_ids
 from core.io.vectors import upload_vectors
 from core.project import list_projects, project_zip, projects_folder, read_project
 from core.runtime.errors import ExplorerError
@@ -82,12 +83,24 @@ if uploads:
                 "only their start is embedded. Split them into passages to keep all their text."
             )
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
+        ids = [NONE, *[c for c in table.columns if c != text_column]]
+        id_column = st.selectbox(
+            "Id column (optional)",
+            ids,
+            index=ids.index(default_id_column(table)) if default_id_column(table) else 0,
+            help="Document ids that query files on the Retrieval quality page name as answers "
+            "(default: a column named 'id' whose values differ on every row; else each "
+            "document's place in its file).",
+        )
         st.dataframe(table.head(20), hide_index=True)
         if st.button("Use these documents", type="primary"):
+            if id_column != NONE:
+                duplicate_ids(table, id_column, corpus_name([f.name for f in uploads]))
             corpus = build_corpus(
                 table,
                 text_column,
                 None if label_column == NONE else label_column,
+                id_column=None if id_column == NONE else id_column,
                 name=corpus_name([f.name for f in uploads]),
             )
             state.set_corpus(corpus)

@@ -326,6 +326,14 @@ def duplicate_ids(table: pd.DataFrame, id_column: str, name: str) -> None:
         seen[key] = locator
 
 
+def default_id_column(table: pd.DataFrame) -> str | None:
+    """A column named 'id' (any case) whose values differ on every row, if there is one."""
+    for column in table.columns:
+        if str(column).strip().lower() == "id" and table[column].astype(str).is_unique:
+            return column
+    return None
+
+
 def _qrels_split(members: Mapping[str, bytes], name: str) -> str:
     found = sorted(p for p in members if p.startswith("qrels/") and p.endswith(".tsv"))
     if not found:
