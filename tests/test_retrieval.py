@@ -86,6 +86,18 @@ def test_ties_follow_the_tie_rank_and_the_own_row_is_left_out():
     assert ranked_rows(stored, query, 3, "dot").tolist() == [[0, 1, 2]]
 
 
+def test_whole_number_scores_rank_alike_by_one_key_and_by_sorting_ties():
+    rng = np.random.default_rng(2)
+    codes = np.sign(rng.normal(size=(300, 6))).astype(np.float32)  # 2^6 codes: many ties
+    queries = np.sign(rng.normal(size=(20, 6))).astype(np.float32)
+    tie_rank = rng.permutation(300)
+    own = rng.integers(0, 300, size=20)
+    slow = ranked_rows(codes, queries, 15, "dot", tie_rank=tie_rank, exclude=own)
+    fast = ranked_rows(codes, queries, 15, "dot", tie_rank=tie_rank, exclude=own, integral=True)
+    assert (slow == fast).all()
+    assert not (slow == own[:, None]).any()
+
+
 def _planted(n: int = 400, dim: int = 64, queries: int = 120, noise: float = 0.7, seed: int = 0):
     """Documents in random directions whose energy falls off with the dimension (so prefixes
     are usable), and queries that are noisy copies of one document each: the known answer."""

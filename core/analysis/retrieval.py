@@ -171,11 +171,13 @@ def ranked_rows(
     *,
     exclude: np.ndarray | None = None,
     tie_rank: np.ndarray | None = None,
+    integral: bool = False,
 ) -> np.ndarray:
     """Each query's `depth` best stored rows under `measure` (measures.scores), best first, by
     exact search; `exclude[q]` (>= 0) is left out of query q's list. Equal scores are ordered by
     `tie_rank` (default: row index): quantized codes tie often, and a seeded random rank keeps
-    the corpus order from deciding who wins them."""
+    the corpus order from deciding who wins them. `integral` says every score is a whole number
+    (±1 codes), which lets one float64 key hold score and rank at once."""
     n = stored.shape[0]
     depth = min(depth, n - (exclude is not None and bool((exclude >= 0).any())))
     tie_rank = np.arange(n) if tie_rank is None else tie_rank
@@ -188,6 +190,8 @@ def ranked_rows(
             own = exclude[part]
             rows = np.flatnonzero(own >= 0)
             found[rows, own[rows]] = -np.inf
+        if integral:  # whole-number scores: one exact key orders by score, then tie_rank
+            found = found.astype(np.float64) * n + (n - 1 - tie_rank)
         out[part] = _best(found, depth, tie_rank)
     return out
 
@@ -293,19 +297,20 @@ def search_config(
     of the same size, used by binary+rescore for its RESCORE_FACTOR × depth candidates)."""
     queries = stored.queries[rows]
     own = None if exclude is None else exclude[rows]
-    if precision != "binary+rescore":
-        return ranked_rows(
-            stored.corpus, queries, depth, stored.measure, exclude=own, tie_rank=tie_rank
-        )
-    candidates = ranked_rows(
+    binary = precision.startswith("binary")
+    wanted = RESCORE_FACTOR * depth if precision == "binary+rescore" else depth
+    found = ranked_rows(
         stored.corpus,
         queries,
-        RESCORE_FACTOR * depth,
+        wanted,
         stored.measure,
         exclude=own,
         tie_rank=tie_rank,
+        integral=binary,
     )
-    return rescore(candidates, floats.corpus, floats.queries[rows], depth, floats.measure)
+    if precision != "binary+rescore":
+        return found
+    return rescore(found, floats.corpus, floats.queries[rows], depth, floats.measure)
 
 
 def _ms_per_query(search, queries: int) -> float:
