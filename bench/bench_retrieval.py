@@ -80,8 +80,10 @@ def build(size: int, queries: int, cache: Path, seed: int) -> tuple[Path, Path, 
     asked = answers[:queries]
     taken = {a for _, a, _ in answers}
     starts = {q[:_PREFIX] for q, _, _ in pairs}
-    pool_paths, _ = docstring_corpus.corpora([100_000], cache, seed=0)
-    pool = docstring_corpus.read(pool_paths[100_000])
+    # more passages than needed: those equal to an answer or starting like a query are dropped
+    wanted = size + len(pairs)
+    pool_paths, _ = docstring_corpus.corpora([wanted], cache, seed=0)
+    pool = docstring_corpus.read(pool_paths[wanted])
     fill = [(t, label) for t, label, _ in pool if t not in taken and t[:_PREFIX] not in starts][
         : size - len(answers)
     ]

@@ -58,22 +58,38 @@ def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
     pthreads OpenBLAS's thread count is process-wide and threadpoolctl lets one thread at a time
     set it, so one search runs at a time, and sets and restores it from the thread that called
     it; an OpenMP-built BLAS's count is per thread, so each worker sets its own as well."""
-    from threadpoolctl import threadpool_limits
-
     points = np.ascontiguousarray(points, dtype=np.float32)
     rows = np.asarray(rows, dtype=np.int64)
-    indices = np.full((len(rows), k), -1, dtype=np.int32)
-    best = np.full((len(rows), k), -np.inf, dtype=np.float32)
-    workers = min(cores(), max(1, len(rows)))
-    block = max(1, min(_QUERY_BLOCK, math.ceil(len(rows) / workers)))
-    starts = range(0, len(rows), block)
+    return search_queries(points, points[rows], k, measure, own=rows)
+
+
+def search_queries(
+    stored: np.ndarray,
+    queries: np.ndarray,
+    k: int,
+    measure: str,
+    *,
+    own: np.ndarray | None = None,
+) -> tuple:
+    """As search, for query points of their own (rows of `queries`, comparable with `stored`):
+    each query's k best stored rows, `own[q]` (a stored row, or -1 for none) left out."""
+    from threadpoolctl import threadpool_limits
+
+    stored = np.ascontiguousarray(stored, dtype=np.float32)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    own = np.full(len(queries), -1, np.int64) if own is None else np.asarray(own, np.int64)
+    indices = np.full((len(queries), k), -1, dtype=np.int32)
+    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    workers = min(cores(), max(1, len(queries)))
+    block = max(1, min(_QUERY_BLOCK, math.ceil(len(queries) / workers)))
+    starts = range(0, len(queries), block)
 
     def run(worker: int) -> None:
         with threadpool_limits(1, user_api="blas"):
             for start in starts[worker::workers]:
                 part = slice(start, start + block)
-                for first, tile in _tiles(points, rows[part], measure):
-                    _merge_tile(tile, first, rows[part], indices[part], best[part])
+                for first, tile in _tiles(stored, queries[part], measure):
+                    _merge_tile(tile, first, own[part], indices[part], best[part])
 
     with _one_search, threadpool_limits(1, user_api="blas"):
         _share(run, workers)
@@ -109,7 +125,8 @@ def warm_up() -> None:
     search(points, np.arange(4), 2, "cosine")
 
 
-def _tiles(points: np.ndarray, rows: np.ndarray, measure: str) -> Iterator[tuple[int, np.ndarray]]:
-    queries = points[rows]
-    for first in range(0, points.shape[0], _TILE):
-        yield first, scores(queries, points[first : first + _TILE], measure)
+def _tiles(
+    stored: np.ndarray, queries: np.ndarray, measure: str
+) -> Iterator[tuple[int, np.ndarray]]:
+    for first in range(0, stored.shape[0], _TILE):
+        yield first, scores(queries, stored[first : first + _TILE], measure)

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.fidelity import CORPUS_SCALES, vector_bytes
-from core.analysis.measures import prefix_points, scores
+from core.analysis.measures import prefix_points
+from core.analysis.search import timed_top_k
 from core.runtime.units import size_text
 
 PRECISIONS = ("float32", "int8", "binary", "binary+rescore")
@@ -31,8 +32,7 @@ CUTOFF = 10  # nDCG and MRR are read at rank 10, as in MTEB and BEIR
 RESCORE_FACTOR = 4  # binary search keeps RESCORE_FACTOR × depth candidates for float rescoring
 FEW_QUERIES = 100  # below this many queries the intervals are wide: the page warns
 BOOTSTRAP_ROUNDS = 1000
-_BLOCK_CELLS = 2**24  # query × corpus scores held at once: 64 MB as float32
-_TIMED_QUERIES, _TIMED_REPEATS = 10, 3
+_TIMED_QUERIES, _TIMED_REPEATS = 5, 3
 
 
 @dataclass(frozen=True)
@@ -170,48 +170,17 @@ def ranked_rows(
     measure: str,
     *,
     exclude: np.ndarray | None = None,
-    tie_rank: np.ndarray | None = None,
-    integral: bool = False,
 ) -> np.ndarray:
     """Each query's `depth` best stored rows under `measure` (measures.scores), best first, by
-    exact search; `exclude[q]` (>= 0) is left out of query q's list. Equal scores are ordered by
-    `tie_rank` (default: row index): quantized codes tie often, and a seeded random rank keeps
-    the corpus order from deciding who wins them. `integral` says every score is a whole number
-    (±1 codes), which lets one float64 key hold score and rank at once."""
+    exact search (core.analysis.brute_force); `exclude[q]` (>= 0) is left out of query q's list.
+    Equal scores go to the lower row: quantized codes tie often, so callers that must not let
+    the corpus order decide store the rows in a seeded random order (see retrieval_table)."""
+    from core.analysis.brute_force import search_queries
+
     n = stored.shape[0]
     depth = min(depth, n - (exclude is not None and bool((exclude >= 0).any())))
-    tie_rank = np.arange(n) if tie_rank is None else tie_rank
-    out = np.empty((len(queries), depth), dtype=np.int64)
-    block = max(1, _BLOCK_CELLS // max(n, 1))
-    for start in range(0, len(queries), block):
-        part = slice(start, start + block)
-        found = scores(queries[part], stored, measure)
-        if exclude is not None:
-            own = exclude[part]
-            rows = np.flatnonzero(own >= 0)
-            found[rows, own[rows]] = -np.inf
-        if integral:  # whole-number scores: one exact key orders by score, then tie_rank
-            found = found.astype(np.float64) * n + (n - 1 - tie_rank)
-        out[part] = _best(found, depth, tie_rank)
-    return out
-
-
-def _best(found: np.ndarray, depth: int, tie_rank: np.ndarray) -> np.ndarray:
-    """The `depth` best columns of each row of `found`, best first, ties by `tie_rank`."""
-    n = found.shape[1]
-    picked = np.argpartition(-found, depth - 1, axis=1)[:, :depth] if depth < n else None
-    if picked is None:
-        picked = np.broadcast_to(np.arange(n), found.shape).copy()
-    last = np.take_along_axis(found, picked, axis=1).min(axis=1)
-    # rows whose last place ties with a score left out: choose among the tied by tie_rank
-    crowded = np.flatnonzero((found >= last[:, None]).sum(axis=1) > depth)
-    for r in crowded:
-        candidates = np.flatnonzero(found[r] >= last[r])
-        order = np.lexsort((tie_rank[candidates], -found[r, candidates]))
-        picked[r] = candidates[order[:depth]]
-    values = np.take_along_axis(found, picked, axis=1)
-    order = np.lexsort((tie_rank[picked], -values), axis=1)
-    return np.take_along_axis(picked, order, axis=1)
+    found, _ = search_queries(stored, queries, depth, measure, own=exclude)
+    return found.astype(np.int64)
 
 
 def rescore(
@@ -290,43 +259,39 @@ def search_config(
     depth: int,
     *,
     exclude: np.ndarray | None,
-    tie_rank: np.ndarray,
-    rows: slice | np.ndarray = slice(None),
 ) -> np.ndarray:
-    """The ranked lists of the queries `rows` at one precision (`floats` are the float32 points
+    """Every query's ranked list at one precision (`floats` are the float32 points
     of the same size, used by binary+rescore for its RESCORE_FACTOR × depth candidates)."""
-    queries = stored.queries[rows]
-    own = None if exclude is None else exclude[rows]
-    binary = precision.startswith("binary")
     wanted = RESCORE_FACTOR * depth if precision == "binary+rescore" else depth
-    found = ranked_rows(
-        stored.corpus,
-        queries,
-        wanted,
-        stored.measure,
-        exclude=own,
-        tie_rank=tie_rank,
-        integral=binary,
-    )
+    found = ranked_rows(stored.corpus, stored.queries, wanted, stored.measure, exclude=exclude)
     if precision != "binary+rescore":
         return found
-    return rescore(found, floats.corpus, floats.queries[rows], depth, floats.measure)
+    return rescore(found, floats.corpus, floats.queries, depth, floats.measure)
 
 
-def _ms_per_query(search, queries: int) -> float:
-    """Median wall time in milliseconds of one query searched on its own (after an untimed
-    run): the time a person waits, not batched throughput; `search(rows)` searches query rows."""
+def _ms_per_query(floats: Stored, stored: Stored, precision: str, depth: int) -> float:
+    """Median wall time in milliseconds of one query searched on its own as the Fidelity page
+    times it (search.timed_top_k: a matrix-vector product and a partial sort, after an untimed
+    run), plus the rescoring for binary+rescore: the time a person waits, not batched
+    throughput. Seeded queries, each timed _TIMED_REPEATS times."""
     rng = np.random.default_rng(0)
-    picked = rng.choice(queries, size=min(_TIMED_QUERIES, queries), replace=False)
+    count = stored.queries.shape[0]
+    picked = rng.choice(count, size=min(_TIMED_QUERIES, count), replace=False)
+    rescored = precision == "binary+rescore"
+    wanted = RESCORE_FACTOR * depth if rescored else depth
     timings = []
     for q in picked:
-        rows = np.array([q])
-        search(rows)
-        for _ in range(_TIMED_REPEATS):
+        timed = timed_top_k(
+            stored.corpus, stored.queries[q], wanted, stored.measure, repeats=_TIMED_REPEATS
+        )
+        extra = 0.0
+        if rescored:
+            candidates = timed.hits.rows[None, :]
             start = time.perf_counter()
-            search(rows)
-            timings.append(time.perf_counter() - start)
-    return float(np.median(timings)) * 1000
+            rescore(candidates, floats.corpus, floats.queries[q][None, :], depth, floats.measure)
+            extra = (time.perf_counter() - start) * 1000
+        timings.append(timed.ms + extra)
+    return float(np.median(timings))
 
 
 # ---------------------------------------------------------------- the table
@@ -368,15 +333,20 @@ def retrieval_table(
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
     precisions = ["float32", *[p for p in precisions if p != "float32"]]
-    exclude = judgements.exclude if (judgements.exclude >= 0).any() else None
     depth = max(k, CUTOFF)
-    tie_rank = np.random.default_rng(seed).permutation(n)
+    # the corpus is searched in a seeded random order of its rows, so that ties (frequent among
+    # quantized codes) fall to random rows, not to the corpus's first ones
+    order = np.random.default_rng(seed).permutation(n)
+    place = np.argsort(order)
+    asked = judgements.exclude
+    exclude = np.where(asked >= 0, place[np.maximum(asked, 0)], -1) if (asked >= 0).any() else None
+    shuffled = corpus[order]
     weights = bootstrap_weights(judgements.queries, rounds, seed)
 
     records, per_query, agreement, reference = [], [], [], None
     for dim in ordered:
         floats = Stored(
-            prefix_points(corpus, dim, measure), prefix_points(queries, dim, measure), measure
+            prefix_points(shuffled, dim, measure), prefix_points(queries, dim, measure), measure
         )
         for precision in precisions:
             stored = (
@@ -385,12 +355,8 @@ def retrieval_table(
                 else stored_at(floats.corpus, floats.queries, precision, measure)
             )
 
-            def search(rows, stored=stored, floats=floats, precision=precision):
-                return search_config(
-                    floats, stored, precision, depth, exclude=exclude, tie_rank=tie_rank, rows=rows
-                )
-
-            ranked = search(slice(None))
+            found = search_config(floats, stored, precision, depth, exclude=exclude)
+            ranked = order[found]
             if reference is None:
                 reference = ranked[:, :k]
             values = query_metrics(judgements.grades_at(ranked, n), judgements, k)
@@ -404,7 +370,7 @@ def retrieval_table(
                     "bytes_per_vector": memory_bytes(dim, precision),
                     "disk_bytes_per_vector": disk_bytes(dim, precision),
                     "rescored": RESCORE_FACTOR * depth if precision == "binary+rescore" else 0,
-                    "ms_per_query": _ms_per_query(search, judgements.queries)
+                    "ms_per_query": _ms_per_query(floats, stored, precision, depth)
                     if latency
                     else math.nan,
                     "queries": judgements.queries,
