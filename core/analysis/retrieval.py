@@ -252,21 +252,39 @@ def disk_bytes(dim: int, precision: str) -> int:
     return memory_bytes(dim, precision) + extra
 
 
-def search_config(
-    floats: Stored,
-    stored: Stored,
-    precision: str,
-    depth: int,
-    *,
-    exclude: np.ndarray | None,
-) -> np.ndarray:
-    """Every query's ranked list at one precision (`floats` are the float32 points
-    of the same size, used by binary+rescore for its RESCORE_FACTOR × depth candidates)."""
-    wanted = RESCORE_FACTOR * depth if precision == "binary+rescore" else depth
-    found = ranked_rows(stored.corpus, stored.queries, wanted, stored.measure, exclude=exclude)
-    if precision != "binary+rescore":
-        return found
-    return rescore(found, floats.corpus, floats.queries, depth, floats.measure)
+def search_size(
+    floats: Stored, precisions: Sequence[str], depth: int, *, exclude: np.ndarray | None
+) -> dict[str, tuple[Stored, np.ndarray]]:
+    """Per precision at one size, the points searched and every query's ranked list (`floats`:
+    the float32 points of that size). Binary search keeps RESCORE_FACTOR × depth candidates
+    once: its first `depth` are the binary lists, and binary+rescore reorders them all by the
+    float32 scores."""
+    found: dict[str, tuple[Stored, np.ndarray]] = {}
+    candidates = None
+    for precision in precisions:
+        if precision == "float32":
+            stored = floats
+        elif precision == "binary+rescore" and "binary" in found:
+            stored = found["binary"][0]
+        else:
+            stored = stored_at(floats.corpus, floats.queries, precision, floats.measure)
+        if precision.startswith("binary"):
+            if candidates is None:
+                wanted = RESCORE_FACTOR * depth
+                candidates = ranked_rows(
+                    stored.corpus, stored.queries, wanted, stored.measure, exclude=exclude
+                )
+            lists = (
+                candidates[:, :depth]
+                if precision == "binary"
+                else rescore(candidates, floats.corpus, floats.queries, depth, floats.measure)
+            )
+        else:
+            lists = ranked_rows(
+                stored.corpus, stored.queries, depth, stored.measure, exclude=exclude
+            )
+        found[precision] = stored, lists
+    return found
 
 
 def _ms_per_query(floats: Stored, stored: Stored, precision: str, depth: int) -> float:
@@ -348,14 +366,9 @@ def retrieval_table(
         floats = Stored(
             prefix_points(shuffled, dim, measure), prefix_points(queries, dim, measure), measure
         )
-        for precision in precisions:
-            stored = (
-                floats
-                if precision == "float32"
-                else stored_at(floats.corpus, floats.queries, precision, measure)
-            )
-
-            found = search_config(floats, stored, precision, depth, exclude=exclude)
+        for precision, (stored, found) in search_size(
+            floats, precisions, depth, exclude=exclude
+        ).items():
             ranked = order[found]
             if reference is None:
                 reference = ranked[:, :k]
