@@ -50,15 +50,16 @@ if source == FILE:
         "separated by ';' (each optionally ID:GRADE for graded relevance), an optional 'id' "
         "column; or a .zip of a BEIR folder (queries.jsonl, qrels/test.tsv).",
     )
-    if upload is not None and st.session_state.get("retrieval_upload") != upload.file_id:
+    if query_set is not None and query_set.from_labels:
+        query_set, vectors = None, None
+    fresh = st.session_state.get("retrieval_upload") != getattr(upload, "file_id", None)
+    if upload is not None and (fresh or query_set is None):
         try:
-            state.set_query_set(read_queries(upload.name, upload.getvalue(), corpus.ids))
+            query_set, vectors = read_queries(upload.name, upload.getvalue(), corpus.ids), None
+            state.set_query_set(query_set)
             st.session_state.retrieval_upload = upload.file_id
-            st.rerun()
         except ExplorerError as error:
             widgets.show_error(error)
-    if query_set is not None and query_set.from_labels:
-        query_set = None
 else:
     most = min(5_000, len(corpus))
     sample = st.slider(
