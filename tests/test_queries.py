@@ -3,6 +3,7 @@ retrieval table on the demo corpus with the real default model."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.embed.models import WORDLLAMA
+from core.embed.models import WORDLLAMA, embed, embed_queries
 from core.io.corpus import Corpus, load_demo_corpus, read_files
 from core.io.queries import (
     beir_corpus,
@@ -22,6 +23,7 @@ from core.io.queries import (
     read_query_path,
     read_query_vectors,
 )
+from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
 from core.runtime.errors import ExplorerError
 
@@ -183,3 +185,23 @@ def test_the_pipeline_measures_the_demo_queries_with_the_real_model():
     assert pipe.retrieval(found) is table  # kept in the store
     labelled = pipe.retrieval(labels_query_set(demo, 60))
     assert set(labelled["queries"]) == {60}
+
+
+def test_queries_take_the_models_query_prompt_and_the_corpus_ordering():
+    texts = ["a fast serve on grass", "slow clay courts"]
+    assert np.array_equal(embed_queries(texts, WORDLLAMA), embed(texts, WORDLLAMA))
+    asking = dataclasses.replace(WORDLLAMA, query_prompt="search_query: ")
+    assert not np.allclose(embed_queries(texts, asking), embed(texts, WORDLLAMA))
+
+    demo = load_demo_corpus()
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    np.save(buffer, rng.normal(size=(len(demo), 12)).astype(np.float32))
+    uploaded = upload_vectors("v.npy", buffer.getvalue(), demo)
+    pipe = Pipeline(Choice(demo, uploaded.spec, "pca"), uploaded=uploaded)
+    found = read_queries("q.csv", demo_queries(demo, every=30), demo.ids)
+    raw = rng.normal(size=(len(found), 12)).astype(np.float32)
+    pipe.adopt_query_vectors(found, raw)
+    rotated = pipe.query_vectors(found)
+    assert np.allclose(rotated, raw @ pipe.ordered().rotation, atol=1e-5)
+    assert not np.allclose(rotated, raw)
