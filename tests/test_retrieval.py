@@ -221,3 +221,10 @@ def test_the_proxy_sentence_and_the_storage_of_a_choice(planted_table):
     rows = storage_rows(64, "binary+rescore", 1000)
     assert rows["index in memory"].tolist()[0] == "8 KB"  # 8 bytes of sign bits per document
     assert rows["stored in all"].tolist()[1] == "264 MB"  # and 256 bytes of float32 beside them
+
+
+def test_no_answer_found_at_full_size_is_said_not_recommended():
+    table = _decision_table().assign(ndcg_at_10=0.0, ndcg_at_10_share=np.nan)
+    pick = recommend(table, keep=0.9, n_docs=10)
+    assert pick.sentence.startswith("At the full size the queries find none of their answers")
+    assert (pick.dim, pick.precision) == (256, "float32")

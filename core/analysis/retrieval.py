@@ -470,25 +470,28 @@ def recommend(
 ) -> Recommended:
     """The configuration with the fewest bytes per vector (ties: the better `metric`) whose mean
     `metric` is at least `keep` of the full-size float32 value, and a sentence saying what it
-    keeps, with its interval, and what it costs at this corpus's size, 1M and 100M documents."""
+    keeps, with its interval, and what it costs at this corpus's size, 1M and 100M documents.
+    When the full size finds no answer at all, the full size, with a sentence saying so."""
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
     full = table.iloc[0]
-    threshold = keep * full[metric] - 1e-12
-    good = table[table[metric] >= threshold].sort_values(
-        ["bytes_per_vector", metric], ascending=[True, False]
-    )
-    best = good.iloc[0]
+    label = metric_label(metric, int(full["k"]))
+    found_any = full[metric] > 0
+    good = table[table[metric] >= keep * full[metric] - 1e-12] if found_any else table.iloc[:1]
+    best = good.sort_values(["bytes_per_vector", metric], ascending=[True, False]).iloc[0]
     dim, precision = int(best["dim"]), str(best["precision"])
-    per_vector = int(best["bytes_per_vector"])
-    full_bytes = int(full["bytes_per_vector"])
+    per_vector, full_bytes = int(best["bytes_per_vector"]), int(full["bytes_per_vector"])
     storage = {"corpus": per_vector * n_docs} | {
         name: per_vector * size for name, size in CORPUS_SCALES.items()
     }
-    label = metric_label(metric, int(full["k"]))
     share, low, high = (float(best[f"{metric}_share{s}"]) for s in ("", "_low", "_high"))
     rescored = f", {int(best['rescored'])} candidates rescored" if best["rescored"] else ""
-    if dim == int(full["dim"]) and precision == "float32":
+    if not found_any:
+        sentence = (
+            f"At the full size the queries find none of their answers ({label} is 0), so no "
+            "size can be judged by them: check that the answers are right for this corpus."
+        )
+    elif dim == int(full["dim"]) and precision == "float32":
         sentence = (
             f"No smaller configuration keeps {keep:.0%} of the full size's {label}: keep "
             f"{dim} dims as float32 ({size_text(full_bytes)} per vector)."
