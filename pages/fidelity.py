@@ -38,6 +38,11 @@ with st.spinner("Measuring recall, rank correlation and search time per size…"
     table = pipe.fidelity(k)
 recommendation = recommend_dimension(table, min_recall_share=share)
 st.success(recommendation.sentence)
+st.caption(
+    "Recall against the full size is agreement, not search quality: a size can return other "
+    "neighbours and still find the right answers. The Retrieval quality page measures quality "
+    "on your own queries, per size and precision."
+)
 
 st.plotly_chart(
     fidelity_curves(table, threshold=share, title="Fidelity against the full size"), key="curves"
