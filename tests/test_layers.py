@@ -43,7 +43,7 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     """Every core module imported anywhere in the file (functions' lazy imports too)."""
     out = set()
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -124,7 +124,7 @@ def test_the_checks_see_a_violation_and_a_cycle():
 def test_core_never_imports_streamlit_or_pages():
     offenders = []
     for path in (ROOT / "core").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
