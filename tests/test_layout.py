@@ -238,7 +238,10 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
         assert np.isfinite(coords[placed]).all() and np.isnan(coords[elsewhere]).all()
     # the sample's own map, in register with the full size as below the limit
     np.testing.assert_allclose(full[placed], size_layout(x[placed], 32), atol=1e-6)
-    assert _displacement(full[placed], small[placed]) < 0.5
+    # started from the full size's map: nearer it than an unrelated map of the same spread
+    # (about 2 for these standardised maps). How near varies with the CPU's floating point;
+    # test_anchored_layouts_stay_in_register_unlike_independent_runs measures it on 3 corpora.
+    assert _displacement(full[placed], small[placed]) < 1.0
 
     names = {c: f"topic {c}" for c in range(4)}
     hover = [f"doc {i}" for i in range(len(x))]
