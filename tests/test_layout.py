@@ -240,7 +240,7 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
     np.testing.assert_allclose(full[placed], size_layout(x[placed], 32), atol=1e-6)
     # started from the full size's map: nearer it than an unrelated map of the same spread
     # (about 2 for these standardised maps). How near varies with the CPU's floating point;
-    # test_anchored_layouts_stay_in_register_unlike_independent_runs measures it on 3 corpora.
+    # test_anchored_layouts_stay_in_register_unlike_independent_runs measures it on 4 corpora.
     assert _displacement(full[placed], small[placed]) < 1.0
 
     names = {c: f"topic {c}" for c in range(4)}
