@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repo root
 
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json
-from core.viz.map_labels import LabelFrame, LabelLevels, place_labels
+import numpy as np  # noqa: E402
+
+from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
+from core.viz.map_labels import LabelFrame, LabelLevels, place_labels  # noqa: E402
 
 
 def clustered_map(n: int, groups: int, seed: int = 0):
