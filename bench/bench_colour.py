@@ -11,7 +11,6 @@ these steps cost depends on those shapes, not on the values.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repo root
 
 import numpy as np  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from core.analysis.colour_by import Column, grouping, knn_purity, size_separation  # noqa: E402
 from core.analysis.graph import Graph  # noqa: E402
@@ -31,15 +31,6 @@ from core.runtime.machine import description  # noqa: E402
 from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
 
 QUERIES = ("function", "sparse matrix", "tensor", "d4242", "<b>zzz</b>")
-
-
-def _median(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -66,7 +57,9 @@ def main() -> None:
 
     for query in QUERIES:
         found = matching_rows(corpus.texts, corpus.ids, query)
-        took = _median(lambda q=query: matching_rows(corpus.texts, corpus.ids, q), args.repeats)
+        took = median_seconds(
+            lambda q=query: matching_rows(corpus.texts, corpus.ids, q), args.repeats
+        )
         print(f"find {query!r}: {int(found.sum()):,} documents, {took * 1000:.0f} ms")
 
     rng = np.random.default_rng(0)
@@ -81,9 +74,9 @@ def main() -> None:
         keywords={},
         recall=np.ones(n),
     )
-    took = _median(lambda: knn_purity(indices, label.codes), args.repeats)
+    took = median_seconds(lambda: knn_purity(indices, label.codes), args.repeats)
     print(f"kNN purity, one size: {took * 1000:.0f} ms")
-    took = _median(lambda: size_separation(view, label), args.repeats)
+    took = median_seconds(lambda: size_separation(view, label), args.repeats)
     print(f"purity + AMI, one size: {took * 1000:.0f} ms ({len(label.categories)} labels)")
 
     coords = rng.normal(size=(n, 2)).astype(np.float32)
@@ -114,7 +107,7 @@ def main() -> None:
             return spec_json(spec)
 
         size = len(live())
-        took = _median(live, args.repeats)
+        took = median_seconds(live, args.repeats)
         print(f"live map by {case}: {took * 1000:.0f} ms, {size / 1e6:.2f} MB of JSON")
 
 

@@ -12,14 +12,13 @@ a coarse grouping of about six, names of three words. Each timing is the median 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repo root
 
 import numpy as np  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
 from core.viz.map_labels import LabelFrame, LabelLevels, place_labels  # noqa: E402
@@ -33,15 +32,6 @@ def clustered_map(n: int, groups: int, seed: int = 0):
     names = {g: f"word{g} other{g % 7} third{g % 5}" for g in range(groups)}
     coarse = labels * 6 // groups
     return coords, labels, names, LabelLevels(names, coarse, {c: f"theme {c}" for c in range(6)})
-
-
-def median_seconds(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure(n: int, groups: int, repeats: int) -> tuple[float, float, float, int]:
