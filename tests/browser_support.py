@@ -15,6 +15,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
+
+
+def needs_browser() -> list:
+    """The marks of a module of real-browser tests (its `pytestmark`): marked `browser`, and
+    skipped without Debian's Chromium."""
+    import pytest
+
+    return [
+        pytest.mark.browser,
+        pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
+    ]
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from core.io.corpus import load_demo_corpus
 from tests.browser_support import (
-    CHROMIUM,
     MAP_FRAME,
     SLIDER_NAME,
     box_zoom_map,
@@ -19,16 +17,14 @@ from tests.browser_support import (
     hover_map_point,
     map_plot,
     metric,
+    needs_browser,
     running_app,
     step_slider_left,
     wait_until_every_size_ready,
     wait_until_maps_ready,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 
 @pytest.fixture(scope="module")

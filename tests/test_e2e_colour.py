@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
     MAP_FRAME,
     SLIDER_NAME,
     box_zoom_map,
     browser_page,
     explore_map,
     map_plot,
+    needs_browser,
     running_app,
     step_slider_left,
     wait_until_every_size_ready,
     wait_until_maps_ready,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 # per trace as drawn: name, points, whether it is the highlight's, its opacity; and the legend's
 # title

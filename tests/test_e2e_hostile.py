@@ -13,14 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-import pytest
 
-from tests.browser_support import CHROMIUM, browser_page, metric, running_app
+from tests.browser_support import browser_page, metric, needs_browser, running_app
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 DEMO_PROJECT = Path(__file__).resolve().parents[1] / "core" / "data" / "demo_project"
 GB = 1024**3

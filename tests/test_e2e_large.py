@@ -8,24 +8,20 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from core.io.corpus import load_demo_corpus
 from tests.browser_support import (
-    CHROMIUM,
     SLIDER_NAME,
     browser_page,
     explore_map,
     map_plot,
     metric,
+    needs_browser,
     running_app,
     step_slider_left,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 DOCUMENTS = 20_000
 
 

@@ -4,9 +4,6 @@ browser, then move the slider; the numbers are the project's, not recomputed def
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
@@ -15,18 +12,15 @@ from core.pipeline import Choice, Pipeline
 from core.project import project_zip
 from core.runtime.store import ResultStore
 from tests.browser_support import (
-    CHROMIUM,
     SLIDER_NAME,
     browser_page,
     metric,
+    needs_browser,
     running_app,
     step_slider_left,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 
 def test_a_project_opens_through_the_file_picker_and_the_slider_moves(tmp_path):

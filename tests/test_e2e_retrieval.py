@@ -3,18 +3,11 @@ uploaded on the Retrieval quality page and the chart and the recommendation appe
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from core.io.corpus import load_demo_corpus
-from tests.browser_support import CHROMIUM, browser_page, running_app
+from tests.browser_support import browser_page, needs_browser, running_app
 from tests.test_queries import demo_queries
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 
 def test_an_uploaded_query_set_shows_the_chart_and_the_recommendation(tmp_path):

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.browser_support import browser_page, metric, needs_browser, running_app
 
-import pytest
-
-from tests.browser_support import CHROMIUM, browser_page, metric, running_app
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 
 def test_a_typed_query_shows_both_result_lists(tmp_path):

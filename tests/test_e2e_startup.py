@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-import pytest
+from tests.browser_support import blank_page, needs_browser, port_open, running_app
 
-from tests.browser_support import CHROMIUM, blank_page, port_open, running_app
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = needs_browser()
 
 # A hung first page never draws; a drawn one takes seconds (the demo's results ship with the
 # app), longer while other jobs load the machine's two cores.
