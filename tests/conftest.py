@@ -47,3 +47,17 @@ class KernelPatches:
 @pytest.fixture
 def kernel_patches(monkeypatch: pytest.MonkeyPatch) -> KernelPatches:
     return KernelPatches(monkeypatch)
+
+
+@pytest.fixture
+def fresh_results():
+    """An empty result store with no precompute running, before and after the test: results
+    cached by one AppTest, or a job it left computing, must not leak into the next."""
+    from core.schedule.background import cancel_all
+    from pages.resources import results
+
+    cancel_all()
+    results().clear()
+    yield
+    cancel_all()
+    results().clear()

@@ -16,12 +16,7 @@ TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Results cached in one AppTest must not leak into the next."""
-    results().clear()
-    yield
-    results().clear()
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 
 def _app() -> AppTest:

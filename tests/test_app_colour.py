@@ -20,11 +20,7 @@ from tests.support import count_searches
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    results().clear()
-    yield
-    results().clear()
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 
 def _map(at: AppTest) -> dict:

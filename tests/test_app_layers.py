@@ -17,19 +17,13 @@ from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
 from core.runtime.store import ResultStore
-from pages.resources import results
 
 TIMEOUT = 300
 APP = Path(__file__).resolve().parents[1] / "app.py"
 DOCS, LAYERS = 360, 10  # the demo corpus on the default ladder (256 … 8)
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Results cached in one AppTest must not leak into the next."""
-    results().clear()
-    yield
-    results().clear()
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 
 def _layers_page() -> AppTest:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.analysis.measures import MEASURES
-from tests.test_app import _app, _use_uploaded_vectors, fresh_caches  # noqa: F401
+from tests.test_app import _app, _use_uploaded_vectors
+
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 SIZES = [256, 192, 128, 96, 64, 48, 32, 24, 16, 8]  # the demo's default ladder
 

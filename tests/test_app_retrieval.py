@@ -3,10 +3,14 @@ with the real default model."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.io.corpus import load_demo_corpus
 from core.io.queries import read_queries
-from tests.test_app import _app, fresh_caches  # noqa: F401
+from tests.test_app import _app
 from tests.test_queries import demo_queries
+
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 
 def _retrieval_page():

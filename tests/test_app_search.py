@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from core.analysis.search import search_at
 from core.embed.models import WORDLLAMA, embed_typed
 from core.io.corpus import load_demo_corpus
-from tests.test_app import _app, _metrics, _use_uploaded_vectors, fresh_caches  # noqa: F401
+from tests.test_app import _app, _metrics, _use_uploaded_vectors
+
+pytestmark = pytest.mark.usefixtures("fresh_results")
 
 QUERY = "a fast serve on a grass court"
 MIDDLE, FULL = 48, 256  # the default ladder 256 … 8 has 48 in its middle

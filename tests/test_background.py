@@ -200,3 +200,23 @@ def test_precompute_supersedes_its_corpus_other_jobs_and_restarts_a_cancelled_on
     assert again is not first and later.superseded
     again.join(timeout=300)
     assert again.status() == Status(4, 4, 4)
+
+
+def test_cancel_all_stops_every_job_after_its_steps_under_way(monkeypatch):
+    store = ResultStore()
+    pipe = _pipeline(store, seed=7)
+    gate = threading.Event()
+    steps = _held_steps(monkeypatch, pipe.vectors, gate)
+    job = background.precompute(pipe, focus=32)
+    _until(lambda: len(steps) == 2)
+    stopper = threading.Thread(target=background.cancel_all)
+    stopper.start()
+    _until(lambda: job.cancelled)
+    gate.set()
+    stopper.join(timeout=60)
+    assert not job.running and sorted(steps) == [("map", 32), ("view", 32)]
+    store.clear()
+    time.sleep(2 * background._RECHECK_S)  # a job left running would refill the store
+    assert job.status() == Status(0, 0, 4, cancelled=True)
+    assert background.precompute(pipe, focus=32) is not job  # asked again: a new job
+    background.cancel_all()

@@ -192,6 +192,18 @@ def precompute(pipe: Pipeline, focus: int) -> Precompute:
     return job
 
 
+def cancel_all(timeout: float = 30.0) -> None:
+    """Cancel every precompute and wait for its threads to stop, so nothing computes into a
+    store that is about to be cleared (tests; a job left running would refill it)."""
+    with _JOBS_LOCK:
+        jobs = list(_JOBS.values())
+        _JOBS.clear()
+    for job in jobs:
+        job.cancelled = True
+    for job in jobs:
+        job.join(timeout)
+
+
 def completed(pipe: Pipeline) -> Pipeline:
     """`pipe` once its background precompute holds every view and map (asked for here every
     _RECHECK_S, so the heavy work runs in the process's heavy slots, as a page's would); an
