@@ -485,3 +485,17 @@ def test_latency_figure_plots_ms_per_query_against_dims(compared: pd.DataFrame) 
     assert list(fig["data"][0]["x"]) == [8, 16, 32, 64]
     assert all(y > 0 for y in fig["data"][0]["y"])
     assert fig["layout"]["xaxis"]["type"] == "log"
+
+
+def test_expected_recall_split_between_threads_is_the_one_thread_value(monkeypatch):
+    rng = np.random.default_rng(3)
+    points = quantized_vectors(rng.normal(size=(500, 16)).astype(np.float32), "binary")
+    rows = np.arange(0, 500, 3)
+    reference = exact_neighbours(points, rows, 10, "cosine").indices
+    monkeypatch.setattr(knn_module, "_BLOCK_CELLS", 500 * 7)  # blocks of 7 queries
+    values = {}
+    for workers in (1, 2, 3):
+        monkeypatch.setattr(fidelity, "cores", lambda workers=workers: workers)
+        values[workers] = fidelity._expected_recall(points, rows, reference, "cosine")
+    assert values[2] == pytest.approx(values[1], abs=1e-12) == values[3]
+    assert 0.2 < values[1] < 1  # binary codes of random points tie often, and miss some

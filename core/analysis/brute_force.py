@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from core.analysis.measures import scores
-from core.runtime.machine import cores
+from core.runtime.machine import cores, on_threads
 from core.runtime.numba_cache import use_numba_cache
 
 use_numba_cache()
@@ -92,30 +92,8 @@ def search_queries(
                     _merge_tile(tile, first, own[part], indices[part], best[part])
 
     with _one_search, threadpool_limits(1, user_api="blas"):
-        _share(run, workers)
+        on_threads(run, workers)
     return indices, best
-
-
-def _share(run: Callable[[int], None], workers: int) -> None:
-    """run(0) here and run(1) … run(workers - 1) on threads of their own, raising the first
-    error. Plain threads, not an executor: an executor refuses work once the interpreter starts
-    to shut down, which a server stopping during the kernels' warm-up logged as a traceback."""
-    errors = []
-
-    def guarded(worker: int) -> None:
-        try:
-            run(worker)
-        except BaseException as error:  # re-raised in the calling thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(w,), daemon=True) for w in range(1, workers)]
-    for thread in threads:
-        thread.start()
-    guarded(0)
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def warm_up() -> None:

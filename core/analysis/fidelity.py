@@ -22,6 +22,7 @@ from core.analysis.knn import (
 from core.analysis.measures import paired_scores, prefix_points, unit_prefixes
 from core.analysis.ordering import ORDERINGS, order_dimensions
 from core.analysis.search import timed_top_k
+from core.runtime.machine import cores, on_threads
 from core.runtime.units import size_text
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
@@ -59,15 +60,29 @@ def _expected_recall(
 ) -> float:
     """Mean share of `reference` (neighbours of `rows`) among each row's top k by `measure` over
     `stored`, expected under random tie-breaking: quantized codes tie often, and picking the
-    lowest indices among ties would reward or punish the corpus order."""
+    lowest indices among ties would reward or punish the corpus order. The rows are split
+    between the cores, each scoring its blocks with a one-thread BLAS: the selection and the
+    counts are numpy passes on one core each, which would leave the others idle."""
+    from threadpoolctl import threadpool_limits
+
     k = reference.shape[1]
     hits = np.empty(len(rows))
-    for part, block in score_blocks(stored, rows, measure):
-        kth = kth_largest(block, k)
-        ref = np.take_along_axis(block, reference[part], axis=1)
-        above = (block > kth).sum(axis=1)
-        tied = (block == kth).sum(axis=1)
-        hits[part] = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
+    workers = max(1, min(cores(), len(rows)))
+    shares = np.array_split(np.arange(len(rows)), workers)
+
+    def count(worker: int) -> None:
+        mine = shares[worker]
+        with threadpool_limits(1, user_api="blas"):
+            for part, block in score_blocks(stored, rows[mine], measure):
+                kth = kth_largest(block, k)
+                ref = np.take_along_axis(block, reference[mine[part]], axis=1)
+                above = (block > kth).sum(axis=1)
+                tied = (block == kth).sum(axis=1)
+                found = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
+                hits[mine[part]] = found
+
+    with threadpool_limits(1, user_api="blas"):  # as core.analysis.brute_force.search
+        on_threads(count, workers)
     return float(hits.mean() / k)
 
 

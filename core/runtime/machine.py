@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -23,3 +25,25 @@ def description() -> str:
     except OSError:
         pass
     return f"{model}, {cores()} cores, {platform.system()}"
+
+
+def on_threads(run: Callable[[int], None], workers: int) -> None:
+    """run(0) here and run(1) … run(workers - 1) on threads of their own, raising the first
+    error. Plain threads, not an executor: an executor refuses work once the interpreter starts
+    to shut down, which a server stopping during the kernels' warm-up logged as a traceback."""
+    errors = []
+
+    def guarded(worker: int) -> None:
+        try:
+            run(worker)
+        except BaseException as error:  # re-raised in the calling thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(w,), daemon=True) for w in range(1, workers)]
+    for thread in threads:
+        thread.start()
+    guarded(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
