@@ -7,7 +7,6 @@ and than numpy's full score matrix alone."""
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -21,7 +20,6 @@ from numba import njit  # noqa: E402  (after the cache folder is set)
 
 _QUERY_BLOCK = 1024  # query rows per task
 _TILE = 4096  # stored rows scored at once: a 1,024 × 4,096 float32 tile is 16 MB
-_one_search = threading.Lock()  # see search
 
 
 @njit(cache=True, nogil=True)
@@ -53,11 +51,8 @@ def search(points: np.ndarray, rows: np.ndarray, k: int, measure: str) -> tuple:
     `measure` (core.analysis.measures.scores), best first, ties by lower row index; entries a
     row could not fill (NaN scores) are -1 and -inf.
 
-    The query blocks are shared among threads, one per core, each running BLAS on one thread
-    (BLAS's own idle threads spin, and take the cores from the kernel). A
-    pthreads OpenBLAS's thread count is process-wide and threadpoolctl lets one thread at a time
-    set it, so one search runs at a time, and sets and restores it from the thread that called
-    it; an OpenMP-built BLAS's count is per thread, so each worker sets its own as well."""
+    The query blocks are shared among threads, one per core (core.runtime.machine.on_threads:
+    BLAS on one thread each, one such search at a time)."""
     points = np.ascontiguousarray(points, dtype=np.float32)
     rows = np.asarray(rows, dtype=np.int64)
     return search_queries(points, points[rows], k, measure, own=rows)
@@ -73,8 +68,6 @@ def search_queries(
 ) -> tuple:
     """As search, for query points of their own (rows of `queries`, comparable with `stored`):
     each query's k best stored rows, `own[q]` (a stored row, or -1 for none) left out."""
-    from threadpoolctl import threadpool_limits
-
     stored = np.ascontiguousarray(stored, dtype=np.float32)
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     own = np.full(len(queries), -1, np.int64) if own is None else np.asarray(own, np.int64)
@@ -85,14 +78,12 @@ def search_queries(
     starts = range(0, len(queries), block)
 
     def run(worker: int) -> None:
-        with threadpool_limits(1, user_api="blas"):
-            for start in starts[worker::workers]:
-                part = slice(start, start + block)
-                for first, tile in _tiles(stored, queries[part], measure):
-                    _merge_tile(tile, first, own[part], indices[part], best[part])
+        for start in starts[worker::workers]:
+            part = slice(start, start + block)
+            for first, tile in _tiles(stored, queries[part], measure):
+                _merge_tile(tile, first, own[part], indices[part], best[part])
 
-    with _one_search, threadpool_limits(1, user_api="blas"):
-        on_threads(run, workers)
+    on_threads(run, workers)
     return indices, best
 
 

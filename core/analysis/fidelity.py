@@ -61,10 +61,8 @@ def _expected_recall(
     """Mean share of `reference` (neighbours of `rows`) among each row's top k by `measure` over
     `stored`, expected under random tie-breaking: quantized codes tie often, and picking the
     lowest indices among ties would reward or punish the corpus order. The rows are split
-    between the cores, each scoring its blocks with a one-thread BLAS: the selection and the
-    counts are numpy passes on one core each, which would leave the others idle."""
-    from threadpoolctl import threadpool_limits
-
+    between the cores (core.runtime.machine.on_threads): the selection and the counts are numpy
+    passes on one core each, which would leave the others idle."""
     k = reference.shape[1]
     hits = np.empty(len(rows))
     workers = max(1, min(cores(), len(rows)))
@@ -72,17 +70,15 @@ def _expected_recall(
 
     def count(worker: int) -> None:
         mine = shares[worker]
-        with threadpool_limits(1, user_api="blas"):
-            for part, block in score_blocks(stored, rows[mine], measure):
-                kth = kth_largest(block, k)
-                ref = np.take_along_axis(block, reference[mine[part]], axis=1)
-                above = (block > kth).sum(axis=1)
-                tied = (block == kth).sum(axis=1)
-                found = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
-                hits[mine[part]] = found
+        for part, block in score_blocks(stored, rows[mine], measure):
+            kth = kth_largest(block, k)
+            ref = np.take_along_axis(block, reference[mine[part]], axis=1)
+            above = (block > kth).sum(axis=1)
+            tied = (block == kth).sum(axis=1)
+            found = (ref > kth).sum(axis=1) + (k - above) * (ref == kth).sum(axis=1) / tied
+            hits[mine[part]] = found
 
-    with threadpool_limits(1, user_api="blas"):  # as core.analysis.brute_force.search
-        on_threads(count, workers)
+    on_threads(count, workers)
     return float(hits.mean() / k)
 
 
