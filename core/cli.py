@@ -519,8 +519,7 @@ def _write_ladder(pipe: Pipeline, outputs: Outputs, write: _Write) -> None:
     fig = pictures.ladder_figure(pipe)
     try:
         for fmt in outputs.ladder:
-            data = figure_bytes(fig, fmt, width=fig.layout.width, height=fig.layout.height)
-            write("ladder", fmt, data)
+            write("ladder", fmt, figure_bytes(fig, fmt))  # at the size its layout sets
     except ExplorerError as error:
         if not outputs.ladder_optional:
             raise

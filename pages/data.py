@@ -84,10 +84,11 @@ if uploads:
             )
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
         ids = [NONE, *[c for c in table.columns if c != text_column]]
+        found_ids = default_id_column(table)
         id_column = st.selectbox(
             "Id column (optional)",
             ids,
-            index=ids.index(default_id_column(table)) if default_id_column(table) else 0,
+            index=ids.index(found_ids) if found_ids in ids else 0,
             help="Document ids that query files on the Retrieval quality page name as answers "
             "(default: a column named 'id' whose values differ on every row; else each "
             "document's place in its file).",

@@ -102,8 +102,7 @@ def explorer() -> None:
         )
 
     def ladder_bytes(fmt: str) -> bytes:  # drawn only when its download is clicked
-        fig = pictures.ladder_figure(pipe, labelled=labelled)
-        return figure_bytes(fig, fmt, width=fig.layout.width, height=fig.layout.height)
+        return figure_bytes(pictures.ladder_figure(pipe, labelled=labelled), fmt)  # its own size
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
