@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +31,14 @@ QUANTIZED_PRECISIONS = ("int8", "binary")
 _RECALL_TOLERANCE = 1e-9
 
 
-def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine") -> np.ndarray:
-    """What search sees of points (measures.prefix_points) stored with sentence-transformers'
-    `quantize_embeddings`.
+def quantizer(
+    points: np.ndarray, precision: str, measure: str = "cosine"
+) -> Callable[[np.ndarray], np.ndarray]:
+    """What search sees of points (measures.prefix_points) stored at `precision` with
+    sentence-transformers' `quantize_embeddings`, as a function of the points to store: apply it
+    to `points` and to any queries, which are then coded alike.
 
-    int8: codes with per-dimension ranges calibrated on these points, decoded to bucket centres
+    int8: codes with per-dimension ranges calibrated on `points`, decoded to bucket centres
     (and renormalised for cosine). binary: packed sign bits ("ubinary") unpacked to ±1, whose dot
     product is dim - 2 × Hamming distance; all codes have one length, so every measure ranks them
     exactly like Hamming distance.
@@ -44,15 +47,28 @@ def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine
 
     if precision == "int8":
         ranges = np.vstack([points.min(axis=0), points.max(axis=0)])
-        codes = quantize_embeddings(points, "int8", ranges=ranges)
         steps = (ranges[1] - ranges[0]) / 255
-        decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
-        return unit_prefixes(decoded, decoded.shape[1]) if measure == "cosine" else decoded
+
+        def int8(stored: np.ndarray) -> np.ndarray:
+            codes = quantize_embeddings(stored, "int8", ranges=ranges)
+            decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
+            return unit_prefixes(decoded, decoded.shape[1]) if measure == "cosine" else decoded
+
+        return int8
     if precision == "binary":
-        packed = quantize_embeddings(points, "ubinary")
-        bits = np.unpackbits(packed, axis=1, count=points.shape[1])
-        return bits.astype(np.float32) * 2 - 1
+
+        def binary(stored: np.ndarray) -> np.ndarray:
+            packed = quantize_embeddings(stored, "ubinary")
+            bits = np.unpackbits(packed, axis=1, count=stored.shape[1])
+            return bits.astype(np.float32) * 2 - 1
+
+        return binary
     raise ValueError(f"unknown precision {precision!r}; choose from {list(QUANTIZED_PRECISIONS)}")
+
+
+def quantized_vectors(points: np.ndarray, precision: str, measure: str = "cosine") -> np.ndarray:
+    """`points` as stored at `precision` (quantizer, calibrated on them)."""
+    return quantizer(points, precision, measure)(points)
 
 
 def _expected_recall(

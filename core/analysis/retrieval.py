@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.analysis.fidelity import CORPUS_SCALES, vector_bytes
+from core.analysis.fidelity import CORPUS_SCALES, quantizer, vector_bytes
+from core.analysis.knn import knn_recall
 from core.analysis.measures import prefix_points
 from core.analysis.search import timed_top_k
 from core.runtime.units import size_text
@@ -208,35 +209,17 @@ class Stored:
 
 
 def stored_at(corpus: np.ndarray, queries: np.ndarray, precision: str, measure: str) -> Stored:
-    """Corpus and query points (measures.prefix_points) as a precision stores them, through
-    sentence-transformers' `quantize_embeddings`. int8: codes with per-dimension ranges
-    calibrated on the corpus (the queries use the same), decoded to bucket centres and, for
-    cosine, renormalised. binary ("ubinary" sign bits): unpacked to ±1, whose dot product is
-    dim − 2 × Hamming distance, so it ranks exactly like Hamming distance."""
-    from sentence_transformers import quantize_embeddings
-
+    """Corpus and query points (measures.prefix_points) as a precision stores them
+    (core.analysis.fidelity.quantizer, calibrated on the corpus and applied to the queries
+    alike). Binary codes are compared by dot product, which ranks exactly like Hamming
+    distance."""
     if precision == "float32":
         return Stored(corpus, queries, measure)
-    if precision == "int8":
-        ranges = np.vstack([corpus.min(axis=0), corpus.max(axis=0)])
-        steps = (ranges[1] - ranges[0]) / 255
-
-        def decoded(points: np.ndarray) -> np.ndarray:
-            codes = quantize_embeddings(points, "int8", ranges=ranges).astype(np.float32)
-            values = np.ascontiguousarray((codes + 128.5) * steps + ranges[0], dtype=np.float32)
-            if measure != "cosine":
-                return values
-            return prefix_points(values, values.shape[1], "cosine")
-
-        return Stored(decoded(corpus), decoded(queries), measure)
-    if precision in ("binary", "binary+rescore"):
-
-        def signs(points: np.ndarray) -> np.ndarray:
-            bits = np.unpackbits(quantize_embeddings(points, "ubinary"), axis=1)
-            return bits[:, : points.shape[1]].astype(np.float32) * 2 - 1
-
-        return Stored(signs(corpus), signs(queries), "dot")
-    raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
+    codes = "binary" if precision == "binary+rescore" else precision
+    code = quantizer(corpus, codes, measure)
+    return Stored(code(corpus), code(queries), "dot" if codes == "binary" else measure)
 
 
 def memory_bytes(dim: int, precision: str) -> int:
@@ -374,7 +357,7 @@ def retrieval_table(
                 reference = ranked[:, :k]
             values = query_metrics(judgements.grades_at(ranked, n), judgements, k)
             per_query.append(values)
-            agreement.append(_overlap(reference, ranked[:, :k]))
+            agreement.append(knn_recall(reference, ranked[:, :k]))
             records.append(
                 {
                     "dim": dim,
@@ -396,12 +379,6 @@ def retrieval_table(
         )
         _add_metric(table, metric, matrix, weights)
     return table[_columns(table)]
-
-
-def _overlap(reference: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Per query, the share of the reference list that the found list also holds."""
-    hits = (reference[:, :, None] == found[:, None, :]).any(axis=2)
-    return hits.mean(axis=1)
 
 
 def _add_metric(table: pd.DataFrame, metric: str, values: np.ndarray, weights: np.ndarray) -> None:
