@@ -113,6 +113,17 @@ def test_a_beir_folder_gives_corpus_queries_and_graded_qrels(tmp_path):
     assert judged.row.tolist() == [0, 1] and judged.grade.tolist() == [1.0, 2.0]
 
 
+def test_cut_emoji_in_a_beir_folder_are_replaced_as_in_every_reader(tmp_path):
+    folder = _beir(tmp_path / "tweets")
+    lines = ['{"_id": "d1", "text": "pasta \\ud83d"}', '{"_id": "d2", "text": "tennis"}']
+    (folder / "corpus.jsonl").write_text("\n".join([*lines, '{"_id": "d3", "text": "bread"}']))
+    (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "cook \\ud83d"}\n')
+    (folder / "qrels" / "test.tsv").write_text("q1\td1\t1\n")
+    corpus, found = beir_corpus(folder), read_query_path(folder)
+    assert corpus.texts[0] == "pasta \ufffd" and found.texts == ("cook \ufffd",)
+    assert (found.texts[0] + corpus.texts[0]).encode("utf-8")  # what tables and models need
+
+
 def test_a_zipped_beir_folder_reads_like_the_folder(tmp_path):
     folder = _beir(tmp_path / "nf")
     buffer = io.BytesIO()

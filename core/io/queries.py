@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.analysis.retrieval import Judgements, label_judgements
 from core.io.corpus import Corpus, build_corpus, read_files
+from core.io.formats.options import without_surrogates
 from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
 from core.runtime.cache import cache_key, texts_digest
 from core.runtime.errors import ExplorerError
@@ -362,6 +363,8 @@ def _qrels(data: bytes, where: str):
 
 
 def _json_lines(data: bytes, where: str):
+    """(line number, object) of a JSON-lines file, lone surrogates in its strings replaced as
+    every corpus reader does (core.io.formats.options.without_surrogates)."""
     for number, line in enumerate(_decoded(data, where).splitlines(), start=1):
         if not line.strip():
             continue
@@ -371,7 +374,11 @@ def _json_lines(data: bytes, where: str):
             raise ExplorerError(f"{where}, line {number}: not valid JSON.") from None
         if not isinstance(record, dict):
             raise ExplorerError(f"{where}, line {number}: expected a JSON object.")
-        yield number, record
+        yield number, {_plain(key): _plain(value) for key, value in record.items()}
+
+
+def _plain(value: object) -> object:
+    return without_surrogates(value)[0] if isinstance(value, str) else value
 
 
 def _decoded(data: bytes, where: str) -> str:
