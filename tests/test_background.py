@@ -184,7 +184,6 @@ def test_jobs_pages_keep_asking_for_finish_beside_each_other(monkeypatch):
         if held_since is None and maps:
             held_since = time.monotonic()
         time.sleep(0.05)
-    assert not any(job.cancelled for job in jobs)
     monkeypatch.setattr(background, "IDLE_S", 300.0)  # from here they only have to finish
     gate.set()
     for job in jobs:
