@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.pipeline import Pipeline, Progress
+from core.viz.layout import SKETCH_SAMPLE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -131,14 +132,18 @@ def made_sweep(pipe: Pipeline, fmt: str) -> bytes | None:
 
 
 def map_title(pipe: Pipeline, dim: int, is_umap: bool) -> str:
-    """A map's title: corpus, model, size and order, and "PCA preview" until the UMAP map is
-    made (the picture and its exports say what they show)."""
+    """A map's title: corpus, model, size and order, and "sketch" or "PCA preview" until the
+    UMAP map is made (the picture and its exports say what they show)."""
     choice = pipe.choice
     title = (
         f"{pipe.corpus.name} · {choice.spec.key} · {dim} of {pipe.full} dims "
         f"({choice.ordering} order)"
     )
-    return title if is_umap else f"{title} · PCA preview"
+    if is_umap:
+        return title
+    if pipe.sketched(dim) is not None:
+        return f"{title} · sketch (UMAP of {SKETCH_SAMPLE:,} documents, the rest placed near them)"
+    return f"{title} · PCA preview"
 
 
 def label_levels(pipe: Pipeline, dim: int) -> LabelLevels:

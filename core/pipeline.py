@@ -37,7 +37,13 @@ from core.io.vectors import UPLOADED, UploadedVectors
 from core.runtime.cache import cache_key
 from core.runtime.store import ResultStore
 from core.schedule.steps import MAP, VIEW, Step, ladder_steps, runnable
-from core.viz.layout import UMAP_NEIGHBOURS, pca_layout, size_layout
+from core.viz.layout import (
+    UMAP_NEIGHBOURS,
+    needs_sketch,
+    pca_layout,
+    size_layout,
+    sketch_layout,
+)
 from core.viz.map_pool import MapPool, map_workers
 
 # share of the step done (0..1) and a sentence saying what is happening
@@ -124,6 +130,9 @@ class ResultKeys:
     def layout(self, dim: int) -> tuple:
         # every size's map starts from the full-size map alone, so no other size matters
         return ("layout", self._choice.fingerprint, dim)
+
+    def sketch(self, dim: int) -> tuple:
+        return ("sketch", self._choice.fingerprint, dim)
 
     def pca_map(self, dim: int) -> tuple:
         return ("pca-map", self._choice.fingerprint, dim)
@@ -338,11 +347,27 @@ class Pipeline:
         Maps are drawn from cosine neighbours whatever the measure: the picture of the embedding
         stays put when only the graph's measure changes."""
         full = None if dim == self.full else self.layout(self.full)
+        sketch = self.sketch() if dim == self.full else None
         return self.store.memo(
             self.keys.layout(dim),
             lambda: size_layout(
-                self.vectors, dim, full_layout=full, neighbours=self.neighbours(dim, "cosine")
+                self.vectors,
+                dim,
+                full_layout=full,
+                neighbours=self.neighbours(dim, "cosine"),
+                sketch=sketch,
             ),
+        )
+
+    def sketch(self) -> np.ndarray | None:
+        """The full-size map's first sketch (core.viz.layout.sketch_layout) for a corpus large
+        enough to need one, else None; made before the full kNN lists, which it does not use."""
+        if not needs_sketch(self.vectors.shape[0]):
+            return None
+        if self.store.get(self.keys.layout(self.full)) is not None:
+            return None  # the map it would start is made (or was opened from a project)
+        return self.store.memo(
+            self.keys.sketch(self.full), lambda: sketch_layout(self.vectors, self.full)
         )
 
     def stored_layouts(self) -> dict[int, np.ndarray]:
@@ -391,14 +416,22 @@ class Pipeline:
         return self.stored_layouts()
 
     def map_coords(self, dim: int) -> tuple[np.ndarray, bool]:
-        """The UMAP map for dim when ready (and True), else an instant PCA map (and False)."""
+        """The UMAP map for dim when ready (and True), else a preview (and False): the full
+        size's sketch when made, else an instant PCA map."""
         coords = self.store.get(self.keys.layout(dim))
         if coords is not None:
             return coords, True
+        sketch = self.sketched(dim)
+        if sketch is not None:
+            return sketch, False
         preview = self.store.memo(
             self.keys.pca_map(dim), lambda: pca_layout(unit_prefixes(self.vectors, dim))
         )
         return preview, False
+
+    def sketched(self, dim: int) -> np.ndarray | None:
+        """The sketch of dim's map if one is made (only the full size has one), else None."""
+        return self.store.get(self.keys.sketch(dim))
 
     def fidelity(self, k: int | None = None) -> pd.DataFrame:
         """Recall, rank correlation, community agreement, storage and search time per size."""

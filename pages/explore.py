@@ -1,5 +1,6 @@
 """Explore: drag the dimension slider and watch the graph, communities and map change."""
 
+import numpy as np
 import streamlit as st
 
 from core import pictures
@@ -68,6 +69,24 @@ def explorer() -> None:
             f"The graph for {dim} dims is still being computed in the background "
             f"({status.views} of {status.sizes} sizes ready); this view updates by itself."
         )
+        sketch = pipe.sketched(dim)
+        if sketch is not None:  # a first map of a large corpus, before its communities
+            hover = pictures.hovers(pipe)
+            spec = map_spec(
+                sketch,
+                np.zeros(len(corpus), dtype=np.int64),
+                {0: "documents"},
+                hover,
+                title=pictures.map_title(pipe, dim, is_umap=False),
+                webgl_above=LIVE_WEBGL_THRESHOLD,
+                text_by_row=True,
+            )
+            map_view(
+                spec,
+                key="map_chart",
+                revision=" · ".join(map(str, pipe.keys.ordered())),
+                hover=hover,
+            )
         return
     coords, is_umap = pipe.map_coords(dim)
     names = pipe.names(dim)

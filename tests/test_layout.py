@@ -13,6 +13,7 @@ import pytest
 from scipy.spatial import procrustes
 from scipy.stats import special_ortho_group
 
+from core import pictures
 from core.analysis.measures import unit_prefixes
 from core.viz import layout
 from core.viz.figures import ladder_animation, map_figure
@@ -299,3 +300,42 @@ def test_maps_shared_with_worker_processes_equal_the_maps_made_here(chained):
     assert sorted(made) == sorted(others)
     for dim in others:
         np.testing.assert_array_equal(made[dim], layouts[dim])
+
+
+def test_the_sketch_maps_a_sample_and_places_the_rest_beside_their_own_cluster(monkeypatch):
+    monkeypatch.setattr(layout, "SKETCH_SAMPLE", 80)
+    x, labels = _clusters(4, 60, 32, scale=0.2, seed=3)
+    sketch = layout.sketch_layout(x, 32)
+    assert sketch.shape == (240, 2) and np.isfinite(sketch).all()
+    sample = layout.sample_rows(len(x), 80)
+    rest = np.setdiff1d(np.arange(len(x)), sample)
+    # each placed row's nearest sampled point on the map is of its own cluster
+    gaps = ((sketch[rest, None, :] - sketch[None, sample, :]) ** 2).sum(axis=-1)
+    nearest = sample[gaps.argmin(axis=1)]
+    assert (labels[nearest] == labels[rest]).mean() > 0.95
+
+
+def test_the_full_map_starts_from_the_sketch_above_sketch_from_and_keeps_its_register(
+    monkeypatch,
+):
+    x, _ = _clusters(4, 60, 32, scale=0.25, seed=4)
+    monkeypatch.setattr(layout, "SKETCH_SAMPLE", 80)
+    monkeypatch.setattr(layout, "SKETCH_FROM", len(x))
+    assert not layout.needs_sketch(len(x))
+    pipe = _pipeline(x, LADDER)
+    assert pipe.sketch() is None
+    monkeypatch.setattr(layout, "SKETCH_FROM", len(x) - 1)
+    assert layout.needs_sketch(len(x))
+    pipe = _pipeline(x, LADDER)
+    sketch = pipe.sketch()
+    coords, is_umap = pipe.map_coords(pipe.full)
+    assert not is_umap
+    np.testing.assert_array_equal(coords, sketch)  # the sketch is the preview until the map
+    assert "sketch" in pictures.map_title(pipe, pipe.full, is_umap)
+    full = pipe.layout(pipe.full)
+    np.testing.assert_array_equal(pipe.map_coords(pipe.full)[0], full)
+    # refined from the sketch: nearer it than an unrelated map (about 2, see above)
+    assert _displacement(layout.align(sketch, full), full) < 1.0
+    np.testing.assert_array_equal(
+        full, size_layout(x, 32, neighbours=pipe.neighbours(32, "cosine"), sketch=sketch)
+    )

@@ -37,6 +37,7 @@ class Status:
     sizes: int
     error: str | None = None
     cancelled: bool = False  # stopped because no page asked for it any more
+    sketched: bool = False  # the full size's sketch map is made (large corpora only)
 
     @property
     def complete(self) -> bool:
@@ -97,6 +98,7 @@ class Precompute:
             len(pipe.dims),
             self.error,
             self.cancelled,
+            pipe.sketched(pipe.full) is not None,
         )
 
     def missing(self) -> list[Step]:

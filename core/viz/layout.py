@@ -27,6 +27,12 @@ QUICK_MAP_ROWS = 50_000
 # spectral initialisation takes a large share of the map's time there, and the maps it gives
 # are no more faithful.
 SPECTRAL_INIT_LIMIT = 20_000
+# Above this many rows the full-size map starts from a sketch (sketch_layout): UMAP of a
+# SKETCH_SAMPLE-row sample, every other row placed among its nearest sampled rows. The sketch is
+# a real map the page can show long before the full map, which then refines it in place.
+SKETCH_FROM = 50_000
+SKETCH_SAMPLE = 20_000
+_PLACE_NEIGHBOURS = 5
 
 
 def pca_layout(unit_vectors: np.ndarray) -> np.ndarray:
@@ -135,23 +141,58 @@ def size_layout(
     *,
     full_layout: np.ndarray | None = None,
     neighbours: Neighbours | None = None,
+    sketch: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One size's map. The full size starts from a spectral (above SPECTRAL_INIT_LIMIT rows, a
-    PCA) layout, with fewer epochs above QUICK_MAP_ROWS; every other size starts from the
-    full-size map and is aligned to it, so all maps stay in register and any size can be
-    computed next (the one on screen first). Above MAP_POINT_LIMIT rows only map_rows are
-    placed, from their own neighbour lists, and the rest are NaN."""
+    """One size's map. The full size starts from its sketch (sketch_layout, given above
+    SKETCH_FROM rows) or else a spectral (above SPECTRAL_INIT_LIMIT rows, a PCA) layout, with
+    fewer epochs above QUICK_MAP_ROWS; every other size starts from the full-size map and is
+    aligned to it, so all maps stay in register and any size can be computed next (the one on
+    screen first). Above MAP_POINT_LIMIT rows only map_rows are placed, from their own
+    neighbour lists, and the rest are NaN."""
     rows = map_rows(vectors.shape[0])
     if len(rows) < vectors.shape[0]:
         coords = np.full((vectors.shape[0], 2), np.nan, np.float32)
         start = None if full_layout is None else full_layout[rows]
-        coords[rows] = size_layout(vectors[rows], dim, full_layout=start)
+        first = None if sketch is None else sketch[rows]
+        coords[rows] = size_layout(vectors[rows], dim, full_layout=start, sketch=first)
         return coords
     unit = unit_prefixes(vectors, dim)
     if full_layout is None:
         epochs = WARM_EPOCHS if len(unit) > QUICK_MAP_ROWS else None
-        return umap_layout(unit, neighbours=neighbours, n_epochs=epochs)
+        return umap_layout(unit, init=sketch, neighbours=neighbours, n_epochs=epochs)
     return umap_layout(unit, init=full_layout, neighbours=neighbours, n_epochs=WARM_EPOCHS)
+
+
+def needs_sketch(n: int) -> bool:
+    """Whether a full-size map of n documents starts from a sketch."""
+    return len(map_rows(n)) > SKETCH_FROM
+
+
+def sketch_layout(vectors: np.ndarray, dim: int) -> np.ndarray:
+    """A first map of the rows a map places (map_rows; the rest NaN): UMAP of a seeded sample of
+    SKETCH_SAMPLE of them, every other row at the similarity-weighted mean position of its
+    _PLACE_NEIGHBOURS nearest sampled rows. It needs no kNN lists of the whole corpus, so it is
+    ready while those are still being searched."""
+    from core.analysis import brute_force
+
+    n = vectors.shape[0]
+    rows = map_rows(n)
+    unit = unit_prefixes(vectors[rows], dim)
+    sample = sample_rows(len(rows), SKETCH_SAMPLE)
+    sampled = umap_layout(unit[sample])
+    rest = np.setdiff1d(np.arange(len(rows)), sample)
+    nearest, similarity = brute_force.search_queries(
+        unit[sample], unit[rest], min(_PLACE_NEIGHBOURS, len(sample)), "cosine"
+    )
+    weight = np.where(nearest >= 0, np.clip(similarity, 1e-3, None), 0.0)
+    total = weight.sum(axis=1, keepdims=True)
+    placed = (weight[..., None] * sampled[np.maximum(nearest, 0)]).sum(axis=1)
+    inside = np.full((len(rows), 2), np.nan, np.float32)
+    inside[sample] = sampled
+    inside[rest] = np.where(total > 0, placed / np.where(total > 0, total, 1.0), 0.0)
+    coords = np.full((n, 2), np.nan, np.float32)
+    coords[rows] = inside
+    return coords
 
 
 def epochs_note(n: int) -> str:
