@@ -52,7 +52,7 @@ from core.embed.models import PRESETS, ModelSpec
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
-from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
+from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
 from core.pipeline import Choice, Pipeline
 from core.runtime import machine, memory
 from core.runtime.errors import ExplorerError
@@ -80,6 +80,9 @@ MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its 
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
 DEFAULT_MAX_PROJECT_MB = 4_000
 _MANIFEST_BYTES = 1024 * 1024
+# the entries a project's zip may hold: its tables and manifest with room for folders and the
+# metadata files an archiver adds beside each (macOS Finder's __MACOSX/._NAME)
+_MAX_ZIP_ENTRIES = 4 * (len(TABLES) + 1)
 _CHUNK = 1024 * 1024
 _READ_COPIES = 2  # Arrow's tables and the arrays taken from them are held at once while reading
 # how much more a table's text may take expanded than on disk (beyond a megabyte of slack):
@@ -429,10 +432,9 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
     """Unpack a project zip's tables into `into` and return its checked manifest: paths checked,
     the manifest read first, then only the tables it lists, each stopped as soon as it exceeds
     the size the manifest gives."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ExplorerError(f"{name} is not a readable zip archive.") from None
+    archive = open_zip(
+        name, data, _MAX_ZIP_ENTRIES, advice="Zip the project folder as it was written."
+    )
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         unsafe = [info.filename for info in infos if safe_path(info.filename) is None]
@@ -441,8 +443,6 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
                 f"{name} holds paths outside the project ({unsafe[0][:80]!r}); it was not "
                 "opened. Zip the project folder as it was written."
             )
-        if len(infos) > 4 * len(TABLES):
-            raise ExplorerError(f"{name} holds more than a project does; it was not opened.")
         paths = {safe_path(info.filename): info for info in infos}
         tops = {path.split("/")[0] for path in paths if "/" in path}
         strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in p for p in paths) else ""

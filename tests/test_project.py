@@ -31,7 +31,7 @@ from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 from core.runtime.units import MB
 from pages.resources import results
-from tests.support import zip_of
+from tests.support import crowded_zip, refused_unlisted, zip_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = (256, 64, 16)
@@ -262,6 +262,17 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked_into_memory(written):
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024
+
+
+@pytest.mark.parametrize("declared", [None, 1])
+def test_a_zip_of_too_many_entries_is_refused_before_it_is_listed(declared, monkeypatch):
+    data = crowded_zip(200_000, declared)
+    peak = refused_unlisted(
+        lambda: read_project(data, "crowded.zip"),
+        r"crowded\.zip .* entries; the limit is 56 per zip.* Zip the project folder",
+        monkeypatch,
+    )
+    assert peak < 1 * MB
 
 
 def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, monkeypatch):
