@@ -52,7 +52,13 @@ from core.embed.models import PRESETS, ModelSpec
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
-from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
+from core.io.zip_members import (
+    UNPACK_ERRORS,
+    inside_path,
+    open_zip,
+    safe_path,
+    unpack_member,
+)
 from core.pipeline import Choice, Pipeline
 from core.runtime import machine, memory
 from core.runtime.errors import ExplorerError
@@ -437,13 +443,14 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
     )
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
-        unsafe = [info.filename for info in infos if safe_path(info.filename) is None]
+        unsafe = [info.filename for info in infos if inside_path(info.filename) is None]
         if unsafe:
             raise ExplorerError(
                 f"{name} holds paths outside the project ({unsafe[0][:80]!r}); it was not "
                 "opened. Zip the project folder as it was written."
             )
-        paths = {safe_path(info.filename): info for info in infos}
+        # hidden files (.DS_Store, __MACOSX/._NAME) are an archiver's, not the project's
+        paths = {path: info for info in infos if (path := safe_path(info.filename)) is not None}
         tops = {path.split("/")[0] for path in paths if "/" in path}
         strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in p for p in paths) else ""
         members = {

@@ -125,6 +125,24 @@ def test_a_zip_opens_with_or_without_its_top_folder(written):
     assert list_projects(folder.parent) == [folder]
 
 
+def test_a_zip_made_by_macos_finder_opens(written):
+    # Finder adds the top folder's entry, a .DS_Store, and an AppleDouble "._" file for each
+    # file under __MACOSX/
+    pipe, folder = written
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("demo/", b"")
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"demo/{path.name}")
+        archive.writestr("demo/.DS_Store", b"\0\0\0\1Bud1" + bytes(100))
+        archive.writestr("__MACOSX/", b"")
+        archive.writestr("__MACOSX/demo/", b"")
+        for file in sorted(p.name for p in folder.iterdir()) + [".DS_Store"]:
+            archive.writestr(f"__MACOSX/demo/._{file}", b"\0\5\26\7" + bytes(60))
+    project = read_project(buffer.getvalue(), "demo.zip")
+    assert project.corpus.ids == pipe.corpus.ids and project.dims == tuple(pipe.dims)
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 

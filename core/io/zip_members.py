@@ -100,18 +100,28 @@ def open_zip(
         raise ExplorerError(f"{name} {unreadable}") from None
 
 
-def safe_path(name: str) -> str | None:
-    """A member name as a clean relative path if it stays inside the archive and is no hidden
-    file or folder, else None (absolute paths, drive letters, "..", __MACOSX, dot files)."""
+def inside_path(name: str) -> str | None:
+    """A member name as a clean relative path if it stays inside the archive, else None
+    (folders, absolute paths, drive letters, "..")."""
     path = name.replace("\\", "/")
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if path.endswith("/") or not parts:
         return None
     if path.startswith("/") or _DRIVE_PREFIX.match(path) or ".." in parts:
         return None
+    return "/".join(parts)
+
+
+def safe_path(name: str) -> str | None:
+    """A member name as a clean relative path if it stays inside the archive and is no hidden
+    file or folder, else None (also __MACOSX and dot files, which archivers add)."""
+    path = inside_path(name)
+    if path is None:
+        return None
+    parts = path.split("/")
     if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
         return None
-    return "/".join(parts)
+    return path
 
 
 UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
