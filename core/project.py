@@ -610,10 +610,11 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
             "The project's model or ordering does not match the fingerprint in its manifest; "
             "it was not opened."
         )
-    neighbours = _per_dim(tables["neighbours"], dims, _neighbours)
-    names = _per_dim(tables["keywords"], dims, _keywords)
-    graphs = _per_dim(tables["graph"], dims, lambda t: _graph(t, len(corpus)))
-    members = _per_dim(tables["communities"], dims, lambda t: t.sort_by("row"))
+    n = len(corpus)
+    neighbours = _per_dim(tables["neighbours"], dims, lambda t, d: _neighbours(t, n, d))
+    names = _per_dim(tables["keywords"], dims, lambda t, d: _keywords(t), required=False)
+    graphs = _per_dim(tables["graph"], dims, lambda t, d: _graph(t, n, d))
+    members = _per_dim(tables["communities"], dims, lambda t, d: _communities(t, n, d, len(dims)))
     views = {
         d: DimensionView(
             dim=d,
@@ -627,11 +628,7 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         )
         for d in dims
     }
-    maps = tables["maps"].to_pandas()
-    layouts = {
-        int(d): part.sort_values("row")[["x", "y"]].to_numpy(np.float32)
-        for d, part in maps.groupby("dim")
-    }
+    layouts = _per_dim(tables["maps"], dims, lambda t, d: _coordinates(t, n, d))
     query_set = _query_set(manifest, tables)
     return Project(
         query_set=query_set,
@@ -729,28 +726,71 @@ def _matrix(table: pa.Table, dtype, column_name: str = "vector") -> np.ndarray:
     return column.flatten().to_numpy().astype(dtype).reshape(-1, width)
 
 
-def _per_dim(table: pa.Table, dims, build) -> dict:
+def _per_dim(table: pa.Table, dims, build, *, required: bool = True) -> dict:
+    """build(rows, dim) for each size's rows of a table stacked by size."""
     frame_dims = table.column("dim").to_numpy()
     found = {}
     for d in dims:
         part = table.filter(pa.array(frame_dims == d))
-        if part.num_rows == 0 and build is not _keywords:
-            raise ExplorerError(f"The project has no results for {d} dims.")
-        found[d] = build(part)
+        if part.num_rows == 0 and required:
+            raise ExplorerError(f"The project has no results for {d} dims; it was not opened.")
+        found[d] = build(part, d)
     return found
 
 
-def _neighbours(table: pa.Table) -> Neighbours:
-    table = table.sort_by("row")
-    return Neighbours(_matrix(table, np.int32, "neighbours"), _matrix(table, np.float32, "scores"))
+# Each size's per-document tables are checked to hold every document once and to name only
+# documents the project has: a crafted table would otherwise colour, place or link documents
+# other than the ones it shows, or stop a page on an index out of range.
 
 
-def _graph(table: pa.Table, n: int) -> Graph:
-    return Graph(
-        n,
-        table.column("src").to_numpy().astype(np.int32),
-        table.column("dst").to_numpy().astype(np.int32),
-        table.column("weight").to_numpy().astype(np.float32),
+def _every_row(table: pa.Table, n: int, what: str, dim: int) -> pa.Table:
+    """The table sorted by row, refused unless its rows are the n documents, each once."""
+    if not np.array_equal(np.sort(table.column("row").to_numpy()), np.arange(n)):
+        raise ExplorerError(
+            f"The project's {what} for {dim} dims do not give each of its {n:,} documents one "
+            "row; it was not opened."
+        )
+    return table.sort_by("row")
+
+
+def _in_range(values: np.ndarray, limit: int, what: str, dim: int) -> None:
+    """Refuse values outside 0..limit-1 (document rows, or community numbers)."""
+    outside = values[(values < 0) | (values >= limit)]
+    if outside.size:
+        raise ExplorerError(
+            f"The project's {what} for {dim} dims name {outside[0]}, outside 0 to "
+            f"{limit - 1:,}; it was not opened."
+        )
+
+
+def _neighbours(table: pa.Table, n: int, dim: int) -> Neighbours:
+    table = _every_row(table, n, "neighbour lists", dim)
+    indices = _matrix(table, np.int64, "neighbours")
+    _in_range(indices, n, "neighbour lists", dim)
+    return Neighbours(indices.astype(np.int32), _matrix(table, np.float32, "scores"))
+
+
+def _graph(table: pa.Table, n: int, dim: int) -> Graph:
+    src, dst = (table.column(end).to_numpy().astype(np.int64) for end in ("src", "dst"))
+    _in_range(np.concatenate([src, dst]), n, "graph edges", dim)
+    weight = table.column("weight").to_numpy().astype(np.float32)
+    return Graph(n, src.astype(np.int32), dst.astype(np.int32), weight)
+
+
+def _communities(table: pa.Table, n: int, dim: int, sizes: int) -> pa.Table:
+    table = _every_row(table, n, "communities", dim)
+    # numbers start below n at the largest size and grow by fewer than n at each smaller one
+    # (core.analysis.communities.match_communities numbers the unmatched anew), so arrays
+    # indexed by community number stay small
+    values = table.column("community").to_numpy().astype(np.int64)
+    _in_range(values, n * sizes, "communities", dim)
+    return table
+
+
+def _coordinates(table: pa.Table, n: int, dim: int) -> np.ndarray:
+    table = _every_row(table, n, "map coordinates", dim)
+    return np.column_stack([table.column(axis).to_numpy() for axis in ("x", "y")]).astype(
+        np.float32
     )
 
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -291,6 +292,82 @@ def test_a_zip_of_too_many_entries_is_refused_before_it_is_listed(declared, monk
         monkeypatch,
     )
     assert peak < 1 * MB
+
+
+def _crafted(folder: Path, table: str, change) -> bytes:
+    """The project zipped with one table changed (pyarrow Table -> Table) and the manifest
+    telling the truth about it, as someone crafting a project would."""
+    buffer = io.BytesIO()
+    pq.write_table(change(pq.read_table(folder / f"{table}.parquet")), buffer)
+    return zip_of(_forged(_files(folder), f"{table}.parquet", buffer.getvalue()))
+
+
+def _without(dim: int, row: int):
+    def change(table):
+        keep = (table["dim"].to_numpy() != dim) | (table["row"].to_numpy() != row)
+        return table.filter(pa.array(keep))
+
+    return change
+
+
+def _with_neighbour(value: int):
+    """The first document's first neighbour (at the first size) replaced by `value`."""
+
+    def change(table):
+        lists = table["neighbours"].combine_chunks()
+        flat = lists.flatten().to_numpy().copy()
+        flat[0] = value
+        column = pa.FixedSizeListArray.from_arrays(pa.array(flat), lists.type.list_size)
+        return table.set_column(table.schema.get_field_index("neighbours"), "neighbours", column)
+
+    return change
+
+
+def _with_column(name: str, value: int):
+    """The first row's `name` (at the first size) replaced by `value`."""
+
+    def change(table):
+        values = table[name].to_numpy().astype(np.int64)
+        values[0] = value
+        return table.set_column(table.schema.get_field_index(name), name, pa.array(values))
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("communities", lambda t: t.slice(0, t.num_rows - 1), "communities for 16 dims do not"),
+        ("communities", _without(64, 7), "communities for 64 dims do not"),
+        ("communities", _with_column("community", -1), r"communities for 256 dims name -1"),
+        (
+            "communities",
+            _with_column("community", 10**9),
+            "communities for 256 dims name 1000000000",
+        ),
+        ("maps", _without(64, 7), "map coordinates for 64 dims do not"),
+        ("maps", lambda t: t.filter(pa.array(t["dim"].to_numpy() != 16)), "no results for 16 dims"),
+        ("neighbours", _without(256, 0), "neighbour lists for 256 dims do not"),
+        (
+            "neighbours",
+            _with_neighbour(360),
+            r"neighbour lists for 256 dims name 360, outside 0 to 359",
+        ),
+        (
+            "neighbours",
+            _with_neighbour(-1),
+            r"neighbour lists for 256 dims name -1, outside 0 to 359",
+        ),
+        ("graph", _with_column("dst", 360), r"graph edges for 256 dims name 360, outside 0 to 359"),
+        ("graph", _with_column("src", -3), r"graph edges for 256 dims name -3, outside 0 to 359"),
+    ],
+)
+def test_a_crafted_table_is_refused_with_a_message(written, table, change, message):
+    _, folder = written
+    with pytest.raises(ExplorerError, match=message) as refused:
+        read_project(_crafted(folder, table, change), "crafted.zip")
+    assert "it was not opened" in str(refused.value)
+    assert "could not be read" not in str(refused.value)  # a named check, not a caught crash
 
 
 def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, monkeypatch):
