@@ -48,7 +48,7 @@ from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
 from core.analysis.ordering import Ordered
-from core.embed.models import PRESETS, ModelSpec
+from core.embed.models import PRESETS, ModelSpec, custom_models_allowed, named_model
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
@@ -690,11 +690,12 @@ def _measured_elsewhere(fidelity: pd.DataFrame, manifest: dict) -> pd.DataFrame:
 
 def _spec(model: dict) -> ModelSpec:
     """The preset of that key when it is one (so typed text can still be embedded), else a spec
-    rebuilt from the manifest."""
+    rebuilt from the manifest, which loads only where the server allows models other than the
+    presets (the rule a model picked on the Corpus page follows)."""
     preset = PRESETS.get(model.get("key"))
     if preset is not None and preset.source == model.get("source"):
         return preset
-    return ModelSpec(
+    rebuilt = ModelSpec(
         key=str(model["key"]),
         label=str(model.get("label", model["key"])),
         source=str(model["source"]),
@@ -703,6 +704,7 @@ def _spec(model: dict) -> ModelSpec:
         prompt=str(model.get("prompt", "")),
         recipe=str(model.get("recipe", "")),
     )
+    return named_model(rebuilt, allow_custom=custom_models_allowed())
 
 
 def _column_cells(column: Column) -> pa.Array:

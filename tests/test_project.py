@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import core.pipeline as pipeline_module
 from core.analysis.ladder import GraphSettings
-from core.embed.models import WORDLLAMA
+from core.embed.models import CUSTOM_MODELS_ENV, WORDLLAMA, ModelSpec, embed_queries, embed_typed
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
 from core.project import (
@@ -368,6 +368,49 @@ def test_a_crafted_table_is_refused_with_a_message(written, table, change, messa
         read_project(_crafted(folder, table, change), "crafted.zip")
     assert "it was not opened" in str(refused.value)
     assert "could not be read" not in str(refused.value)  # a named check, not a caught crash
+
+
+def _with_model(pipe, folder: Path, source: str) -> bytes:
+    """The project zipped with its manifest naming another model (and the fingerprint that
+    model gives), as someone crafting a project would."""
+    model = {"key": source, "label": source, "source": source, "dim": 256, "prompt": ""}
+    spec = ModelSpec(key=source, label=source, source=source, dim=256)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["model"] = model
+    manifest["fingerprints"]["choice"] = Choice(pipe.corpus, spec, pipe.choice.ordering).fingerprint
+    return zip_of(_files(folder) | {MANIFEST: json.dumps(manifest).encode()})
+
+
+def test_a_project_model_is_loaded_only_where_the_server_allows_custom_models(written, monkeypatch):
+    import sentence_transformers
+
+    pipe, folder = written
+    loaded = []
+
+    def record(source, **kwargs):
+        loaded.append(source)
+        raise OSError("no such model")
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", record)
+    data = _with_model(pipe, folder, "/srv/someone-elses/model")
+    monkeypatch.delenv(CUSTOM_MODELS_ENV, raising=False)
+    project = read_project(data, "crafted.zip")
+    opened = project.pipeline(ResultStore())  # the project's own vectors are shown
+    assert opened.corpus.ids == pipe.corpus.ids
+    np.testing.assert_array_equal(opened.view(64).communities, pipe.view(64).communities)
+    for needs_the_model in (
+        lambda: embed_typed(["typed text"], project.spec),
+        lambda: embed_queries(["a new query"], project.spec),
+    ):
+        with pytest.raises(ExplorerError, match=r"not one of this server's presets.*=1"):
+            needs_the_model()
+    assert loaded == []
+
+    monkeypatch.setenv(CUSTOM_MODELS_ENV, "1")  # the rule a model picked on the Corpus page follows
+    allowed = read_project(data, "crafted.zip").spec
+    with pytest.raises(ExplorerError, match="Could not load model"):
+        embed_typed(["typed text"], allowed)
+    assert loaded == ["/srv/someone-elses/model"]
 
 
 def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, monkeypatch):
