@@ -48,11 +48,17 @@ from core.analysis.graph import Graph
 from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
 from core.analysis.ordering import Ordered
-from core.embed.models import PRESETS, ModelSpec
+from core.embed.models import PRESETS, ModelSpec, custom_models_allowed, named_model
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
-from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
+from core.io.zip_members import (
+    UNPACK_ERRORS,
+    inside_path,
+    open_zip,
+    safe_path,
+    unpack_member,
+)
 from core.pipeline import Choice, Pipeline
 from core.runtime import machine, memory
 from core.runtime.errors import ExplorerError
@@ -80,6 +86,9 @@ MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its 
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
 DEFAULT_MAX_PROJECT_MB = 4_000
 _MANIFEST_BYTES = 1024 * 1024
+# the entries a project's zip may hold: its tables and manifest with room for folders and the
+# metadata files an archiver adds beside each (macOS Finder's __MACOSX/._NAME)
+_MAX_ZIP_ENTRIES = 4 * (len(TABLES) + 1)
 _CHUNK = 1024 * 1024
 _READ_COPIES = 2  # Arrow's tables and the arrays taken from them are held at once while reading
 # how much more a table's text may take expanded than on disk (beyond a megabyte of slack):
@@ -429,21 +438,19 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
     """Unpack a project zip's tables into `into` and return its checked manifest: paths checked,
     the manifest read first, then only the tables it lists, each stopped as soon as it exceeds
     the size the manifest gives."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ExplorerError(f"{name} is not a readable zip archive.") from None
+    archive = open_zip(
+        name, data, _MAX_ZIP_ENTRIES, advice="Zip the project folder as it was written."
+    )
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
-        unsafe = [info.filename for info in infos if safe_path(info.filename) is None]
+        unsafe = [info.filename for info in infos if inside_path(info.filename) is None]
         if unsafe:
             raise ExplorerError(
                 f"{name} holds paths outside the project ({unsafe[0][:80]!r}); it was not "
                 "opened. Zip the project folder as it was written."
             )
-        if len(infos) > 4 * len(TABLES):
-            raise ExplorerError(f"{name} holds more than a project does; it was not opened.")
-        paths = {safe_path(info.filename): info for info in infos}
+        # hidden files (.DS_Store, __MACOSX/._NAME) are an archiver's, not the project's
+        paths = {path: info for info in infos if (path := safe_path(info.filename)) is not None}
         tops = {path.split("/")[0] for path in paths if "/" in path}
         strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in p for p in paths) else ""
         members = {
@@ -603,10 +610,11 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
             "The project's model or ordering does not match the fingerprint in its manifest; "
             "it was not opened."
         )
-    neighbours = _per_dim(tables["neighbours"], dims, _neighbours)
-    names = _per_dim(tables["keywords"], dims, _keywords)
-    graphs = _per_dim(tables["graph"], dims, lambda t: _graph(t, len(corpus)))
-    members = _per_dim(tables["communities"], dims, lambda t: t.sort_by("row"))
+    n = len(corpus)
+    neighbours = _per_dim(tables["neighbours"], dims, lambda t, d: _neighbours(t, n, d))
+    names = _per_dim(tables["keywords"], dims, lambda t, d: _keywords(t), required=False)
+    graphs = _per_dim(tables["graph"], dims, lambda t, d: _graph(t, n, d))
+    members = _per_dim(tables["communities"], dims, lambda t, d: _communities(t, n, d, len(dims)))
     views = {
         d: DimensionView(
             dim=d,
@@ -620,11 +628,7 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         )
         for d in dims
     }
-    maps = tables["maps"].to_pandas()
-    layouts = {
-        int(d): part.sort_values("row")[["x", "y"]].to_numpy(np.float32)
-        for d, part in maps.groupby("dim")
-    }
+    layouts = _per_dim(tables["maps"], dims, lambda t, d: _coordinates(t, n, d))
     query_set = _query_set(manifest, tables)
     return Project(
         query_set=query_set,
@@ -686,11 +690,12 @@ def _measured_elsewhere(fidelity: pd.DataFrame, manifest: dict) -> pd.DataFrame:
 
 def _spec(model: dict) -> ModelSpec:
     """The preset of that key when it is one (so typed text can still be embedded), else a spec
-    rebuilt from the manifest."""
+    rebuilt from the manifest, which loads only where the server allows models other than the
+    presets (the rule a model picked on the Corpus page follows)."""
     preset = PRESETS.get(model.get("key"))
     if preset is not None and preset.source == model.get("source"):
         return preset
-    return ModelSpec(
+    rebuilt = ModelSpec(
         key=str(model["key"]),
         label=str(model.get("label", model["key"])),
         source=str(model["source"]),
@@ -699,6 +704,7 @@ def _spec(model: dict) -> ModelSpec:
         prompt=str(model.get("prompt", "")),
         recipe=str(model.get("recipe", "")),
     )
+    return named_model(rebuilt, allow_custom=custom_models_allowed())
 
 
 def _column_cells(column: Column) -> pa.Array:
@@ -722,28 +728,71 @@ def _matrix(table: pa.Table, dtype, column_name: str = "vector") -> np.ndarray:
     return column.flatten().to_numpy().astype(dtype).reshape(-1, width)
 
 
-def _per_dim(table: pa.Table, dims, build) -> dict:
+def _per_dim(table: pa.Table, dims, build, *, required: bool = True) -> dict:
+    """build(rows, dim) for each size's rows of a table stacked by size."""
     frame_dims = table.column("dim").to_numpy()
     found = {}
     for d in dims:
         part = table.filter(pa.array(frame_dims == d))
-        if part.num_rows == 0 and build is not _keywords:
-            raise ExplorerError(f"The project has no results for {d} dims.")
-        found[d] = build(part)
+        if part.num_rows == 0 and required:
+            raise ExplorerError(f"The project has no results for {d} dims; it was not opened.")
+        found[d] = build(part, d)
     return found
 
 
-def _neighbours(table: pa.Table) -> Neighbours:
-    table = table.sort_by("row")
-    return Neighbours(_matrix(table, np.int32, "neighbours"), _matrix(table, np.float32, "scores"))
+# Each size's per-document tables are checked to hold every document once and to name only
+# documents the project has: a crafted table would otherwise colour, place or link documents
+# other than the ones it shows, or stop a page on an index out of range.
 
 
-def _graph(table: pa.Table, n: int) -> Graph:
-    return Graph(
-        n,
-        table.column("src").to_numpy().astype(np.int32),
-        table.column("dst").to_numpy().astype(np.int32),
-        table.column("weight").to_numpy().astype(np.float32),
+def _every_row(table: pa.Table, n: int, what: str, dim: int) -> pa.Table:
+    """The table sorted by row, refused unless its rows are the n documents, each once."""
+    if not np.array_equal(np.sort(table.column("row").to_numpy()), np.arange(n)):
+        raise ExplorerError(
+            f"The project's {what} for {dim} dims do not give each of its {n:,} documents one "
+            "row; it was not opened."
+        )
+    return table.sort_by("row")
+
+
+def _in_range(values: np.ndarray, limit: int, what: str, dim: int) -> None:
+    """Refuse values outside 0..limit-1 (document rows, or community numbers)."""
+    outside = values[(values < 0) | (values >= limit)]
+    if outside.size:
+        raise ExplorerError(
+            f"The project's {what} for {dim} dims name {outside[0]}, outside 0 to "
+            f"{limit - 1:,}; it was not opened."
+        )
+
+
+def _neighbours(table: pa.Table, n: int, dim: int) -> Neighbours:
+    table = _every_row(table, n, "neighbour lists", dim)
+    indices = _matrix(table, np.int64, "neighbours")
+    _in_range(indices, n, "neighbour lists", dim)
+    return Neighbours(indices.astype(np.int32), _matrix(table, np.float32, "scores"))
+
+
+def _graph(table: pa.Table, n: int, dim: int) -> Graph:
+    src, dst = (table.column(end).to_numpy().astype(np.int64) for end in ("src", "dst"))
+    _in_range(np.concatenate([src, dst]), n, "graph edges", dim)
+    weight = table.column("weight").to_numpy().astype(np.float32)
+    return Graph(n, src.astype(np.int32), dst.astype(np.int32), weight)
+
+
+def _communities(table: pa.Table, n: int, dim: int, sizes: int) -> pa.Table:
+    table = _every_row(table, n, "communities", dim)
+    # numbers start below n at the largest size and grow by fewer than n at each smaller one
+    # (core.analysis.communities.match_communities numbers the unmatched anew), so arrays
+    # indexed by community number stay small
+    values = table.column("community").to_numpy().astype(np.int64)
+    _in_range(values, n * sizes, "communities", dim)
+    return table
+
+
+def _coordinates(table: pa.Table, n: int, dim: int) -> np.ndarray:
+    table = _every_row(table, n, "map coordinates", dim)
+    return np.column_stack([table.column(axis).to_numpy() for axis in ("x", "y")]).astype(
+        np.float32
     )
 
 

@@ -1,12 +1,14 @@
-"""Builders the tests share: a zip archive of given files, a pipeline over given vectors, and a
-counter of kNN searches."""
+"""Builders the tests share: a zip archive of given files, a crowded zip directory and a check
+that it is refused unlisted, a pipeline over given vectors, and a counter of kNN searches."""
 
 from __future__ import annotations
 
 import io
+import struct
 import sys
+import tracemalloc
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -24,6 +26,47 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def crowded_zip(entries: int, declared: int | None = None) -> bytes:
+    """A zip whose central directory lists `entries` empty one-byte names (46 + 1 bytes each,
+    built directly rather than through zipfile, which would take seconds), its end record
+    declaring `declared` of them (default: all); a zip64 end record when the count needs one."""
+    declared = entries if declared is None else declared
+    header = struct.pack(
+        "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+    )
+    directory = (header + b"a") * entries
+    size = len(directory)
+    tail = b""
+    if declared > 0xFFFF:
+        zip64 = struct.pack(
+            "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, declared, declared, size, 0
+        )
+        locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, size, 1)
+        tail, declared = zip64 + locator, 0xFFFF
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, declared, declared, size, 0, 0)
+    return directory + tail + end
+
+
+def refused_unlisted(read: Callable[[], object], match: str, monkeypatch) -> int:
+    """Run `read`, which must raise an ExplorerError matching `match` without zipfile listing
+    any central directory; the peak memory it took, in bytes."""
+    import pytest
+
+    from core.runtime.errors import ExplorerError
+
+    def listed(self):
+        raise AssertionError("zipfile listed the archive's entries before they were counted")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", listed)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ExplorerError, match=match):
+            read()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def pipeline_of(

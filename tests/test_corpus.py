@@ -29,7 +29,7 @@ from core.io.corpus import (
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.units import MB
-from tests.support import zip_of
+from tests.support import crowded_zip, refused_unlisted, zip_of
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror="alert(2)"> &amp; {{7*7}}'
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06"
@@ -499,6 +499,24 @@ def test_zip_declaring_a_million_entries_is_refused_before_its_directory_is_pars
     finally:
         zipfile.ZipFile._RealGetContents = original
     assert parsed == []
+
+
+@pytest.mark.parametrize("declared", [None, 1])
+def test_a_zip_listing_more_entries_than_allowed_is_refused_before_it_is_listed(
+    declared, monkeypatch
+) -> None:
+    # zipfile lists every header of the directory whatever the end record declares, so a zip
+    # declaring one entry among 200,000 is counted header by header, not believed
+    data = crowded_zip(200_000, declared)
+    held = "declares 200,000" if declared is None else "holds more"
+    peak = refused_unlisted(
+        lambda: read_files([("crowded.zip", data)]),
+        rf"crowded\.zip {held} entries; the limit is 20,000 per zip",
+        monkeypatch,
+    )
+    assert peak < 1 * MB  # zipfile's listing of these entries takes about 90 MB
+    assert zip_members.listed_entries(data, 20_000) == 20_001
+    assert zip_members.listed_entries(crowded_zip(3), 20_000) == 3
 
 
 def test_zip64_entry_count_is_read_from_the_zip64_end_record() -> None:

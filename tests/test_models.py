@@ -149,6 +149,21 @@ def test_custom_model_ids_are_refused_unless_the_server_allows_them(monkeypatch)
     assert custom_models_allowed()
 
 
+def test_a_model_a_file_names_follows_the_rule_of_a_picked_one():
+    from core.embed.models import ModelSpec, load_model, named_model
+    from core.io.vectors import vectors_spec
+
+    other = ModelSpec("org/model", "org/model", "org/model", 64)
+    uploaded = vectors_spec("mine.npy", np.eye(3, dtype=np.float32), matryoshka=False)
+    for spec in (WORDLLAMA, uploaded):
+        assert named_model(spec, allow_custom=False) == spec
+    assert named_model(other, allow_custom=True) == other
+    refused = named_model(other, allow_custom=False)
+    assert (refused.key, refused.prompt) == (other.key, other.prompt)  # its vectors' identity
+    with pytest.raises(ExplorerError, match="'org/model' is not one of this server's presets"):
+        load_model(refused)
+
+
 def test_typed_text_is_embedded_like_the_corpus_and_uploaded_vectors_refuse_it():
     from core.embed.models import embed, embed_typed
     from core.io.vectors import vectors_spec

@@ -11,13 +11,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import core.pipeline as pipeline_module
 from core.analysis.ladder import GraphSettings
-from core.embed.models import WORDLLAMA
+from core.embed.models import CUSTOM_MODELS_ENV, WORDLLAMA, ModelSpec, embed_queries, embed_typed
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
 from core.project import (
@@ -31,7 +32,7 @@ from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
 from core.runtime.units import MB
 from pages.resources import results
-from tests.support import zip_of
+from tests.support import crowded_zip, refused_unlisted, zip_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = (256, 64, 16)
@@ -123,6 +124,24 @@ def test_a_zip_opens_with_or_without_its_top_folder(written):
     for data in (zipped, flat.getvalue()):
         assert read_project(data, "demo.zip").corpus.ids == pipe.corpus.ids
     assert list_projects(folder.parent) == [folder]
+
+
+def test_a_zip_made_by_macos_finder_opens(written):
+    # Finder adds the top folder's entry, a .DS_Store, and an AppleDouble "._" file for each
+    # file under __MACOSX/
+    pipe, folder = written
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("demo/", b"")
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"demo/{path.name}")
+        archive.writestr("demo/.DS_Store", b"\0\0\0\1Bud1" + bytes(100))
+        archive.writestr("__MACOSX/", b"")
+        archive.writestr("__MACOSX/demo/", b"")
+        for file in sorted(p.name for p in folder.iterdir()) + [".DS_Store"]:
+            archive.writestr(f"__MACOSX/demo/._{file}", b"\0\5\26\7" + bytes(60))
+    project = read_project(buffer.getvalue(), "demo.zip")
+    assert project.corpus.ids == pipe.corpus.ids and project.dims == tuple(pipe.dims)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -262,6 +281,136 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked_into_memory(written):
     finally:
         tracemalloc.stop()
     assert peak < 32 * 1024 * 1024
+
+
+@pytest.mark.parametrize("declared", [None, 1])
+def test_a_zip_of_too_many_entries_is_refused_before_it_is_listed(declared, monkeypatch):
+    data = crowded_zip(200_000, declared)
+    peak = refused_unlisted(
+        lambda: read_project(data, "crowded.zip"),
+        r"crowded\.zip .* entries; the limit is 56 per zip.* Zip the project folder",
+        monkeypatch,
+    )
+    assert peak < 1 * MB
+
+
+def _crafted(folder: Path, table: str, change) -> bytes:
+    """The project zipped with one table changed (pyarrow Table -> Table) and the manifest
+    telling the truth about it, as someone crafting a project would."""
+    buffer = io.BytesIO()
+    pq.write_table(change(pq.read_table(folder / f"{table}.parquet")), buffer)
+    return zip_of(_forged(_files(folder), f"{table}.parquet", buffer.getvalue()))
+
+
+def _without(dim: int, row: int):
+    def change(table):
+        keep = (table["dim"].to_numpy() != dim) | (table["row"].to_numpy() != row)
+        return table.filter(pa.array(keep))
+
+    return change
+
+
+def _with_neighbour(value: int):
+    """The first document's first neighbour (at the first size) replaced by `value`."""
+
+    def change(table):
+        lists = table["neighbours"].combine_chunks()
+        flat = lists.flatten().to_numpy().copy()
+        flat[0] = value
+        column = pa.FixedSizeListArray.from_arrays(pa.array(flat), lists.type.list_size)
+        return table.set_column(table.schema.get_field_index("neighbours"), "neighbours", column)
+
+    return change
+
+
+def _with_column(name: str, value: int):
+    """The first row's `name` (at the first size) replaced by `value`."""
+
+    def change(table):
+        values = table[name].to_numpy().astype(np.int64)
+        values[0] = value
+        return table.set_column(table.schema.get_field_index(name), name, pa.array(values))
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("communities", lambda t: t.slice(0, t.num_rows - 1), "communities for 16 dims do not"),
+        ("communities", _without(64, 7), "communities for 64 dims do not"),
+        ("communities", _with_column("community", -1), r"communities for 256 dims name -1"),
+        (
+            "communities",
+            _with_column("community", 10**9),
+            "communities for 256 dims name 1000000000",
+        ),
+        ("maps", _without(64, 7), "map coordinates for 64 dims do not"),
+        ("maps", lambda t: t.filter(pa.array(t["dim"].to_numpy() != 16)), "no results for 16 dims"),
+        ("neighbours", _without(256, 0), "neighbour lists for 256 dims do not"),
+        (
+            "neighbours",
+            _with_neighbour(360),
+            r"neighbour lists for 256 dims name 360, outside 0 to 359",
+        ),
+        (
+            "neighbours",
+            _with_neighbour(-1),
+            r"neighbour lists for 256 dims name -1, outside 0 to 359",
+        ),
+        ("graph", _with_column("dst", 360), r"graph edges for 256 dims name 360, outside 0 to 359"),
+        ("graph", _with_column("src", -3), r"graph edges for 256 dims name -3, outside 0 to 359"),
+    ],
+)
+def test_a_crafted_table_is_refused_with_a_message(written, table, change, message):
+    _, folder = written
+    with pytest.raises(ExplorerError, match=message) as refused:
+        read_project(_crafted(folder, table, change), "crafted.zip")
+    assert "it was not opened" in str(refused.value)
+    assert "could not be read" not in str(refused.value)  # a named check, not a caught crash
+
+
+def _with_model(pipe, folder: Path, source: str) -> bytes:
+    """The project zipped with its manifest naming another model (and the fingerprint that
+    model gives), as someone crafting a project would."""
+    model = {"key": source, "label": source, "source": source, "dim": 256, "prompt": ""}
+    spec = ModelSpec(key=source, label=source, source=source, dim=256)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["model"] = model
+    manifest["fingerprints"]["choice"] = Choice(pipe.corpus, spec, pipe.choice.ordering).fingerprint
+    return zip_of(_files(folder) | {MANIFEST: json.dumps(manifest).encode()})
+
+
+def test_a_project_model_is_loaded_only_where_the_server_allows_custom_models(written, monkeypatch):
+    import sentence_transformers
+
+    pipe, folder = written
+    loaded = []
+
+    def record(source, **kwargs):
+        loaded.append(source)
+        raise OSError("no such model")
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", record)
+    data = _with_model(pipe, folder, "/srv/someone-elses/model")
+    monkeypatch.delenv(CUSTOM_MODELS_ENV, raising=False)
+    project = read_project(data, "crafted.zip")
+    opened = project.pipeline(ResultStore())  # the project's own vectors are shown
+    assert opened.corpus.ids == pipe.corpus.ids
+    np.testing.assert_array_equal(opened.view(64).communities, pipe.view(64).communities)
+    for needs_the_model in (
+        lambda: embed_typed(["typed text"], project.spec),
+        lambda: embed_queries(["a new query"], project.spec),
+    ):
+        with pytest.raises(ExplorerError, match=r"not one of this server's presets.*=1"):
+            needs_the_model()
+    assert loaded == []
+
+    monkeypatch.setenv(CUSTOM_MODELS_ENV, "1")  # the rule a model picked on the Corpus page follows
+    allowed = read_project(data, "crafted.zip").spec
+    with pytest.raises(ExplorerError, match="Could not load model"):
+        embed_typed(["typed text"], allowed)
+    assert loaded == ["/srv/someone-elses/model"]
 
 
 def test_a_manifest_that_claims_more_than_the_server_opens_is_refused(written, monkeypatch):

@@ -26,6 +26,8 @@ from core.io.queries import (
 from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
 from core.runtime.errors import ExplorerError
+from core.runtime.units import MB
+from tests.support import crowded_zip, refused_unlisted
 
 CORPUS = Corpus("toy", ("alpha", "beta", "gamma", "delta"), ("d1", "d2", "d3", "d:4"))
 
@@ -134,6 +136,15 @@ def test_a_zipped_beir_folder_reads_like_the_folder(tmp_path):
     zipped, unzipped = read_queries("nf.zip", buffer.getvalue()), read_query_path(folder)
     assert zipped.name == "nf.zip" and zipped.fingerprint == unzipped.fingerprint
     assert zipped.relevant == unzipped.relevant
+
+
+@pytest.mark.parametrize("declared", [None, 1])
+def test_a_beir_zip_of_too_many_entries_is_refused_before_it_is_listed(declared, monkeypatch):
+    data = crowded_zip(200_000, declared)
+    peak = refused_unlisted(
+        lambda: read_queries("beir.zip", data), r"beir\.zip .* entries; the limit is", monkeypatch
+    )
+    assert peak < 1 * MB
 
 
 def test_beir_qrels_naming_an_unknown_query_name_the_row(tmp_path):

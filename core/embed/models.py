@@ -37,6 +37,7 @@ class ModelSpec:
     offline: bool = False
     batch_size: int = 64
     recipe: str = ""  # LAYER_NORM: the Matryoshka recipe layer-normalises before truncating
+    refused: str = ""  # why this server will not load the model (see named_model)
 
     @property
     def is_matryoshka(self) -> bool:
@@ -137,6 +138,24 @@ def resolve_model(name: str, *, allow_custom: bool = True) -> ModelSpec:
     return ModelSpec(key=name, label=name, source=name, dim=None, offline=Path(name).is_dir())
 
 
+def named_model(spec: ModelSpec, *, allow_custom: bool) -> ModelSpec:
+    """A model a file names (a project's manifest) under resolve_model's rule: a preset, or any
+    model where custom models are allowed, as it is; otherwise kept for its name and prompt (so
+    vectors made with it are still shown) and refused with a message when anything would load
+    it (typed text, new queries)."""
+    if allow_custom or PRESETS.get(spec.key) == spec or spec.source == "uploaded":
+        return spec  # (uploaded vectors name no model to load)
+    return dataclasses.replace(
+        spec,
+        refused=(
+            f"The model '{spec.source}' is not one of this server's presets, and the server "
+            f"loads only presets (its owner can allow others with {CUSTOM_MODELS_ENV}=1). The "
+            "vectors made with it are shown, but typed text and new queries need the model: "
+            "use a document of the corpus as the query instead."
+        ),
+    )
+
+
 def _build_wordllama():
     """WordLlama l2_supercat as a sentence-transformers StaticEmbedding + Normalize model.
 
@@ -165,6 +184,8 @@ def _offline_choices() -> str:
 @functools.lru_cache(maxsize=4)
 def load_model(spec: ModelSpec):
     """The SentenceTransformer for spec; a hub failure becomes a clear ExplorerError."""
+    if spec.refused:
+        raise ExplorerError(spec.refused)
     from sentence_transformers import SentenceTransformer
 
     if spec.source == "wordllama":

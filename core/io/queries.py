@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +18,7 @@ import pandas as pd
 from core.analysis.retrieval import Judgements, label_judgements
 from core.io.corpus import Corpus, build_corpus, read_files
 from core.io.formats.options import without_surrogates
-from core.io.zip_members import UNPACK_ERRORS, safe_path, unpack_member
+from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
 from core.runtime.cache import cache_key, texts_digest
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, Limits
@@ -401,10 +400,7 @@ def _folder_members(path: Path) -> dict[str, bytes]:
 def _zip_members(name: str, data: bytes, limits: Limits) -> dict[str, bytes]:
     """queries.jsonl and qrels/*.tsv of a zipped BEIR folder (with or without one top folder),
     each unpacked within the upload limits."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ExplorerError(f"{name} is not a readable zip archive.") from None
+    archive = open_zip(name, data, limits.max_zip_entries)
     members, total = {}, 0
     with archive:
         for info in archive.infolist():

@@ -1,8 +1,10 @@
-"""Zip members read bounded and path-safe: the entry count an archive declares, member paths that
-stay inside it, and decompression that stops at a cap (a header may understate a member)."""
+"""Zip archives opened bounded and path-safe: the central directory's entries counted before
+Python's zipfile lists them, member paths that stay inside the archive, and decompression that
+stops at a cap (a header may understate a member)."""
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -13,39 +15,113 @@ from core.runtime.errors import ExplorerError
 
 _CHUNK = 64 * 1024
 _DRIVE_PREFIX = re.compile(r"^[A-Za-z]:")
-_END_RECORD = b"PK\x05\x06"  # end of central directory: its entry count is at bytes 10-11
-_ZIP64_LOCATOR = b"PK\x06\x07"  # points at the zip64 end record, whose count is at 32-39
-_END_SEARCH = 22 + 0xFFFF  # the end record plus the longest archive comment
+# The records that locate the central directory, read as zipfile reads them (its _EndRecData and
+# _RealGetContents), so that the directory counted here is the one zipfile would list.
+_END = struct.Struct("<4s4H2LH")  # signature, disks, entries here, entries, size, offset, comment
+_END_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_END = struct.Struct("<4sQ2H2L4Q")  # ..., entries here, entries, size, offset
+_ZIP64_END_SIGNATURE = b"PK\x06\x06"
+_HEADER = struct.Struct("<4s6H3L5H2L")  # one central directory header before its names
+_HEADER_SIGNATURE = b"PK\x01\x02"
+_COMMENT_SEARCH = 1 << 16  # how far back zipfile looks for the end record
 
 
 def declared_entries(data: bytes) -> int | None:
-    """How many entries the archive's end record declares, read before the central directory
-    is parsed (a small zip can declare a million entries); None if there is no end record."""
-    tail_start = max(0, len(data) - _END_SEARCH)
-    end = data.rfind(_END_RECORD, tail_start)
-    if end < 0 or end + 22 > len(data):
-        return None
-    (count,) = struct.unpack_from("<H", data, end + 10)
-    locator = end - 20
-    if count == 0xFFFF and locator >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR:
-        (record,) = struct.unpack_from("<Q", data, locator + 8)
-        if record + 40 <= len(data):
-            (count,) = struct.unpack_from("<Q", data, record + 32)
+    """How many entries the archive's end record declares; None if there is no end record."""
+    found = _directory(data)
+    return None if found is None else found[0]
+
+
+def listed_entries(data: bytes, stop: int) -> int:
+    """How many entries the central directory holds, counted header by header without building
+    any of them, and no further than `stop` + 1 (zipfile lists every header that fits in the
+    directory's declared size, whatever count the end record declares)."""
+    found = _directory(data)
+    if found is None:
+        return 0
+    _, start, size = found
+    if start < 0:
+        return 0
+    end = min(start + size, len(data))
+    count, at = 0, start
+    while at + _HEADER.size <= end and count <= stop:
+        header = _HEADER.unpack_from(data, at)
+        if header[0] != _HEADER_SIGNATURE:
+            break
+        name, extra, comment = header[10:13]
+        at += _HEADER.size + name + extra + comment
+        count += 1
     return count
 
 
-def safe_path(name: str) -> str | None:
-    """A member name as a clean relative path if it stays inside the archive and is no hidden
-    file or folder, else None (absolute paths, drive letters, "..", __MACOSX, dot files)."""
+def _directory(data: bytes) -> tuple[int, int, int] | None:
+    """The declared entry count, start and size of the central directory, found as zipfile finds
+    them; None when there is no end record (zipfile then refuses the archive)."""
+    end = len(data) - _END.size
+    if not (end >= 0 and data[end : end + 4] == _END_SIGNATURE and data[-2:] == b"\0\0"):
+        end = data.rfind(_END_SIGNATURE, max(0, len(data) - _COMMENT_SEARCH - _END.size))
+        if end < 0 or end + _END.size > len(data):
+            return None
+    _, _, _, _, count, size, offset, _ = _END.unpack_from(data, end)
+    locator = end - _ZIP64_LOCATOR.size
+    record = locator - _ZIP64_END.size
+    if record >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR_SIGNATURE:
+        fields = _ZIP64_END.unpack_from(data, record)
+        if fields[0] == _ZIP64_END_SIGNATURE:
+            count, size = fields[7], fields[8]
+            end = record
+    return count, end - size, size
+
+
+def open_zip(
+    name: str,
+    data: bytes,
+    max_entries: int,
+    *,
+    advice: str = "Split it into several zips.",
+    unreadable: str = "is not a readable zip archive. Re-create the zip.",
+) -> zipfile.ZipFile:
+    """The archive opened for reading, once its end record and central directory are known to
+    hold at most max_entries entries: zipfile builds an object of about 450 bytes per entry
+    while it opens an archive, so a 50-byte entry repeated would make a small upload take
+    gigabytes. An archive zipfile cannot read is an ExplorerError too."""
+    declared = declared_entries(data) or 0
+    if declared > max_entries or listed_entries(data, max_entries) > max_entries:
+        held = f"declares {declared:,}" if declared > max_entries else "holds more"
+        raise ExplorerError(
+            f"{name} {held} entries; the limit is {max_entries:,} per zip, folders included. "
+            f"{advice}"
+        )
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise ExplorerError(f"{name} {unreadable}") from None
+
+
+def inside_path(name: str) -> str | None:
+    """A member name as a clean relative path if it stays inside the archive, else None
+    (folders, absolute paths, drive letters, "..")."""
     path = name.replace("\\", "/")
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if path.endswith("/") or not parts:
         return None
     if path.startswith("/") or _DRIVE_PREFIX.match(path) or ".." in parts:
         return None
+    return "/".join(parts)
+
+
+def safe_path(name: str) -> str | None:
+    """A member name as a clean relative path if it stays inside the archive and is no hidden
+    file or folder, else None (also __MACOSX and dot files, which archivers add)."""
+    path = inside_path(name)
+    if path is None:
+        return None
+    parts = path.split("/")
     if parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts):
         return None
-    return "/".join(parts)
+    return path
 
 
 UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import PurePosixPath
 
 from core.io.formats import READERS
-from core.io.zip_members import UNPACK_ERRORS, declared_entries, safe_path, unpack_member
+from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import Limits, too_large
 from core.runtime.units import size_text
@@ -19,16 +19,7 @@ _MEMBER_TEXT = ", ".join(READERS)
 def expand_zip(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
     """The supported members of a zip, read in memory with sizes checked from the headers and
     again while decompressing; unsafe paths, hidden files, folders and nested zips are skipped."""
-    entries = declared_entries(data)
-    if entries is not None and entries > limits.max_zip_entries:
-        raise ExplorerError(
-            f"{name} declares {entries:,} entries; the limit is {limits.max_zip_entries:,} "
-            "per zip. Split it into several zips."
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ExplorerError(f"{name} is not a readable zip archive. Re-create the zip.") from None
+    archive = open_zip(name, data, limits.max_zip_entries)
     with archive:
         members = [
             (member_name, info)
