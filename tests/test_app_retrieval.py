@@ -42,7 +42,7 @@ def test_a_query_set_of_the_session_is_measured_and_the_metric_changes():
     at = _retrieval_page()
     demo = load_demo_corpus()
     query_set = read_queries("demo_queries.csv", demo_queries(demo), demo.ids)
-    at.session_state["query_set"] = (demo.documents_fingerprint, query_set, None)
+    at.session_state["query_set"] = (demo.documents_fingerprint, query_set, None, None)
     at.run()
     assert not at.exception and not at.error
     sentence = at.success[0].value
