@@ -223,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--query-vectors",
         metavar="FILE",
-        help="the queries' vectors (one row per query, in the query file's order), needed with "
+        help="the queries' vectors (one row per query, in the query file's order; for a BEIR "
+        "folder, queries.jsonl's, leaving out queries without a judged answer), needed with "
         "--vectors: uploaded vectors have no model to embed the queries with",
     )
     p.add_argument(

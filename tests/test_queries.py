@@ -113,6 +113,26 @@ def test_a_beir_folder_gives_corpus_queries_and_graded_qrels(tmp_path):
     assert judged.row.tolist() == [0, 1] and judged.grade.tolist() == [1.0, 2.0]
 
 
+def test_beir_queries_keep_the_order_of_queries_jsonl_whatever_the_qrels_order(tmp_path):
+    folder = _beir(tmp_path / "swapped", "q2\td3\t1\nq3\td2\t1\nq1\td1\t1\n")
+    found = read_query_path(folder)
+    assert found.ids == ("q1", "q2", "q3") and found.texts == ("first", "second", "unjudged")
+    assert found.relevant == ((("d1", 1.0),), (("d3", 1.0),), (("d2", 1.0),))
+    # vectors given in queries.jsonl's order pair with their own queries
+    buffer = io.BytesIO()
+    np.save(buffer, np.eye(3, dtype=np.float32))
+    vectors = read_query_vectors("q.npy", buffer.getvalue(), found, 3)
+    assert dict(zip(found.ids, vectors.argmax(axis=1).tolist(), strict=True)) == {
+        "q1": 0,
+        "q2": 1,
+        "q3": 2,
+    }
+    buffer = io.BytesIO()
+    np.save(buffer, np.ones((4, 3), np.float32))
+    with pytest.raises(ExplorerError, match=r"4 rows but the query set has 3 queries.*'q1', 'q2'"):
+        read_query_vectors("q.npy", buffer.getvalue(), found, 3)
+
+
 def test_cut_emoji_in_a_beir_folder_are_replaced_as_in_every_reader(tmp_path):
     folder = _beir(tmp_path / "tweets")
     lines = ['{"_id": "d1", "text": "pasta \\ud83d"}', '{"_id": "d2", "text": "tennis"}']

@@ -240,7 +240,8 @@ def is_beir_folder(path: Path) -> bool:
 def read_beir(members: Mapping[str, bytes], *, name: str) -> QuerySet:
     """The query set of a BEIR folder given as {relative path: bytes}: queries.jsonl ({"_id",
     "text"}) and one qrels split (qrels/test.tsv, else dev, validation, train, else the only
-    one) of query-id, corpus-id, score rows; queries without a judged answer are left out."""
+    one) of query-id, corpus-id, score rows; queries without a judged answer are left out.
+    Queries keep queries.jsonl's order, the order their own vectors are given in."""
     queries_file = _member(members, "queries.jsonl")
     if queries_file is None:
         raise ExplorerError(f"{name}: a BEIR folder needs queries.jsonl beside qrels/.")
@@ -272,7 +273,7 @@ def read_beir(members: Mapping[str, bytes], *, name: str) -> QuerySet:
         raise ExplorerError(f"{name}/{split} judges no document relevant (score above 0).")
     if len(answers) > MAX_QUERIES:
         raise ExplorerError(f"{name} has {len(answers):,} judged queries; at most {MAX_QUERIES:,}.")
-    ids = tuple(answers)
+    ids = tuple(q for q in texts if q in answers)
     return QuerySet(
         name,
         ids,
@@ -445,9 +446,11 @@ def read_query_vectors(name: str, data: bytes, query_set: QuerySet, dims: int) -
 
     vectors = read_vectors(name, data).vectors
     if vectors.shape[0] != len(query_set):
+        shown = ", ".join(repr(q) for q in query_set.ids[:3]) + ", …" * (len(query_set) > 3)
         raise ExplorerError(
             f"{name} has {vectors.shape[0]:,} rows but the query set has {len(query_set):,} "
-            "queries; give one row per query, in the query file's order."
+            f"queries (a BEIR folder's without a judged answer are left out); give one row per "
+            f"query of the set, in its order: {shown}"
         )
     if vectors.shape[1] != dims:
         raise ExplorerError(
