@@ -3,6 +3,7 @@ with the real default model."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from core.io.corpus import load_demo_corpus
@@ -53,3 +54,24 @@ def test_a_query_set_of_the_session_is_measured_and_the_metric_changes():
     assert table.iloc[0]["ndcg_at_10"] > 0.9
     at.selectbox(key="retrieval_metric").set_value("mrr_at_10").run()
     assert "of MRR@10" in at.success[0].value or "No smaller" in at.success[0].value
+
+
+def test_a_query_set_the_full_size_answers_nowhere_is_said_in_words():
+    at = _retrieval_page()
+    demo = load_demo_corpus()
+    # each query is a document's own text, so that document, not the answer, comes first
+    asked = range(0, 360, 40)
+    table = pd.DataFrame(
+        {
+            "query": [demo.texts[i] for i in asked],
+            "relevant": [demo.ids[(i + 180) % 360] for i in asked],
+        }
+    )
+    query_set = read_queries("elsewhere.csv", table.to_csv(index=False).encode(), demo.ids)
+    at.session_state["query_set"] = (demo.documents_fingerprint, query_set, None, None)
+    at.run()
+    at.slider(key="retrieval_k").set_value(1).run()
+    at.selectbox(key="retrieval_metric").set_value("recall_at_k").run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("At the full size the queries find none")
+    assert any("no quality kept to set against agreement" in m.value for m in at.markdown)

@@ -228,3 +228,15 @@ def test_no_answer_found_at_full_size_is_said_not_recommended():
     pick = recommend(table, keep=0.9, n_docs=10)
     assert pick.sentence.startswith("At the full size the queries find none of their answers")
     assert (pick.dim, pick.precision) == (256, "float32")
+
+
+def test_agreement_is_not_set_against_quality_when_the_full_size_finds_nothing():
+    docs, _, judged = _planted(n=60, dim=16, queries=6)
+    asked = -docs[judged.row]  # each query points away from its answer: never at rank 1
+    table = retrieval_table(docs, asked, judged, [16, 8], k=1, latency=False, rounds=50)
+    assert table["recall_at_k"].iloc[0] == 0.0 and table["recall_at_k_share"].isna().all()
+    assert disagreement(table, "recall_at_k") is None
+    assert proxy_sentence(table, "recall_at_k") == (
+        "At the full size the queries find none of their answers (recall@1 is 0), so there is "
+        "no quality kept to set against agreement."
+    )

@@ -493,16 +493,25 @@ def _fraction(part: int, whole: int) -> str:
     return f"≈1/{round(whole / part)}" if part else "none"
 
 
-def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series:
+def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series | None:
     """The row where agreement with the full size and the share of quality kept differ most
-    (a positive gap: quality kept beyond what agreement suggests)."""
+    (a positive gap: quality kept beyond what agreement suggests); None when no share is
+    known (the full size finds none of the answers)."""
     gap = table[f"{metric}_share"] - table["agreement_at_k"]
+    if gap.isna().all():
+        return None
     return table.assign(gap=gap).loc[gap.abs().idxmax()]
 
 
 def proxy_sentence(table: pd.DataFrame, metric: str = "ndcg_at_10") -> str:
     """Where agreement with the full size misjudges quality the most, in words."""
     row = disagreement(table, metric)
+    if row is None:
+        label = metric_label(metric, int(table["k"].iloc[0]))
+        return (
+            f"At the full size the queries find none of their answers ({label} is 0), so there "
+            "is no quality kept to set against agreement."
+        )
     k = int(row["k"])
     kept, agreed = float(row[f"{metric}_share"]), float(row["agreement_at_k"])
     direction = "more" if kept > agreed else "less"
