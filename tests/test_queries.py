@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core.embed.models import WORDLLAMA, embed, embed_queries
-from core.io.corpus import Corpus, load_demo_corpus, read_files
+from core.io.corpus import Corpus, build_corpus, load_demo_corpus, read_files
 from core.io.queries import (
     beir_corpus,
     duplicate_ids,
@@ -111,6 +111,24 @@ def test_a_beir_folder_gives_corpus_queries_and_graded_qrels(tmp_path):
     assert found.relevant == ((("d1", 1.0), ("d2", 2.0)),)
     judged = judgements(found, corpus)
     assert judged.row.tolist() == [0, 1] and judged.grade.tolist() == [1.0, 2.0]
+
+
+def test_an_answer_left_out_of_the_corpus_for_having_no_text_is_named_as_such(tmp_path):
+    folder = _beir(tmp_path / "blank")
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": "d1", "text": "pasta"}\n{"_id": "d2", "title": " ", "text": ""}\n'
+        '{"_id": "d3", "text": "tennis"}\n{"_id": "d4", "text": "golf"}\n'
+    )
+    corpus = beir_corpus(folder)
+    assert corpus.ids == ("d1", "d3", "d4") and corpus.empty_ids == ("d2",)
+    with pytest.raises(
+        ExplorerError,
+        match=r"queries\.jsonl line 1: the document 'd2' has no text, so it was left out of "
+        r"the corpus",
+    ):
+        judgements(read_query_path(folder), corpus)
+    table = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["x", "", "y", "z"]})
+    assert build_corpus(table, "text", id_column="id").empty_ids == ("b",)
 
 
 def test_beir_queries_keep_the_order_of_queries_jsonl_whatever_the_qrels_order(tmp_path):

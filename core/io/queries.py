@@ -84,9 +84,16 @@ def judgements(query_set: QuerySet, corpus: Corpus, seed: int = 0) -> Judgements
                 "No label is shared by two documents, so labels cannot serve as answers."
             ) from None
     row_of = {doc: row for row, doc in enumerate(corpus.ids)}
+    empty = set(corpus.empty_ids)
     pairs = []
     for q, answers in enumerate(query_set.relevant):
         for doc, grade in answers:
+            if doc not in row_of and doc in empty:
+                raise ExplorerError(
+                    f"{query_set.name}, {query_set.rows[q]}: the document {doc!r} has no text, so "
+                    "it was left out of the corpus and no search can find it. Give it text, or "
+                    "take it out of the query's relevant ids."
+                )
             if doc not in row_of:
                 sample = ", ".join(repr(i) for i in corpus.ids[:3])
                 raise ExplorerError(
