@@ -19,6 +19,7 @@ from core.io.export import export_name
 from core.io.queries import QUERY_FILE_TYPES, labels_query_set, read_queries, read_query_vectors
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
+from core.runtime.limits import max_queries
 from core.viz.retrieval_plots import proxy_figure, quality_figure
 from pages import state, widgets
 
@@ -61,7 +62,7 @@ if source == FILE:
         except ExplorerError as error:
             widgets.show_error(error)
 else:
-    most = min(5_000, len(corpus))
+    most = min(max_queries(), len(corpus))
     sample = st.slider(
         "Documents asked as queries", 1, most, min(1_000, most), key="retrieval_sample"
     )

@@ -39,6 +39,14 @@ def test_labels_as_answers_give_the_recommendation_and_warn_below_100_queries():
     assert "Only 40 queries" in at.warning[0].value
 
 
+def test_the_labels_sample_slider_goes_up_to_the_servers_query_limit(monkeypatch):
+    monkeypatch.setenv("MGE_MAX_QUERIES", "100")  # below the demo corpus's 360 documents
+    at = _retrieval_page()
+    at.radio(key="retrieval_source").set_value("Labels as answers").run()
+    slider = at.slider(key="retrieval_sample")
+    assert (slider.min, slider.max, slider.value) == (1, 100, 100)
+
+
 def test_a_query_set_of_the_session_is_measured_and_the_metric_changes():
     at = _retrieval_page()
     demo = load_demo_corpus()
