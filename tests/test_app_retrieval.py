@@ -3,12 +3,15 @@ with the real default model."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from core.io.corpus import load_demo_corpus
 from core.io.queries import read_queries
-from tests.test_app import _app
+from tests.test_app import _app, _use_uploaded_vectors
 from tests.test_queries import demo_queries
 
 pytestmark = pytest.mark.usefixtures("fresh_results")
@@ -83,3 +86,27 @@ def test_a_query_set_the_full_size_answers_nowhere_is_said_in_words():
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("At the full size the queries find none")
     assert any("no quality kept to set against agreement" in m.value for m in at.markdown)
+
+
+def test_query_vectors_uploaded_again_give_their_own_table():
+    at = _app()
+    _use_uploaded_vectors(at)
+    at.switch_page("pages/retrieval.py").run()
+    demo = load_demo_corpus()
+    query_set = read_queries("demo_queries.csv", demo_queries(demo, every=9), demo.ids)
+    at.session_state["query_set"] = (demo.documents_fingerprint, query_set, None, None)
+    at.run()
+    assert any("no model to embed the queries" in i.value for i in at.info)
+    answers = at.session_state.uploaded.vectors[
+        [demo.ids.index(a[0][0]) for a in query_set.relevant]
+    ]
+
+    def upload(vectors: np.ndarray) -> float:
+        buffer = io.BytesIO()
+        np.save(buffer, vectors)
+        at.file_uploader(key="retrieval_vectors").upload("q.npy", buffer.getvalue()).run()
+        assert not at.exception and not at.error
+        return float(at.dataframe[-1].value.iloc[0]["mrr_at_10"])
+
+    assert upload(answers) == 1.0  # each query is its answer's own vector
+    assert upload(-answers) == 0.0  # each points away from its answer
