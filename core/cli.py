@@ -4,7 +4,6 @@ multi-layer files and the ladder's picture, and per-size graph files and images 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from core.io.export import (
     export_name,
     figure_bytes,
     graph_bytes,
+    json_bytes,
     keep_exporter_warm,
     stop_exporter,
     to_networkx,
@@ -223,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--query-vectors",
         metavar="FILE",
-        help="the queries' vectors (one row per query, in the query file's order), needed with "
+        help="the queries' vectors (one row per query, in the query file's order; for a BEIR "
+        "folder, queries.jsonl's, leaving out queries without a judged answer), needed with "
         "--vectors: uploaded vectors have no model to embed the queries with",
     )
     p.add_argument(
@@ -430,7 +431,7 @@ def _write_retrieval(pipe: Pipeline, keep: float, write: _Write) -> Recommended:
         "recommended": {"dim": pick.dim, "precision": pick.precision, "keep": keep},
         "table": table.to_dict("records"),
     }
-    write("retrieval", "json", json.dumps(record, indent=1).encode(), None)
+    write("retrieval", "json", json_bytes(record), None)
     print(pick.sentence)
     return pick
 
@@ -463,7 +464,7 @@ def write_outputs(
     recommendation = recommend_dimension(table, min_recall_share=outputs.min_recall_share)
     write("fidelity", "csv", table.to_csv(index=False).encode())
     fidelity = {"table": table.to_dict("records"), "recommendation": recommendation.sentence}
-    write("fidelity", "json", json.dumps(fidelity, indent=1).encode())
+    write("fidelity", "json", json_bytes(fidelity))
 
     say(0, "lineage")
     dims, labels, names = pipe.lineage()
@@ -475,7 +476,7 @@ def write_outputs(
         "communities": {str(d): labels[d].tolist() for d in dims},
         "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims},
     }
-    write("lineage", "json", json.dumps(record, indent=1).encode())
+    write("lineage", "json", json_bytes(record))
     tree = cluster_tree(dims, labels, names)
     write("tree", "graphml", tree_bytes(tree, "graphml"))
     write("tree", "json", tree_bytes(tree, "json"))

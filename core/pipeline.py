@@ -34,7 +34,7 @@ from core.embed.models import Encoder, ModelSpec, embed, embed_queries
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet, judgements, query_rows
 from core.io.vectors import UPLOADED, UploadedVectors
-from core.runtime.cache import cache_key
+from core.runtime.cache import array_digest, cache_key, texts_digest
 from core.runtime.store import ResultStore
 from core.schedule.steps import MAP, VIEW, Step, ladder_steps, runnable
 from core.viz.layout import (
@@ -179,12 +179,26 @@ class ResultKeys:
         return ("pair-typed", self._choice.fingerprint, tuple(self._pipe.dims), text_a, text_b)
 
     def query_vectors(self, query_set: str) -> tuple:
-        # the raw vectors of a query set's queries (embedded, or uploaded beside the corpus's)
+        # the raw vectors of a query set's queries, embedded with the model
         return ("query-vectors", self._choice.fingerprint_without_ordering, query_set)
 
-    def retrieval(self, query_set: str, k: int) -> tuple:
-        dims, measure = tuple(self._pipe.dims), self._pipe.measure
-        return ("retrieval", self._choice.fingerprint, dims, k, measure, query_set)
+    def retrieval(self, query_set: QuerySet, k: int) -> tuple:
+        """A retrieval table: the corpus's vectors and where they came from, the query set, its
+        answers (the labels themselves, for labels as answers), the queries' vectors and the
+        search settings."""
+        pipe, corpus = self._pipe, self._choice.corpus
+        answers = texts_digest(corpus.labels or ()) if query_set.from_labels else ""
+        return (
+            "retrieval",
+            self._choice.fingerprint,
+            pipe.vectors_origin,
+            tuple(pipe.dims),
+            k,
+            pipe.measure,
+            query_set.fingerprint,
+            answers,
+            pipe.query_origin(query_set),
+        )
 
     def query_set(self, k: int, queries: int, approximate: bool) -> tuple:
         pipe = self._pipe
@@ -223,6 +237,9 @@ class Pipeline:
         self.query_set = query_set  # queries with known answers, kept in projects
         self.keys = ResultKeys(self)
         self._partitions: dict[int, Partition] = {}  # found elsewhere, matched here
+        # query vectors given with adopt_query_vectors, by query set: (digest, raw vectors);
+        # kept here, not in the shared store, where another session's would replace them
+        self._query_vectors: dict[str, tuple[str, np.ndarray]] = {}
 
     @property
     def corpus(self) -> Corpus:
@@ -465,25 +482,50 @@ class Pipeline:
         dims, labels, _ = self.lineage()
         return self.per_ladder("lineage-summary", lambda: step_summary(dims, labels))
 
-    def query_vectors(self, query_set: QuerySet) -> np.ndarray:
-        """A query set's vectors in the corpus's ordering: the asked documents' own vectors for
-        labels as answers; else the queries' texts embedded with the model's query prompt, or
-        the vectors given with adopt_query_vectors (uploaded corpus vectors have no model)."""
-        rows = query_rows(query_set, self.corpus)
-        if rows is not None:
-            return self.vectors[rows]
-        raw = self.store.memo(
+    @property
+    def vectors_origin(self) -> str:
+        """Where the corpus's vectors come from when the model's key does not say it: the digest
+        of vectors handed over under a model's name (a project's); "" when the model embedded
+        them or the key is the uploaded vectors' own (it names their content)."""
+        given = self.uploaded
+        if given is None or given.spec != self.choice.spec or given.spec.source == UPLOADED:
+            return ""
+        return given.digest
+
+    def query_origin(self, query_set: QuerySet) -> str:
+        """Where a query set's vectors come from: the corpus's rows (labels as answers), the
+        vectors adopted for it (their digest), or the model."""
+        if query_set.from_labels:
+            return "rows"
+        adopted = self._query_vectors.get(query_set.fingerprint)
+        return adopted[0] if adopted else "model"
+
+    def raw_query_vectors(self, query_set: QuerySet) -> np.ndarray:
+        """A query file's vectors in the model's own order: the ones given with
+        adopt_query_vectors (uploaded corpus vectors have no model), else the queries' texts
+        embedded with the model's query prompt."""
+        adopted = self._query_vectors.get(query_set.fingerprint)
+        if adopted is not None:
+            return adopted[1]
+        return self.store.memo(
             self.keys.query_vectors(query_set.fingerprint),
             lambda: embed_queries(query_set.texts, self.choice.spec),
         )
-        return self.ordered().transform(raw)
+
+    def query_vectors(self, query_set: QuerySet) -> np.ndarray:
+        """A query set's vectors in the corpus's ordering: the asked documents' own vectors for
+        labels as answers, else raw_query_vectors."""
+        rows = query_rows(query_set, self.corpus)
+        if rows is not None:
+            return self.vectors[rows]
+        return self.ordered().transform(self.raw_query_vectors(query_set))
 
     def retrieval(self, query_set: QuerySet, k: int | None = None) -> pd.DataFrame:
         """Retrieval quality of the query set per size × precision (core.analysis.retrieval),
         exact search under the settings' measure."""
         k = k or self.settings.k
         return self.store.memo(
-            self.keys.retrieval(query_set.fingerprint, k),
+            self.keys.retrieval(query_set, k),
             lambda: retrieval_table(
                 self.vectors,
                 self.query_vectors(query_set),
@@ -496,7 +538,7 @@ class Pipeline:
 
     def adopt_query_vectors(self, query_set: QuerySet, raw: np.ndarray) -> None:
         """A query set's vectors uploaded, in the model's own order (like the corpus's)."""
-        self.store.put(self.keys.query_vectors(query_set.fingerprint), raw)
+        self._query_vectors[query_set.fingerprint] = (array_digest(raw), raw)
 
     def adopt_neighbours(self, dim: int, measure: str, lists: Neighbours) -> None:
         """One size's kNN lists (at list_k) computed elsewhere."""

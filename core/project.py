@@ -150,7 +150,7 @@ class Project:
                 pipe.adopt_query_vectors(self.query_set, self.query_vectors)
             if self.retrieval is not None:
                 retrieval_k = int(self.retrieval["k"].iloc[0])
-                put(keys.retrieval(self.query_set.fingerprint, retrieval_k), self.retrieval)
+                put(keys.retrieval(self.query_set, retrieval_k), self.retrieval)
         return pipe
 
 
@@ -247,9 +247,7 @@ def _query_tables(pipe: Pipeline) -> dict[str, pa.Table]:
         "retrieval": pa.Table.from_pandas(pipe.retrieval(query_set), preserve_index=False),
     }
     if not query_set.from_labels:
-        pipe.query_vectors(query_set)  # embedded (or adopted) before its raw vectors are read
-        raw = pipe.store.get(pipe.keys.query_vectors(query_set.fingerprint))
-        tables["query_embedding"] = _vector_table(raw)
+        tables["query_embedding"] = _vector_table(pipe.raw_query_vectors(query_set))
     return tables
 
 

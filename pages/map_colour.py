@@ -118,7 +118,8 @@ def _separation(pipe: Pipeline, view: DimensionView, column: Column) -> None:
     cols[2].metric(
         "Purity by chance",
         f"{here['chance']:.1%}",
-        help=f"The purity of neighbours drawn at random: the share of pairs with the same {name}.",
+        help=f"The purity of neighbours drawn at random: the chance that another document, "
+        f"blank ones included, has a document's {name}.",
     )
     with st.expander(f"How well {name} separates at each size"):
         shown = table.rename(

@@ -19,6 +19,7 @@ from core.io.export import export_name
 from core.io.queries import QUERY_FILE_TYPES, labels_query_set, read_queries, read_query_vectors
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
+from core.runtime.limits import max_queries
 from core.viz.retrieval_plots import proxy_figure, quality_figure
 from pages import state, widgets
 
@@ -61,7 +62,7 @@ if source == FILE:
         except ExplorerError as error:
             widgets.show_error(error)
 else:
-    most = min(5_000, len(corpus))
+    most = min(max_queries(), len(corpus))
     sample = st.slider(
         "Documents asked as queries", 1, most, min(1_000, most), key="retrieval_sample"
     )
@@ -80,22 +81,25 @@ if query_set is None:
     )
     st.stop()
 
-if choice.spec.source == UPLOADED and not query_set.from_labels and vectors is None:
+if choice.spec.source == UPLOADED and not query_set.from_labels:
     asked = st.file_uploader(
         "The queries' vectors (one row per query, in the file's order)",
         type=["npy", "csv", "tsv", "parquet"],
         key="retrieval_vectors",
     )
-    if asked is None:
+    fresh = st.session_state.get("retrieval_vectors_upload") != getattr(asked, "file_id", None)
+    if asked is not None and (fresh or vectors is None):
+        try:
+            dims = pipe.raw().shape[1]
+            vectors = read_query_vectors(asked.name, asked.getvalue(), query_set, dims)
+            state.set_query_set(query_set, vectors)
+            pipe.adopt_query_vectors(query_set, vectors)
+            st.session_state.retrieval_vectors_upload = asked.file_id
+        except ExplorerError as error:
+            widgets.show_error(error)
+            st.stop()
+    if vectors is None:
         st.info("Uploaded embeddings have no model to embed the queries with.")
-        st.stop()
-    try:
-        dims = pipe.raw().shape[1]
-        vectors = read_query_vectors(asked.name, asked.getvalue(), query_set, dims)
-        state.set_query_set(query_set, vectors)
-        pipe.adopt_query_vectors(query_set, vectors)
-    except ExplorerError as error:
-        widgets.show_error(error)
         st.stop()
 
 c1, c2, c3 = st.columns(3)

@@ -64,9 +64,8 @@ def open_project(project: Project) -> str | None:
     project.pipeline(results())
     st.session_state.corpus = project.corpus
     set_uploaded(project.vectors)
-    set_query_set(
-        project.query_set, project.query_vectors if project.spec.source == UPLOADED else None
-    )
+    # the project's query vectors go with its corpus vectors, whatever model made them
+    set_query_set(project.query_set, project.query_vectors)
     s = project.settings
     k, resolution = _clamped(s.k, K_RANGE), _clamped(s.resolution, RESOLUTION_RANGE)
     note = None
@@ -219,18 +218,25 @@ def graph_settings() -> GraphSettings:
 
 
 def set_query_set(query_set: QuerySet | None, vectors: np.ndarray | None = None) -> None:
-    """Use a query set (with the queries' own vectors, for uploaded corpus vectors) for the
-    current corpus; None forgets it."""
+    """Use a query set for the current corpus, with the queries' own vectors when the corpus's
+    vectors were uploaded or came with a project (they go with those vectors alone); None
+    forgets it."""
     fingerprint = st.session_state.corpus.documents_fingerprint
-    st.session_state.query_set = None if query_set is None else (fingerprint, query_set, vectors)
+    uploaded = uploaded_vectors()
+    owner = uploaded.spec.key if vectors is not None and uploaded is not None else None
+    chosen = (fingerprint, query_set, vectors if owner else None, owner)
+    st.session_state.query_set = None if query_set is None else chosen
 
 
 def current_query_set() -> tuple[QuerySet | None, np.ndarray | None]:
-    """The session's query set and its uploaded vectors, if it was chosen for this corpus."""
+    """The session's query set, if it was chosen for this corpus, and its queries' vectors, if
+    they were given for the corpus vectors in use."""
     chosen = st.session_state.get("query_set")
     if chosen is None or chosen[0] != st.session_state.corpus.documents_fingerprint:
         return None, None
-    return chosen[1], chosen[2]
+    uploaded = uploaded_vectors()
+    in_use = uploaded is not None and uploaded.spec == current_spec()
+    return chosen[1], chosen[2] if in_use and chosen[3] == uploaded.spec.key else None
 
 
 def session_pipeline() -> Pipeline:

@@ -117,3 +117,25 @@ def test_uploaded_vectors_need_the_queries_vectors(query_file, tmp_path, capsys)
     assert main([*args, "--query-vectors", str(asked), "--out", str(tmp_path)]) == 0
     table = next(tmp_path.glob("*retrieval.csv"))
     assert pd.read_csv(table).loc[0, "hit_at_k"] == 1.0
+
+
+def _refuse(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def test_the_retrieval_json_is_strict_json_when_a_share_is_unknown(tmp_path):
+    demo = load_demo_corpus()
+    asked = range(0, 360, 40)  # each query is a document's own text; its answer is another one
+    queries = tmp_path / "elsewhere.csv"
+    pd.DataFrame(
+        {
+            "query": [demo.texts[i] for i in asked],
+            "relevant": [demo.ids[(i + 180) % 360] for i in asked],
+        }
+    ).to_csv(queries, index=False)
+    args = ["demo", "--queries", str(queries), "--only", "retrieval", "--ladder", "256,32"]
+    assert main([*args, "--k", "2", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / f"{PREFIX}retrieval.json").read_text()
+    record = json.loads(text, parse_constant=_refuse)
+    full = record["table"][0]
+    assert full["recall_at_k"] == 0.0 and full["recall_at_k_share"] is None

@@ -53,8 +53,21 @@ def test_knn_purity_on_a_known_neighbour_table():
     # row 3: 2 of 2 (itself listed counts); row 4 has no category and is left out
     purity, chance = knn_purity(indices, codes)
     assert purity == pytest.approx((0.5 + 0.5 + 0.5 + 1.0) / 4)
-    assert chance == pytest.approx(0.5**2 + 0.5**2)
+    # a random neighbour of a categorised document is one of the 4 others, 1 of them its kind
+    assert chance == pytest.approx(1 / 4)
     assert np.isnan(knn_purity(indices, np.full(5, MISSING, np.int32))[0])
+
+
+def test_purity_by_chance_is_what_random_neighbours_give_when_half_the_documents_are_blank():
+    rng = np.random.default_rng(0)
+    n, k = 4000, 10
+    codes = np.where(np.arange(n) % 2 == 0, np.arange(n) // 2 % 4, MISSING).astype(np.int32)
+    # k random other documents each, any of the n (blank ones too), never the document itself
+    indices = (np.arange(n)[:, None] + rng.integers(1, n, (n, k))) % n
+    purity, chance = knn_purity(indices, codes)
+    assert purity == pytest.approx(0.125, abs=0.005)
+    assert chance == pytest.approx(purity, abs=0.005)
+    assert chance == pytest.approx(4 * (1 / 4) * (n / 8 - 1) / (n - 1))
 
 
 def _view(dim: int, indices: np.ndarray, communities: np.ndarray) -> DimensionView:
@@ -86,7 +99,7 @@ def test_separation_falls_when_neighbours_and_communities_mix_the_categories():
     assert table["dim"].tolist() == [64, 8]
     assert table["purity"].iloc[0] == 1.0 and table["ami"].iloc[0] == pytest.approx(1.0)
     assert table["purity"].iloc[1] < 0.6 and abs(table["ami"].iloc[1]) < 0.1
-    assert table["chance"].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert table["chance"].tolist() == pytest.approx([39 / 119, 39 / 119])
     assert table["ami"].iloc[1] == pytest.approx(adjusted_mutual_info_score(codes, shuffled))
 
 

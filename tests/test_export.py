@@ -18,6 +18,7 @@ from core.io.export import (
     export_name,
     figure_bytes,
     graph_bytes,
+    json_bytes,
     to_networkx,
 )
 
@@ -122,3 +123,12 @@ def test_figure_bytes_renders_png():
 def test_figure_bytes_renders_svg():
     data = figure_bytes(_figure(), "svg", width=300, height=200)
     assert data.lstrip().startswith((b"<svg", b"<?xml"))
+
+
+def test_json_bytes_write_null_for_nan_and_infinities():
+    record = {"table": [{"dim": 8, "spearman": float("nan"), "ms": np.float64("inf")}], "k": 10}
+    text = json_bytes(record).decode()
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON")) == {
+        "table": [{"dim": 8, "spearman": None, "ms": None}],
+        "k": 10,
+    }

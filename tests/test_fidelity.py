@@ -353,10 +353,16 @@ def test_recommendation_picks_the_smallest_dim_meeting_the_share() -> None:
     rec = recommend_dimension(table.iloc[:4], min_recall_share=0.9)
     assert (rec.dim, rec.full_dim, rec.saving_share) == (64, 256, 0.75)
     assert rec.sentence == (
-        "64 dims keep 91% of full-size 10-NN neighbours (at least 90% asked) and store 75% less "
-        "than 256 dims: 256 B instead of 1 KB per vector as float32."
+        "64 dims keep 91% of full-size 10-NN neighbours (at least 90% asked) and need 1/4 of "
+        "the bytes of 256 dims: 256 B instead of 1 KB per vector as float32."
     )
     assert recommend_dimension(table, min_recall_share=0.9).dim == 16  # smallest, not first gap
+
+
+def test_a_recommendation_far_below_the_full_size_says_how_much_it_stores() -> None:
+    rec = recommend_dimension(hand_table({4096: 1.0, 8: 0.95}), min_recall_share=0.9)
+    assert rec.dim == 8 and "100%" not in rec.sentence
+    assert "need 1/512 of the bytes of 4096 dims: 32 B instead of 16.4 KB" in rec.sentence
 
 
 def test_recommendation_counts_a_recall_exactly_at_the_share() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,8 @@ from core import pictures
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA
 from core.io.corpus import Corpus
-from core.io.vectors import upload_vectors
+from core.io.queries import labels_query_set, read_queries
+from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline
 from core.runtime.errors import ExplorerError
 from core.runtime.store import ResultStore
@@ -136,3 +139,67 @@ def test_choice_fingerprint_changes_with_texts_ids_and_ordering():
     assert base.fingerprint != Choice(corpus, WORDLLAMA, "pca").fingerprint
     assert base.fingerprint != Choice(_corpus(ids_prefix="x"), WORDLLAMA, "native").fingerprint
     assert base.fingerprint == Choice(_corpus(name="renamed"), WORDLLAMA, "native").fingerprint
+
+
+QUERIES = b"query,relevant\na,d0\nb,d1\nc,d2\n"
+
+
+def _metrics(table) -> list[float]:
+    return table[["recall_at_k", "ndcg_at_10", "mrr_at_10", "hit_at_k"]].to_numpy().ravel().tolist()
+
+
+def test_labels_as_answers_follow_the_label_column_in_a_shared_store():
+    store = ResultStore()
+    plain = _corpus()
+    # the vectors gather the documents by i % 3: one label column follows them, one does not
+    topic = dataclasses.replace(plain, labels=tuple(str(i % 3) for i in range(60)))
+    theme = dataclasses.replace(plain, labels=tuple(str(i // 30) for i in range(60)))
+    first = _pipeline(topic, store)
+    by_topic = first.retrieval(labels_query_set(topic, 30))
+    again = Pipeline(
+        Choice(theme, first.uploaded.spec, "native"),
+        settings=first.settings,
+        store=store,
+        uploaded=first.uploaded,
+    )
+    by_theme = again.retrieval(labels_query_set(theme, 30))
+    alone = _pipeline(theme, ResultStore()).retrieval(labels_query_set(theme, 30))
+    assert by_topic["ndcg_at_10"].iloc[0] > 0.9 > by_theme["ndcg_at_10"].iloc[0]
+    assert _metrics(by_theme) == pytest.approx(_metrics(alone))
+
+
+def test_query_vectors_uploaded_again_give_their_own_table_in_a_shared_store():
+    store = ResultStore()
+    corpus = _corpus()
+    found = read_queries("q.csv", QUERIES, corpus.ids)
+    near = _vectors()[:3]  # each query is its answer's own vector: found first
+    first = _pipeline(corpus, store)
+    first.adopt_query_vectors(found, near)
+    assert first.retrieval(found)["mrr_at_10"].iloc[0] == 1.0
+    second = _pipeline(corpus, store)
+    second.adopt_query_vectors(found, -near)  # pointing away from every answer
+    assert second.retrieval(found)["mrr_at_10"].iloc[0] == 0.0
+    assert first.retrieval(found)["mrr_at_10"].iloc[0] == 1.0  # each keeps its own vectors
+
+
+def test_a_table_made_from_a_projects_vectors_is_found_for_those_vectors_alone():
+    store = ResultStore()
+    corpus = _corpus()
+    found = read_queries("q.csv", QUERIES, corpus.ids)
+
+    def opened(seed: int) -> Pipeline:
+        """A project of a model: the vectors come with it, not from the model."""
+        vectors = UploadedVectors(_vectors(seed=seed), WORDLLAMA, corpus.documents_fingerprint)
+        pipe = Pipeline(
+            Choice(corpus, WORDLLAMA, "native"),
+            settings=GraphSettings(k=5),
+            ladder=(32, 8),
+            store=store,
+            uploaded=vectors,
+        )
+        pipe.adopt_query_vectors(found, _vectors(seed=seed)[:3])
+        return pipe
+
+    table = opened(0).retrieval(found)
+    assert opened(0).retrieval(found) is table  # the project's own session finds it
+    assert opened(1).retrieval(found) is not table

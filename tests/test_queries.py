@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core.embed.models import WORDLLAMA, embed, embed_queries
-from core.io.corpus import Corpus, load_demo_corpus, read_files
+from core.io.corpus import Corpus, build_corpus, load_demo_corpus, read_files
 from core.io.queries import (
     beir_corpus,
     duplicate_ids,
@@ -113,6 +113,44 @@ def test_a_beir_folder_gives_corpus_queries_and_graded_qrels(tmp_path):
     assert found.relevant == ((("d1", 1.0), ("d2", 2.0)),)
     judged = judgements(found, corpus)
     assert judged.row.tolist() == [0, 1] and judged.grade.tolist() == [1.0, 2.0]
+
+
+def test_an_answer_left_out_of_the_corpus_for_having_no_text_is_named_as_such(tmp_path):
+    folder = _beir(tmp_path / "blank")
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": "d1", "text": "pasta"}\n{"_id": "d2", "title": " ", "text": ""}\n'
+        '{"_id": "d3", "text": "tennis"}\n{"_id": "d4", "text": "golf"}\n'
+    )
+    corpus = beir_corpus(folder)
+    assert corpus.ids == ("d1", "d3", "d4") and corpus.empty_ids == ("d2",)
+    with pytest.raises(
+        ExplorerError,
+        match=r"queries\.jsonl line 1: the document 'd2' has no text, so it was left out of "
+        r"the corpus",
+    ):
+        judgements(read_query_path(folder), corpus)
+    table = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": ["x", "", "y", "z"]})
+    assert build_corpus(table, "text", id_column="id").empty_ids == ("b",)
+
+
+def test_beir_queries_keep_the_order_of_queries_jsonl_whatever_the_qrels_order(tmp_path):
+    folder = _beir(tmp_path / "swapped", "q2\td3\t1\nq3\td2\t1\nq1\td1\t1\n")
+    found = read_query_path(folder)
+    assert found.ids == ("q1", "q2", "q3") and found.texts == ("first", "second", "unjudged")
+    assert found.relevant == ((("d1", 1.0),), (("d3", 1.0),), (("d2", 1.0),))
+    # vectors given in queries.jsonl's order pair with their own queries
+    buffer = io.BytesIO()
+    np.save(buffer, np.eye(3, dtype=np.float32))
+    vectors = read_query_vectors("q.npy", buffer.getvalue(), found, 3)
+    assert dict(zip(found.ids, vectors.argmax(axis=1).tolist(), strict=True)) == {
+        "q1": 0,
+        "q2": 1,
+        "q3": 2,
+    }
+    buffer = io.BytesIO()
+    np.save(buffer, np.ones((4, 3), np.float32))
+    with pytest.raises(ExplorerError, match=r"4 rows but the query set has 3 queries.*'q1', 'q2'"):
+        read_query_vectors("q.npy", buffer.getvalue(), found, 3)
 
 
 def test_cut_emoji_in_a_beir_folder_are_replaced_as_in_every_reader(tmp_path):

@@ -214,6 +214,34 @@ def test_recommendation_is_the_smallest_within_the_loss():
     assert strict.sentence.startswith("No smaller configuration keeps 100%")
 
 
+def test_binary_rescore_says_that_the_float32_vectors_are_kept_on_disk():
+    table = _decision_table()
+    rescored = table.iloc[[4]].assign(
+        precision="binary+rescore",
+        rescored=40,
+        ndcg_at_10=0.5,
+        ndcg_at_10_share=1.0,
+        ndcg_at_10_share_low=0.98,
+        ndcg_at_10_share_high=1.01,
+    )
+    table = pd.concat([table, rescored], ignore_index=True)
+    pick = recommend(table, keep=0.99, n_docs=1000)
+    assert (pick.dim, pick.precision) == (64, "binary+rescore")
+    assert pick.sentence == (
+        "64 dims binary+rescore, 40 candidates rescored keeps 100% [98%–101%] of nDCG@10 at 1/128 "
+        "of the bytes in memory (8 B instead of 1 KB per vector): 8 KB for these 1,000 "
+        "documents, 8 MB for 1M, 800 MB for 100M; the float32 vectors of 64 dims (256 B per "
+        "vector) are kept on disk as well, to rescore the candidates."
+    )
+
+
+def test_a_share_of_the_bytes_that_is_no_whole_fraction_is_a_percentage():
+    table = _decision_table().assign(ndcg_at_10_share=[1.0, 0.5, 0.5, 0.5, 0.5, 0.5])
+    table.loc[2, ["dim", "bytes_per_vector"]] = (192, 768)
+    pick = recommend(table.iloc[[0, 2]], keep=0.5, n_docs=10)
+    assert pick.dim == 192 and " at 75% of the bytes " in pick.sentence
+
+
 def test_the_proxy_sentence_and_the_storage_of_a_choice(planted_table):
     sentence = proxy_sentence(planted_table)
     assert sentence.startswith("Agreement misleads most at 64 dims binary: it returns")
@@ -228,3 +256,15 @@ def test_no_answer_found_at_full_size_is_said_not_recommended():
     pick = recommend(table, keep=0.9, n_docs=10)
     assert pick.sentence.startswith("At the full size the queries find none of their answers")
     assert (pick.dim, pick.precision) == (256, "float32")
+
+
+def test_agreement_is_not_set_against_quality_when_the_full_size_finds_nothing():
+    docs, _, judged = _planted(n=60, dim=16, queries=6)
+    asked = -docs[judged.row]  # each query points away from its answer: never at rank 1
+    table = retrieval_table(docs, asked, judged, [16, 8], k=1, latency=False, rounds=50)
+    assert table["recall_at_k"].iloc[0] == 0.0 and table["recall_at_k_share"].isna().all()
+    assert disagreement(table, "recall_at_k") is None
+    assert proxy_sentence(table, "recall_at_k") == (
+        "At the full size the queries find none of their answers (recall@1 is 0), so there is "
+        "no quality kept to set against agreement."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.runtime.units import MB, size_text
+from core.runtime.units import MB, fraction_text, size_text
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,21 @@ def test_size_text_uses_decimal_units_to_one_decimal_place(count: int, text: str
 def test_a_negative_byte_count_is_a_bug() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         size_text(-1)
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "text"),
+    [
+        (256, 1024, "1/4"),
+        (8, 4096, "1/512"),  # 8 of 4096 dims: never "100% less"
+        (768, 1024, "75%"),  # three quarters is no "≈1/1"
+        (96, 256, "37.5%"),
+        (4095, 4096, "99.98%"),
+        (0, 1024, "none"),
+        (1024, 1024, "all"),
+    ],
+)
+def test_fraction_text_is_exact_and_never_rounds_to_none_or_all(
+    part: int, whole: int, text: str
+) -> None:
+    assert fraction_text(part, whole) == text

@@ -95,15 +95,17 @@ def grouping(column: Column | None, communities: np.ndarray, names: dict[int, st
 
 def knn_purity(indices: np.ndarray, codes: np.ndarray) -> tuple[float, float]:
     """Mean share of each categorised document's k neighbours (an (n, k) index array) in its
-    own category, and what neighbours drawn at random would give (the chance that two
-    categorised documents share a category). A neighbour without a category counts as another
-    category; NaN for a column without categories."""
+    own category, and what neighbours drawn at random would give over the same population:
+    for a categorised document of category c, a random other document (blank ones included,
+    never itself) shares c with chance (n_c − 1)/(n − 1). A neighbour without a category
+    counts as another category; NaN for a column without categories."""
     known = codes != MISSING
-    if not known.any():
+    if not known.any() or len(codes) < 2:
         return float("nan"), float("nan")
     same = codes[indices[known]] == codes[known, None]
-    shares = np.bincount(codes[known]) / known.sum()
-    return float(same.mean()), float(np.square(shares).sum())
+    sizes = np.bincount(codes[known])
+    chance = (sizes * (sizes - 1)).sum() / (known.sum() * (len(codes) - 1))
+    return float(same.mean()), float(chance)
 
 
 def size_separation(view: DimensionView, column: Column) -> dict:

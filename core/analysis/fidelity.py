@@ -23,7 +23,7 @@ from core.analysis.measures import paired_scores, prefix_points, unit_prefixes
 from core.analysis.ordering import ORDERINGS, order_dimensions
 from core.analysis.search import timed_top_k
 from core.runtime.machine import cores, on_threads
-from core.runtime.units import size_text
+from core.runtime.units import fraction_text, size_text
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
@@ -350,9 +350,9 @@ def recommend_dimension(table: pd.DataFrame, *, min_recall_share: float = 0.9) -
     else:
         sentence = (
             f"{dim} dims keep {_floor_percent(recall / full_recall)} of full-size {k}-NN "
-            f"neighbours (at least {asked} asked) and store {saving:.0%} less than {full_dim} "
-            f"dims: {size_text(dim_bytes)} instead of {size_text(full_bytes)} per vector "
-            "as float32."
+            f"neighbours (at least {asked} asked) and need {fraction_text(dim_bytes, full_bytes)} "
+            f"of the bytes of {full_dim} dims: {size_text(dim_bytes)} instead of "
+            f"{size_text(full_bytes)} per vector as float32."
         )
     return Recommendation(dim, recall, full_dim, saving, sentence)
 

@@ -18,7 +18,7 @@ from core.analysis.fidelity import CORPUS_SCALES, quantizer, vector_bytes
 from core.analysis.knn import knn_recall
 from core.analysis.measures import prefix_points
 from core.analysis.search import timed_top_k
-from core.runtime.units import size_text
+from core.runtime.units import fraction_text, size_text
 
 PRECISIONS = ("float32", "int8", "binary", "binary+rescore")
 METRICS = ("recall_at_k", "ndcg_at_10", "mrr_at_10", "hit_at_k")
@@ -463,6 +463,17 @@ def recommend(
     }
     share, low, high = (float(best[f"{metric}_share{s}"]) for s in ("", "_low", "_high"))
     rescored = f", {int(best['rescored'])} candidates rescored" if best["rescored"] else ""
+    kept = disk_bytes(dim, precision) - memory_bytes(dim, precision)
+    # the bytes in memory are the search's; rescoring reads other vectors, which must be kept
+    where, beside = (
+        (
+            " in memory",
+            f"; the float32 vectors of {dim} dims ({size_text(kept)} per vector) are kept on "
+            "disk as well, to rescore the candidates",
+        )
+        if kept
+        else ("", "")
+    )
     if not found_any:
         sentence = (
             f"At the full size the queries find none of their answers ({label} is 0), so no "
@@ -476,33 +487,35 @@ def recommend(
     else:
         sentence = (
             f"{dim} dims {precision}{rescored} keeps {share:.0%} [{low:.0%}–{high:.0%}] of "
-            f"{label} at {_fraction(per_vector, full_bytes)} of the bytes "
+            f"{label} at {fraction_text(per_vector, full_bytes)} of the bytes{where} "
             f"({size_text(per_vector)} instead of {size_text(full_bytes)} per vector): "
             f"{size_text(storage['corpus'])} for these {n_docs:,} documents, "
-            f"{size_text(storage['1m'])} for 1M, {size_text(storage['100m'])} for 100M."
+            f"{size_text(storage['1m'])} for 1M, {size_text(storage['100m'])} for 100M{beside}."
         )
     return Recommended(
         dim, precision, metric, share, low, high, per_vector, full_bytes, storage, sentence
     )
 
 
-def _fraction(part: int, whole: int) -> str:
-    """The part as a fraction of the whole: 1/16 when it divides the whole, else ≈1/43."""
-    if part and whole % part == 0:
-        return f"1/{whole // part}"
-    return f"≈1/{round(whole / part)}" if part else "none"
-
-
-def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series:
+def disagreement(table: pd.DataFrame, metric: str = "ndcg_at_10") -> pd.Series | None:
     """The row where agreement with the full size and the share of quality kept differ most
-    (a positive gap: quality kept beyond what agreement suggests)."""
+    (a positive gap: quality kept beyond what agreement suggests); None when no share is
+    known (the full size finds none of the answers)."""
     gap = table[f"{metric}_share"] - table["agreement_at_k"]
+    if gap.isna().all():
+        return None
     return table.assign(gap=gap).loc[gap.abs().idxmax()]
 
 
 def proxy_sentence(table: pd.DataFrame, metric: str = "ndcg_at_10") -> str:
     """Where agreement with the full size misjudges quality the most, in words."""
     row = disagreement(table, metric)
+    if row is None:
+        label = metric_label(metric, int(table["k"].iloc[0]))
+        return (
+            f"At the full size the queries find none of their answers ({label} is 0), so there "
+            "is no quality kept to set against agreement."
+        )
     k = int(row["k"])
     kept, agreed = float(row[f"{metric}_share"]), float(row["agreement_at_k"])
     direction = "more" if kept > agreed else "less"

@@ -60,7 +60,8 @@ _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 class Corpus:
     """Documents with unique stable ids, optional fine and coarse (parent) labels, and the
     uploaded table's other columns that can colour a map (core.io.columns). The columns key
-    nothing computed and are not part of the fingerprints."""
+    nothing computed and are not part of the fingerprints; nor are `empty_ids`, the ids of rows
+    left out for having no text, kept so that an answer naming one is reported as such."""
 
     name: str
     texts: tuple[str, ...]
@@ -68,6 +69,7 @@ class Corpus:
     labels: tuple[str, ...] | None = None
     coarse_labels: tuple[str, ...] | None = None
     columns: tuple[Column, ...] = ()
+    empty_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         sizes = {len(self.ids)} | {
@@ -280,15 +282,16 @@ def build_corpus(
         return tuple(values[row] for row in keep)
 
     locators = [str(index) for index in table.index]
-    given = kept(id_column)
-    ids = unique_names([(given[i] if given else "") or locators[row] for i, row in enumerate(keep)])
+    given = [_clean(value) for value in table[id_column]] if id_column else [""] * len(texts)
+    names = [given[row] or locators[row] for row in range(len(texts))]
     return Corpus(
         name=name,
         texts=tuple(texts[row] for row in keep),
-        ids=tuple(ids),
+        ids=tuple(unique_names([names[row] for row in keep])),
         labels=kept(label_column),
         coarse_labels=kept(coarse_label_column),
         columns=table_columns(table, keep, skip=(text_column, id_column)),
+        empty_ids=tuple(names[row] for row, text in enumerate(texts) if not text),
     )
 
 

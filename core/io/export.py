@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -22,6 +23,22 @@ NODE_TEXT_CHARS = 500
 # Above this many documents a graph is exported as the CSV edge list only (edge_list_csv):
 # networkx, which writes GraphML, GEXF and JSON, holds about a kilobyte per edge.
 GRAPHML_DOCUMENT_LIMIT = 200_000
+
+
+def json_bytes(record: object) -> bytes:
+    """Strict JSON of a record of dicts, lists and plain values: NaN and infinities, which
+    strict readers refuse, are written as null."""
+    return json.dumps(_finite(record), indent=1, allow_nan=False).encode()
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def export_name(*parts: object, ext: str) -> str:

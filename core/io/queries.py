@@ -83,9 +83,16 @@ def judgements(query_set: QuerySet, corpus: Corpus, seed: int = 0) -> Judgements
                 "No label is shared by two documents, so labels cannot serve as answers."
             ) from None
     row_of = {doc: row for row, doc in enumerate(corpus.ids)}
+    empty = set(corpus.empty_ids)
     pairs = []
     for q, answers in enumerate(query_set.relevant):
         for doc, grade in answers:
+            if doc not in row_of and doc in empty:
+                raise ExplorerError(
+                    f"{query_set.name}, {query_set.rows[q]}: the document {doc!r} has no text, so "
+                    "it was left out of the corpus and no search can find it. Give it text, or "
+                    "take it out of the query's relevant ids."
+                )
             if doc not in row_of:
                 sample = ", ".join(repr(i) for i in corpus.ids[:3])
                 raise ExplorerError(
@@ -239,7 +246,8 @@ def is_beir_folder(path: Path) -> bool:
 def read_beir(members: Mapping[str, bytes], *, name: str) -> QuerySet:
     """The query set of a BEIR folder given as {relative path: bytes}: queries.jsonl ({"_id",
     "text"}) and one qrels split (qrels/test.tsv, else dev, validation, train, else the only
-    one) of query-id, corpus-id, score rows; queries without a judged answer are left out."""
+    one) of query-id, corpus-id, score rows; queries without a judged answer are left out.
+    Queries keep queries.jsonl's order, the order their own vectors are given in."""
     queries_file = _member(members, "queries.jsonl")
     if queries_file is None:
         raise ExplorerError(f"{name}: a BEIR folder needs queries.jsonl beside qrels/.")
@@ -271,7 +279,7 @@ def read_beir(members: Mapping[str, bytes], *, name: str) -> QuerySet:
         raise ExplorerError(f"{name}/{split} judges no document relevant (score above 0).")
     if len(answers) > MAX_QUERIES:
         raise ExplorerError(f"{name} has {len(answers):,} judged queries; at most {MAX_QUERIES:,}.")
-    ids = tuple(answers)
+    ids = tuple(q for q in texts if q in answers)
     return QuerySet(
         name,
         ids,
@@ -441,9 +449,11 @@ def read_query_vectors(name: str, data: bytes, query_set: QuerySet, dims: int) -
 
     vectors = read_vectors(name, data).vectors
     if vectors.shape[0] != len(query_set):
+        shown = ", ".join(repr(q) for q in query_set.ids[:3]) + ", …" * (len(query_set) > 3)
         raise ExplorerError(
             f"{name} has {vectors.shape[0]:,} rows but the query set has {len(query_set):,} "
-            "queries; give one row per query, in the query file's order."
+            f"queries (a BEIR folder's without a judged answer are left out); give one row per "
+            f"query of the set, in its order: {shown}"
         )
     if vectors.shape[1] != dims:
         raise ExplorerError(

@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePath
 
 import numpy as np
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 
 from core.embed.models import ModelSpec
 from core.io.corpus import Corpus
+from core.runtime.cache import array_digest
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, Limits
 from core.runtime.units import size_text
@@ -421,6 +423,11 @@ class UploadedVectors:
 
     def matches(self, corpus: Corpus) -> bool:
         return corpus.documents_fingerprint == self.corpus_fingerprint
+
+    @cached_property
+    def digest(self) -> str:
+        """Content key of the vectors themselves (a project's vectors carry its model's key)."""
+        return array_digest(self.vectors)
 
     def for_corpus(self, corpus: Corpus) -> np.ndarray:
         """The vectors, if they were uploaded for this corpus."""

@@ -64,3 +64,12 @@ def save_array(key: str, array: np.ndarray, root: Path | None = None) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def array_digest(array: np.ndarray) -> str:
+    """sha256 over an array's shape, dtype and values: the content key of vectors that no model
+    name stands for."""
+    data = np.ascontiguousarray(array)
+    h = hashlib.sha256(f"{data.shape}{data.dtype.str}".encode())
+    h.update(data.reshape(-1).view(np.uint8))
+    return h.hexdigest()[:32]

@@ -20,3 +20,20 @@ def size_text(n: int) -> str:
             break
         value /= 1000
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def fraction_text(part: int, whole: int) -> str:
+    """A part of a whole for a sentence: "1/16" when the part divides the whole, else a
+    percentage to one decimal, or as many as it takes not to read as none or all ("75%",
+    "37.5%", "99.98%")."""
+    if part <= 0:
+        return "none"
+    if part >= whole:
+        return "all"
+    if whole % part == 0:
+        return f"1/{whole // part}"
+    share = 100 * part / whole
+    decimals = 1
+    while decimals < 6 and round(share, decimals) in (0, 100):
+        decimals += 1
+    return f"{share:.{decimals}f}".rstrip("0").rstrip(".") + "%"
