@@ -103,7 +103,7 @@ def test_value_paint_bins_numbers_and_greys_blanks():
 
 def test_standalone_page_inlines_script_and_data_and_fetches_nothing():
     page = standalone_html([map_data.pack({"kind": "texts", "n": 0}, {})], title="<x>")
-    assert 'src="map.js"' not in page and "application/x-mge-pack" in page
+    assert 'src="dist/map.js"' not in page and "application/x-mge-pack" in page
     assert "default-src 'none'" in page and "<title>&lt;x&gt;</title>" in page
 
 

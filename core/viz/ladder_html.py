@@ -33,4 +33,4 @@ def standalone_html(packs: Sequence[bytes], *, title: str = "Matryoshka map") ->
     page = page.replace("<!--CSP-->", policy)
     page = page.replace("<title>Matryoshka map</title>", f"<title>{html.escape(title)}</title>")
     page = page.replace("<!--DATA-->", data)
-    return page.replace('<script src="map.js"></script>', f"<script>{script}</script>")
+    return page.replace('<script src="dist/map.js"></script>', f"<script>{script}</script>")
