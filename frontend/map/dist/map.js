@@ -1,4 +1,4 @@
-/* matryoshka map bundle; sources e8751cdc578c0b5a9541548b982b5f6faa01d42250eed5483bad2aa8a0963c9d; rebuild: cd frontend/map && npm ci && npm run build */
+/* matryoshka map bundle; sources 71e54db662f568035d4b5770cdbb7749872392c1c1a359dae6edff2b7e22d06e; rebuild: cd frontend/map && npm ci && npm run build */
 (() => {
   // src/decode.js
   var TYPES = {
@@ -870,7 +870,9 @@ void main() {
         }
       });
       window.mgeMap = app;
-      send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
+      new ResizeObserver(
+        () => send("streamlit:setFrameHeight", { height: document.documentElement.scrollHeight + 2 })
+      ).observe(document.body);
     };
     async function render(args) {
       const manifest = args.manifest;

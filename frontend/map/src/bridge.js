@@ -46,7 +46,10 @@ export function startBridge(root) {
       },
     });
     window.mgeMap = app;
-    send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
+    // the frame as tall as the page, the bar's wrapping included
+    new ResizeObserver(() =>
+      send("streamlit:setFrameHeight", { height: document.documentElement.scrollHeight + 2 }),
+    ).observe(document.body);
   };
 
   async function render(args) {
