@@ -78,6 +78,7 @@ def open_in_app(project: Path, docs: int, shots: Path) -> dict:
     """Seconds from "Open this project" to the message that it is open and to the Explore
     page's numbers and map; one slider step; the server's peak RSS. Screenshots go to `shots`."""
     from tests.browser_support import (
+        PLOTLY_MAP,
         browser_page,
         explore_map,
         metric,
@@ -92,7 +93,7 @@ def open_in_app(project: Path, docs: int, shots: Path) -> dict:
     with (
         tempfile.TemporaryDirectory() as tmp,
         running_app(Path(tmp) / "server.log") as url,
-        browser_page(url) as page,
+        browser_page(url + PLOTLY_MAP) as page,
     ):
         page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout)  # the demo
         page.get_by_role("link", name="Corpus & model").click()

@@ -18,7 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repo root
 
 from core.runtime.machine import description  # noqa: E402
-from tests.browser_support import blank_page, explore_map, port_open, running_app  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    PLOTLY_MAP,
+    blank_page,
+    explore_map,
+    port_open,
+    running_app,
+)
 
 TIMEOUT_S = 300
 
@@ -29,7 +35,7 @@ def one_start(cache: Path, log: Path) -> tuple[float, float]:
     with blank_page() as page:
         started = time.monotonic()
         with running_app(log, ready=port_open, env=env) as url:
-            page.goto(url)
+            page.goto(url + PLOTLY_MAP)
             page.get_by_role("heading", name="Matryoshka Graph Explorer").wait_for(
                 timeout=TIMEOUT_S * 1000
             )

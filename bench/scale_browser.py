@@ -19,6 +19,7 @@ from scale_workers import peak_rss  # noqa: E402
 
 from tests.browser_support import (  # noqa: E402
     MAP_FRAME,
+    PLOTLY_MAP,
     SLIDER_NAME,
     browser_page,
     explore_map,
@@ -148,7 +149,7 @@ def slider_timings(
     timeout_ms = timeout_s * 1000
     with tempfile.TemporaryDirectory() as tmp:
         upload = _upload_file(csv_path, Path(tmp))
-        with running_app(Path(tmp) / "server.log") as url, browser_page(url) as page:
+        with running_app(Path(tmp) / "server.log") as url, browser_page(url + PLOTLY_MAP) as page:
             page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
             page.add_init_script(MARKS)
             page.reload()  # a new session, whose websocket is now listened to

@@ -77,6 +77,7 @@ _Write = Callable[[str, str, bytes, int | None], None]
 
 GRAPH_FORMATS = ("graphml", "gexf", "csv", "html")
 PROJECT_FOLDER = "project"  # inside --out unless --project names another folder
+LADDER_HTML = "html"  # --formats: the ladder as one self-contained page (the WebGL map)
 DEFAULT_LADDER_FORMATS = ("png",)  # the one image a run writes unless --formats says otherwise
 
 
@@ -88,7 +89,8 @@ class Outputs:
     `dims` (empty: every size); Sankey and tree images in `formats` (IMAGE_FORMATS); the
     ladder's picture (every size's map in one figure) in `ladder` formats, where
     `ladder_optional` says it was not asked for, so a run without a browser only notes it; the
-    sweep over the whole ladder in `sweeps` (SWEEP_FORMATS)."""
+    sweep over the whole ladder in `sweeps` (SWEEP_FORMATS); the ladder as one HTML file (every
+    size's map, its slider, play, names and hover) when `ladder_html`."""
 
     folder: Path
     project: Path | None
@@ -97,6 +99,7 @@ class Outputs:
     ladder: tuple[str, ...] = ()
     ladder_optional: bool = False
     sweeps: tuple[str, ...] = ()
+    ladder_html: bool = False
     dims: tuple[int, ...] = ()
     multilayer_limit: int = DOCUMENT_NODE_LIMIT
     min_recall_share: float = 0.9
@@ -107,7 +110,9 @@ class Outputs:
     def needs_maps(self) -> bool:
         """Whether any file written holds the UMAP maps (no file needs them otherwise)."""
         graphs = {"graphml", "gexf", "html"} & set(self.graphs)
-        return bool(self.project or self.formats or self.ladder or self.sweeps or graphs)
+        return bool(
+            self.project or self.formats or self.ladder or self.sweeps or self.ladder_html or graphs
+        )
 
 
 def _choices(allowed: tuple[str, ...]):
@@ -193,12 +198,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--formats",
-        type=_choices(IMAGE_FORMATS + SWEEP_FORMATS),
+        type=_choices(IMAGE_FORMATS + SWEEP_FORMATS + (LADDER_HTML,)),
         default=None,
         metavar="FORMATS",
         help="image formats for the ladder's picture (every size's map in one figure) and the "
         f"Sankey, tree, map and network figures, any of {','.join(IMAGE_FORMATS)}; the sweep "
-        f"(the map moving down the whole ladder) as {' or '.join(SWEEP_FORMATS)}; or none "
+        f"(the map moving down the whole ladder) as {' or '.join(SWEEP_FORMATS)}; html: the "
+        "ladder as one self-contained page (every size's map, a slider, play, hover); or none "
         "(default: the ladder's picture as PNG, no other image)",
     )
     p.add_argument(
@@ -278,6 +284,7 @@ def _outputs(args: argparse.Namespace, drawn: tuple[int, ...]) -> Outputs:
         ladder=DEFAULT_LADDER_FORMATS if args.formats is None else images,
         ladder_optional=args.formats is None,
         sweeps=tuple(f for f in args.formats or () if f in SWEEP_FORMATS),
+        ladder_html=LADDER_HTML in (args.formats or ()),
         dims=drawn,
         multilayer_limit=args.multilayer_limit,
         min_recall_share=args.min_recall_share,
@@ -511,6 +518,9 @@ def write_outputs(
     if outputs.sweeps:
         say(0, "sweep")
         _write_sweeps(pipe, outputs.sweeps, write)
+    if outputs.ladder_html:
+        say(0, "ladder page")
+        write("ladder", "html", pictures.ladder_html(pipe).encode("utf-8"), None)
     return written, recommendation
 
 

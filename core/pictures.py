@@ -6,6 +6,9 @@ libraries are imported when a picture is first asked for."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -241,3 +244,106 @@ def _ladder_figure(pipe: Pipeline, labelled: bool) -> go.Figure:
         recall_name=f"recall@{k}",
         labelled=labelled,
     )
+
+
+@dataclass(frozen=True)
+class MapPart:
+    """One pack of the WebGL map's data (core.viz.map_data): a key naming everything it
+    depends on, and the pack, built when first asked for and kept in the store."""
+
+    key: str
+    pack: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """Everything the WebGL map draws: the hover texts, the paint (a column's colours and the
+    Find highlight), and a pack per ready size."""
+
+    texts: MapPart
+    paint: MapPart
+    sizes: dict[int, MapPart]
+
+    def all(self) -> list[MapPart]:
+        return [self.texts, self.paint, *self.sizes.values()]
+
+
+def _part(pipe: Pipeline, what: tuple, build: Callable[[], bytes]) -> MapPart:
+    key = (*pipe.keys.per_ladder("webgl-map"), *what)
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=10).hexdigest()
+    return MapPart(f"{what[0]}-{digest}", lambda: pipe.store.memo(key, build))
+
+
+def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = True) -> MapParts:
+    """The WebGL map's packs for every size whose graph is ready (its UMAP map when made, else
+    the PCA preview), coloured by community or by `column` (core.analysis.colour_by.Column),
+    the documents containing `query` highlighted, names on it unless `labelled` is False."""
+    from core.analysis.lineage import coarse_size
+    from core.analysis.text_match import query_words
+    from core.viz import map_data
+    from core.viz.layout import map_rows
+
+    corpus = pipe.corpus
+    rows = map_rows(len(corpus))
+    views = pipe.ready_views()
+    counts = {d: v.community_count for d, v in views.items()}
+    title = f"{corpus.name} · {pipe.choice.spec.key} · {pipe.choice.ordering} order"
+
+    def texts() -> bytes:
+        lines = map_data.hover_lines(corpus.texts, corpus.ids, corpus.labels, rows)
+        return map_data.text_pack(rows, lines, title=title)
+
+    sizes = {}
+    for dim, view in sorted(views.items(), reverse=True):
+        coords, is_umap = pipe.map_coords(dim)
+        coarse = coarse_size(counts, dim) if labelled else None
+
+        def size(dim=dim, view=view, coords=coords, is_umap=is_umap) -> bytes:
+            return map_data.size_pack(
+                dim,
+                coords,
+                view.communities,
+                pipe.names(dim),
+                rows,
+                levels=label_levels(pipe, dim) if labelled else None,
+                is_umap=is_umap,
+            )
+
+        sizes[dim] = _part(pipe, ("size", dim, is_umap, labelled, coarse), size)
+
+    words = " ".join(query_words(query))
+    found = found_rows(pipe, query)
+    note = ""
+    if found is not None:
+        note = f"{int(found.sum()):,} of {found.size:,} documents contain “{query.strip()}”"
+    placed = tuple((d, pipe.map_coords(d)[1]) for d in sorted(views))
+    digest = None if column is None else column.digest
+
+    def paint() -> bytes:
+        if column is None:
+            return map_data.paint_pack(rows, highlight=found, note=note)
+        if column.numeric:
+            colours = map_data.value_paint(column.values, column.name)
+            return map_data.paint_pack(rows, paint=colours, highlight=found, note=note)
+        from core.analysis.colour_by import grouping
+
+        group = grouping(column, next(iter(views.values())).communities, {})
+        colours = map_data.group_paint(group.codes, group.names, column.name)
+        labels = {
+            d: map_data.column_labels(pipe.map_coords(d)[0], group.codes, group.names, rows)
+            for d in (views if labelled else ())
+        }
+        return map_data.paint_pack(rows, paint=colours, labels=labels, highlight=found, note=note)
+
+    paint_key = ("paint", digest, words, labelled, placed if column is not None else ())
+    return MapParts(_part(pipe, ("texts",), texts), _part(pipe, paint_key, paint), sizes)
+
+
+def ladder_html(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = True) -> str:
+    """The ladder as one self-contained HTML file (core.viz.ladder_html): every ready size of
+    the WebGL map with its slider, play, names, colours and hover, nothing fetched."""
+    from core.viz.ladder_html import standalone_html
+
+    parts = map_parts(pipe, column=column, query=query, labelled=labelled)
+    title = f"{pipe.corpus.name} · {pipe.choice.spec.key} · the ladder"
+    return standalone_html([part.pack() for part in parts.all()], title=title)

@@ -28,6 +28,7 @@ from core.viz.sweep import SWEEP_FORMATS, SWEEP_POINT_LIMIT
 from pages import state, widgets
 from pages.map_colour import keep_choices, map_colour_controls
 from pages.map_view import map_view
+from pages.webgl_map import follow_map_size, no_webgl, webgl_map
 
 # label, format, MIME type of the graph downloads (up to GRAPHML_DOCUMENT_LIMIT documents)
 GRAPH_FILES = (
@@ -38,6 +39,8 @@ GRAPH_FILES = (
 
 # format, MIME type of the ladder's picture
 LADDER_FILES = (("png", "image/png"), ("svg", "image/svg+xml"), ("pdf", "application/pdf"))
+MAP_KEY = "webgl_map"  # the WebGL map's component
+SELECTION_ROWS = 500  # the selection's table lists this many documents at most
 
 state.require_entrypoint()
 
@@ -51,15 +54,20 @@ VIEWS = ["Map", "Network", "Communities", "Play ladder"]
 if st.session_state.get("view") not in VIEWS:  # the view picker never ends up empty
     st.session_state.view = "Map"
 keep_choices()
+# ?map=plotly asks for the plotly map, as drawn where WebGL2 is missing (its tests use it)
+if st.query_params.get("map") == "plotly":
+    st.session_state.plotly_map = True
 
 
 @st.fragment
 def explorer() -> None:
+    follow_map_size(sorted(dims), key=MAP_KEY, slider="dim")
     dim = st.select_slider(
         "Embedding dimension (the first d dimensions, renormalised)",
         options=sorted(dims),
         key="dim",
-        help="Drag to truncate the embedding; everything below is rebuilt for that size.",
+        help="Drag to truncate the embedding; everything below is rebuilt for that size. The "
+        "map's own slider moves between sizes without waiting for the server.",
     )
     job = precompute(pipe, focus=dim)
     view = pipe.ready_views().get(dim)
@@ -109,6 +117,8 @@ def explorer() -> None:
     labelled = st.session_state.get("map_labels", True)
 
     paint = map_colour_controls(pipe, view)
+    column = pictures.colour_columns(pipe).get(st.session_state.get("colour_by"))
+    query = st.session_state.get("find_query", "")
 
     def map_fig():  # the export pictures are drawn only when their download is clicked
         return pictures.map_export(
@@ -125,6 +135,24 @@ def explorer() -> None:
 
     def net_fig():  # the static network picture is drawn only when its download is clicked
         return network_figure(coords, view.graph, view.communities, names, hover, title=title)
+
+    def plotly_map() -> None:  # where WebGL2 is missing
+        live = map_spec(
+            coords,
+            paint.labels,
+            paint.names,
+            hover,
+            title=title,
+            webgl_above=LIVE_WEBGL_THRESHOLD,
+            text_by_row=True,
+            map_labels=pictures.names_on_map(pipe, dim, paint.column_names) if labelled else None,
+            **paint.options,
+        )
+        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
+        hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)
+        for caption in (hovers, epochs_note(len(corpus))):
+            if caption:
+                st.caption(caption)
 
     shown = st.segmented_control("View", VIEWS, key="view", label_visibility="collapsed")
     if shown == "Network":
@@ -158,22 +186,20 @@ def explorer() -> None:
             "communities, and in bold the communities of a size with a handful of them; "
             "communities too small for a name show theirs on hover.",
         )
-        live = map_spec(
-            coords,
-            paint.labels,
-            paint.names,
-            hover,
-            title=title,
-            webgl_above=LIVE_WEBGL_THRESHOLD,
-            text_by_row=True,
-            map_labels=pictures.names_on_map(pipe, dim, paint.column_names) if labelled else None,
-            **paint.options,
-        )
-        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
-        hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)
-        for caption in (hovers, epochs_note(len(corpus))):
-            if caption:
-                st.caption(caption)
+        if no_webgl(MAP_KEY) or st.session_state.get("plotly_map"):
+            if no_webgl(MAP_KEY):
+                st.info(
+                    "This browser offers no WebGL2, so the map is drawn the older way: each "
+                    "size is sent by the server when the slider moves, and points jump "
+                    "between sizes."
+                )
+            plotly_map()
+        else:
+            parts = pictures.map_parts(pipe, column=column, query=query, labelled=labelled)
+            report = webgl_map(parts, dim, key=MAP_KEY, labelled=labelled)
+            if note := epochs_note(len(corpus)):
+                st.caption(note)
+            selection(list(report.rows), view)
 
     st.subheader("Export")
 
@@ -191,6 +217,15 @@ def explorer() -> None:
             "Network HTML",
             lambda: pictures.network_html(pipe, dim).encode("utf-8"),
             "network",
+            "html",
+            "text/html",
+        ),
+        (
+            "Ladder HTML",
+            lambda: pictures.ladder_html(
+                pipe, column=column, query=query, labelled=labelled
+            ).encode("utf-8"),
+            "ladder",
             "html",
             "text/html",
         ),
@@ -226,6 +261,28 @@ def explorer() -> None:
             f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "
             "only: GraphML, GEXF and JSON would take gigabytes of server memory to build."
         )
+
+
+def selection(rows: list[int], view) -> None:
+    """The documents box- or lasso-selected on the map, with their community at this size."""
+    if not rows:
+        st.caption("Box- or lasso-select points on the map to list those documents here.")
+        return
+    corpus = pipe.corpus
+    names = pipe.names(view.dim)
+    shown = rows[:SELECTION_ROWS]
+    st.markdown(f"**{len(rows):,} documents selected on the map**")
+    st.dataframe(
+        {
+            "id": [str(corpus.ids[r]) for r in shown],
+            "community": [names.get(int(view.communities[r]), "") for r in shown],
+            "text": [corpus.texts[r][:300] for r in shown],
+        },
+        hide_index=True,
+        key="map_selection_table",
+    )
+    if len(rows) > SELECTION_ROWS:
+        st.caption(f"The first {SELECTION_ROWS:,} of them.")
 
 
 def sweep_files(stem: tuple) -> None:

@@ -142,6 +142,9 @@ def metric(page, label: str) -> str:
 
 
 MAP_FRAME = 'iframe[title$="map_view"]'  # the Explore map's component (pages/map_view.py)
+# The Explore page's query asking for the plotly map (pages/map_view.py, drawn where WebGL2 is
+# missing) rather than the WebGL map: the helpers below drive the plotly one.
+PLOTLY_MAP = "/?map=plotly"
 
 
 def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:

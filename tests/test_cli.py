@@ -3,8 +3,10 @@ opens."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 
 from core.cli import main
 from core.project import MANIFEST, QUERY_TABLES, TABLES, read_project
+from core.viz.map_data import unpack
 from core.viz.sweep import frame_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,6 +124,18 @@ def test_formats_gif_mp4_write_the_sweep_over_the_whole_ladder(tmp_path):
     video = iio.immeta(out / f"{PREFIX}sweep.mp4", plugin="FFMPEG")
     assert video["fps"] == 10 and video["size"] == (720, 720)
     assert video["duration"] == pytest.approx(frame_count(3) / 10, abs=0.11)
+
+
+def test_formats_html_writes_the_ladder_as_one_page_of_every_size(tmp_path):
+    out = tmp_path / "out"
+    args = ["demo", "--out", str(out), "--ladder", "256,64,16", "--no-project"]
+    assert main([*args, "--formats", "html"]) == 0
+    assert {p.name for p in out.iterdir()} == LADDER_FILES | {f"{PREFIX}ladder.html"}
+    page = (out / f"{PREFIX}ladder.html").read_text(encoding="utf-8")
+    assert 'src="dist/map.js"' not in page and "default-src 'none'" in page
+    packs = re.findall(r'<script type="application/x-mge-pack">([^<]+)</script>', page)
+    kinds = [unpack(base64.b64decode(pack))[0] for pack in packs]
+    assert sorted(meta["dim"] for meta in kinds if meta["kind"] == "size") == [16, 64, 256]
 
 
 def test_no_project_writes_no_project_folder(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from core.io.corpus import load_demo_corpus
 from tests.browser_support import (
     MAP_FRAME,
+    PLOTLY_MAP,
     SLIDER_NAME,
     box_zoom_map,
     browser_page,
@@ -30,7 +31,7 @@ pytestmark = needs_browser()
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with running_app(log) as url, browser_page(url) as tab:
+    with running_app(log) as url, browser_page(url + PLOTLY_MAP) as tab:
         yield tab
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser_support import (
     MAP_FRAME,
+    PLOTLY_MAP,
     SLIDER_NAME,
     box_zoom_map,
     browser_page,
@@ -48,7 +49,7 @@ def _wait_for_legend(page, title: str) -> None:
 
 def test_find_highlights_documents_and_colour_by_label_follows_every_size(tmp_path):
     log = tmp_path / "server.log"
-    with running_app(log) as url, browser_page(url) as page:
+    with running_app(log) as url, browser_page(url + PLOTLY_MAP) as page:
         page.set_viewport_size({"width": 1400, "height": 1300})
         wait_until_maps_ready(page)
         wait_until_every_size_ready(page)

@@ -11,6 +11,7 @@ import numpy as np
 
 from core.io.corpus import load_demo_corpus
 from tests.browser_support import (
+    PLOTLY_MAP,
     SLIDER_NAME,
     browser_page,
     explore_map,
@@ -49,7 +50,7 @@ def write_large_corpus(path: Path, n: int = DOCUMENTS, seed: int = 0) -> None:
 def test_slider_moves_through_a_20k_corpus_while_maps_are_computed(tmp_path):
     corpus = tmp_path / "large.csv"
     write_large_corpus(corpus)
-    with running_app(tmp_path / "server.log") as url, browser_page(url) as page:
+    with running_app(tmp_path / "server.log") as url, browser_page(url + PLOTLY_MAP) as page:
         page.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)  # the demo first
         page.get_by_role("link", name="Corpus & model").click()
         page.locator('input[type="file"]').first.set_input_files(str(corpus))

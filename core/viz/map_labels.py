@@ -195,6 +195,34 @@ def place_labels(
     (its group is left to hover). With `coarse_groups` (a coarser grouping of the same rows,
     its names in `coarse_names`) the coarse names come first, larger, and the map's own groups'
     names fit between them. At most `most` names per level are tried, largest groups first."""
+    candidates = label_candidates(
+        coords,
+        groups,
+        names,
+        coarse_groups=coarse_groups,
+        coarse_names=coarse_names,
+        fine_font=fine_font,
+        coarse_font=coarse_font,
+        most=most,
+        seed=seed,
+    )
+    return _without_overlaps(candidates, frame)
+
+
+def label_candidates(
+    coords: np.ndarray,
+    groups: np.ndarray,
+    names: Mapping[int, str],
+    *,
+    coarse_groups: np.ndarray | None = None,
+    coarse_names: Mapping[int, str] | None = None,
+    fine_font: tuple[float, float] = FINE_FONT,
+    coarse_font: tuple[float, float] = COARSE_FONT,
+    most: int = MAX_LABELS,
+    seed: int = 0,
+) -> list[MapLabel]:
+    """place_labels' names at their medoids before any is moved or dropped, coarse level first,
+    largest groups first: a renderer that zooms (the WebGL map) places them for its own view."""
     smallest = small_threshold(len(groups))
     fine = _level(coords, groups, names, fine_font, "fine", smallest, seed, most)
     candidates = fine
@@ -204,7 +232,7 @@ def place_labels(
             coords, coarse_groups, coarse_names, coarse_font, "coarse", smallest, seed, most, keep
         )
         candidates = coarse + fine
-    return _without_overlaps(candidates, frame)
+    return candidates
 
 
 def _without_overlaps(candidates: list[MapLabel], frame: LabelFrame) -> list[MapLabel]:
