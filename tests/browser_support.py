@@ -112,12 +112,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def blank_page() -> Iterator:
-    """A Playwright page in headless Debian Chromium, not opened anywhere yet."""
+def blank_page(extra_args: tuple[str, ...] = ()) -> Iterator:
+    """A Playwright page in headless Debian Chromium (with `extra_args` on its command line),
+    not opened anywhere yet."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
         context = browser.new_context(
             viewport={"width": 1400, "height": 1600}, accept_downloads=True
         )
@@ -128,9 +129,9 @@ def blank_page() -> Iterator:
 
 
 @contextlib.contextmanager
-def browser_page(url: str) -> Iterator:
+def browser_page(url: str, extra_args: tuple[str, ...] = ()) -> Iterator:
     """A Playwright page in headless Debian Chromium, opened at url."""
-    with blank_page() as page:
+    with blank_page(extra_args) as page:
         page.goto(url)
         yield page
 

@@ -161,3 +161,13 @@ def test_glide_draws_frames_between_sizes(tmp_path, points):
         _until(page, "mgeMap.debug.glides.length > 0 && !mgeMap.glide")
         glide = page.evaluate("mgeMap.debug.glides[0]")
         assert middle and glide["frames"] >= 3
+
+
+def test_without_webgl2_explore_draws_the_plotly_map_and_says_why(tmp_path):
+    with (
+        running_app(tmp_path / "server.log") as url,
+        browser_page(url, ("--disable-webgl", "--disable-3d-apis")) as page,
+    ):
+        page.get_by_text("This browser offers no WebGL2").wait_for(timeout=120_000)
+        page.locator(".js-plotly-plot, iframe[title$='map_view']").first.wait_for(timeout=120_000)
+        assert page.locator(FRAME).count() == 0  # the WebGL map gave way to plotly's
