@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,45 @@ def _points(trace: dict) -> int:
     return len(base64.b64decode(trace["customdata"]["bdata"])) // 4
 
 
-def test_colour_by_a_label_column_and_find_recolour_the_map_without_searching_again(monkeypatch):
+def _plotly_app() -> AppTest:
+    """Explore with the plotly map, as drawn where WebGL2 is missing (?map=plotly)."""
     at = AppTest.from_file(str(APP), default_timeout=300)
+    at.query_params["map"] = "plotly"
+    return at
+
+
+def _webgl_sent(at: AppTest) -> tuple[dict, list[str]]:
+    """The WebGL map's manifest and the keys of the packs sent with it on the last run."""
+    (component,) = at.get("component_instance")
+    manifest = json.loads(component.proto.json_args)["manifest"]
+    bundle = {arg.key: arg.bytes for arg in component.proto.special_args}.get("bundle") or b""
+    keys, at_byte = [], 0
+    while at_byte < len(bundle):
+        (length,) = struct.unpack_from("<I", bundle, at_byte)
+        keys.append(bundle[at_byte + 4 : at_byte + 4 + length].decode())
+        (pack,) = struct.unpack_from("<I", bundle, at_byte + 4 + length)
+        at_byte += 8 + length + pack
+    return manifest, keys
+
+
+def test_colour_by_on_the_webgl_map_sends_only_the_new_colours(monkeypatch):
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    completed(Pipeline(Choice(load_demo_corpus(), WORDLLAMA, "native"), store=results()))
+    at.run()
+    manifest, sent = _webgl_sent(at)
+    assert set(manifest["sizes"].values()) <= set(sent)  # every size, once
+    searches = count_searches(monkeypatch)
+    at.selectbox(key="colour_by").set_value("topic").run()
+    assert not at.exception
+    recoloured, sent = _webgl_sent(at)
+    assert recoloured["paint"] != manifest["paint"] and sent == [recoloured["paint"]]
+    assert recoloured["sizes"] == manifest["sizes"]
+    assert searches == []
+
+
+def test_colour_by_a_label_column_and_find_recolour_the_map_without_searching_again(monkeypatch):
+    at = _plotly_app()
     at.run()
     assert not at.exception
     completed(Pipeline(Choice(load_demo_corpus(), WORDLLAMA, "native"), store=results()))
@@ -90,7 +128,7 @@ def test_colour_by_a_label_column_and_find_recolour_the_map_without_searching_ag
 
 
 def test_an_uploaded_tables_columns_colour_the_map_numbers_on_a_scale():
-    at = AppTest.from_file(str(APP), default_timeout=300)
+    at = _plotly_app()
     at.run()
     at.switch_page("pages/data.py").run()
     topics = [topic for topic in ("apples", "engines", "rivers") for _ in range(12)]
