@@ -144,7 +144,7 @@ def test_index_bytes_are_what_each_index_holds(n, dim):
     assert cosine["binary+rescore"].kept_bytes == n * dim * 4
     assert kept_for_rescoring(cosine["binary+rescore"]).startswith(f"float32 vectors ({dim} × 4 B")
     assert "in memory or on disk" in kept_for_rescoring(cosine["binary+rescore"])
-    assert kept_for_rescoring(cosine["binary"]) == ""
+    assert kept_for_rescoring(cosine["binary"]) == "nothing"
 
 
 def test_single_query_times_each_query_after_an_untimed_run():

@@ -394,4 +394,4 @@ def kept_for_rescoring(index: Index) -> str:
     if isinstance(index, RescoredIndex):
         n, d = index.floats.shape
         return f"float32 vectors ({d} × 4 B each, {n:,} rows), in memory or on disk"
-    return ""
+    return "nothing"
