@@ -161,22 +161,6 @@ st.caption(
     "diagonal keep more quality than agreement suggests; below it, less."
 )
 
-shown = [
-    "dim",
-    "precision",
-    *[c for m in (*METRICS, "agreement_at_k") for c in (m, f"{m}_low", f"{m}_high")],
-]
-timings = ["ms_per_query", "ms_per_query_p95", "queries_per_second", "index_bytes"]
-shown += [c for c in ("bytes_per_vector", *timings, "queries") if c in table.columns]
-st.dataframe(table[shown].round(4), hide_index=True)
-
-st.download_button(
-    "Retrieval table CSV",
-    data=lambda: table.to_csv(index=False).encode(),
-    file_name=export_name(corpus.name, choice.spec.key, choice.ordering, "retrieval", ext="csv"),
-    mime="text/csv",
-)
-
 st.subheader("Search speed")
 speeds = speed_table(table)
 if speeds is None:
@@ -197,3 +181,19 @@ else:
         "Index in memory: what the search holds; binary+rescore also needs the float32 "
         "vectors, in memory or on disk."
     )
+
+shown = [
+    "dim",
+    "precision",
+    *[c for m in (*METRICS, "agreement_at_k") for c in (m, f"{m}_low", f"{m}_high")],
+]
+timings = ["ms_per_query", "ms_per_query_p95", "queries_per_second", "index_bytes"]
+shown += [c for c in ("bytes_per_vector", *timings, "queries") if c in table.columns]
+st.dataframe(table[shown].round(4), hide_index=True)
+
+st.download_button(
+    "Retrieval table CSV",
+    data=lambda: table.to_csv(index=False).encode(),
+    file_name=export_name(corpus.name, choice.spec.key, choice.ordering, "retrieval", ext="csv"),
+    mime="text/csv",
+)

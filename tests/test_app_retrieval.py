@@ -53,3 +53,20 @@ def test_a_query_set_of_the_session_is_measured_and_the_metric_changes():
     assert table.iloc[0]["ndcg_at_10"] > 0.9
     at.selectbox(key="retrieval_metric").set_value("mrr_at_10").run()
     assert "of MRR@10" in at.success[0].value or "No smaller" in at.success[0].value
+
+
+def test_search_speed_is_shown_per_size_and_precision_with_what_rescoring_keeps():
+    at = _retrieval_page()
+    at.radio(key="retrieval_source").set_value("Labels as answers").run()
+    assert not at.exception and not at.error
+    speeds = next(d.value for d in at.dataframe if "ms/query (median)" in d.value.columns)
+    assert len(speeds) == 10 * 4 and set(speeds["precision"]) == {
+        "float32",
+        "int8",
+        "binary",
+        "binary+rescore",
+    }
+    assert (speeds["ms/query (median)"] <= speeds["ms/query (95th pct.)"]).all()
+    rescored = speeds[speeds["precision"] == "binary+rescore"]
+    assert rescored["kept for rescoring"].str.contains("float32 vectors").all()
+    assert any("Hamming distance over packed bits" in c.value for c in at.caption)
