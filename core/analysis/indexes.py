@@ -291,13 +291,14 @@ def build_indexes(points: np.ndarray, precisions, measure: str) -> dict[str, Ind
     """One index per precision of the float32 `points` (measures.prefix_points of one size);
     binary and binary+rescore share their bits."""
     built: dict[str, Index] = {}
+    binary = None
     for precision in precisions:
         if precision == "float32":
             built[precision] = FloatIndex(points, measure)
         elif precision == "int8":
             built[precision] = Int8Index(points, measure)
         elif precision in ("binary", "binary+rescore"):
-            binary = built.get("binary") or BinaryIndex(points, measure)
+            binary = binary or BinaryIndex(points, measure)
             built[precision] = (
                 binary if precision == "binary" else RescoredIndex(binary, points, measure)
             )
@@ -320,7 +321,7 @@ class Speed:
     batch: int
 
 
-def _pick(queries, rows: np.ndarray):
+def _pick(queries, rows: int | slice):
     if isinstance(queries, tuple):
         return tuple(q[rows] for q in queries)
     return queries[rows]
