@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.analysis.indexes import code_width
 from core.cli import main
 from core.io.corpus import load_demo_corpus
 from core.project import read_project
@@ -63,7 +64,8 @@ def test_only_retrieval_writes_the_table_and_nothing_else(query_file, tmp_path, 
     rescored = table[table["precision"] == "binary+rescore"]
     documents = len(load_demo_corpus())
     assert (rescored["kept_for_rescoring_bytes"] == rescored["dim"] * 4 * documents).all()
-    assert (rescored["index_bytes"] == rescored["dim"] // 8 * documents).all()
+    widths = rescored["dim"].map(lambda d: code_width(d // 8))  # 16 dims: 2 bytes held as 4
+    assert (rescored["index_bytes"] == widths * documents).all()
     record = json.loads((out / f"{PREFIX}retrieval.json").read_text())
     assert record["recommendation"] in capsys.readouterr().out
     assert len(record["table"]) == 12

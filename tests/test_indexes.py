@@ -15,6 +15,7 @@ from core.analysis.indexes import (
     FloatIndex,
     Int8Index,
     build_indexes,
+    code_width,
     int8_codes,
     int8_decoded,
     int8_ranges,
@@ -56,10 +57,24 @@ def test_hamming_ranking_is_the_plus_minus_one_dot_product_ranking_ties_included
         assert (index.search_one(bits[q], 25, int(own[q])) == _lexsorted(excluded, 25)[q]).all()
 
 
-def test_binary_codes_of_dims_not_a_multiple_of_eight_are_padded_with_equal_bits():
-    points = _points(dim=20)
+def test_binary_codes_are_widened_with_zero_bits_that_change_no_distance():
+    assert [code_width(b) for b in (1, 3, 4, 5, 12, 17, 24, 32, 33, 64, 65, 128)] == [
+        4,
+        4,
+        4,
+        8,
+        16,
+        20,
+        32,
+        32,
+        64,
+        64,
+        72,
+        128,
+    ]
+    points = _points(dim=20)  # 20 sign bits: 3 bytes, held as 4
     index = BinaryIndex(points, "cosine")
-    assert index.bits.shape == (2000, 3)
+    assert index.bits.shape == (2000, 4) and not index.bits[:, 3].any()
     signs = np.where(points > 0, 1.0, -1.0)
     assert (
         index.search(index.prepare(points[:30]), 10) == _lexsorted(signs[:30] @ signs.T, 10)
@@ -131,7 +146,7 @@ def test_binary_rescore_reorders_its_hamming_candidates_by_float32_scores():
     )
 
 
-@pytest.mark.parametrize(("n", "dim"), [(2000, 24), (1000, 20)])
+@pytest.mark.parametrize(("n", "dim"), [(2000, 24), (1000, 20), (500, 256)])
 def test_index_bytes_are_what_each_index_holds(n, dim):
     points = _points(n, dim)
     cosine = build_indexes(points, PRECISIONS, "cosine")
@@ -139,8 +154,9 @@ def test_index_bytes_are_what_each_index_holds(n, dim):
     # codes, one float per row (its decoded length) and the calibrated (min, max) per dimension
     assert cosine["int8"].bytes == n * dim + n * 4 + 2 * dim * 4
     assert build_indexes(points, ["int8"], "dot")["int8"].bytes == n * dim + 2 * dim * 4
-    assert cosine["binary"].bytes == n * -(-dim // 8)
-    assert cosine["binary+rescore"].bytes == n * -(-dim // 8)
+    # sign bits, widened with zero bytes to a width with a dedicated popcount loop
+    assert cosine["binary"].bytes == n * code_width(-(-dim // 8))
+    assert cosine["binary+rescore"].bytes == n * code_width(-(-dim // 8))
     assert cosine["binary+rescore"].kept_bytes == n * dim * 4
     assert kept_for_rescoring(cosine["binary+rescore"]).startswith(f"float32 vectors ({dim} × 4 B")
     assert "in memory or on disk" in kept_for_rescoring(cosine["binary+rescore"])

@@ -196,18 +196,31 @@ class Int8Index:
         return found
 
 
+def code_width(packed: int) -> int:
+    """Bytes per binary code as the index holds it: `packed` bytes of sign bits widened with
+    zero bytes to the next width faiss has a dedicated popcount loop for (4, 8, 16, 20, 32, 64
+    bytes, then multiples of 8); its loop for other widths takes a few times longer per row.
+    Zero bits add nothing to any Hamming distance."""
+    for width in (4, 8, 16, 20, 32, 64):
+        if packed <= width:
+            return width
+    return -(-packed // 8) * 8
+
+
 class BinaryIndex:
-    """Sign bits packed 8 to a byte, searched by Hamming distance (faiss IndexBinaryFlat,
-    popcount). All codes have one length, so Hamming distance ranks exactly as the ±1 codes'
-    dot product, cosine or euclidean distance; faiss keeps equal distances in row order."""
+    """Sign bits packed 8 to a byte (widened with zero bytes to code_width), searched by Hamming
+    distance (faiss IndexBinaryFlat, popcount). All codes have one length, so Hamming distance
+    ranks exactly as the ±1 codes' dot product, cosine or euclidean distance; faiss keeps equal
+    distances in row order."""
 
     precision = "binary"
     kernel = "Hamming distance over packed bits (faiss IndexBinaryFlat)"
 
     def __init__(self, points: np.ndarray, measure: str) -> None:
         faiss = load_faiss()
-        self.bits = sign_bits(points)
-        self.index = faiss.IndexBinaryFlat(8 * self.bits.shape[1])
+        self.width = code_width(-(-points.shape[1] // 8))
+        self.bits = self.prepare(points)
+        self.index = faiss.IndexBinaryFlat(8 * self.width)
         self.index.add(self.bits)
 
     @property
@@ -215,7 +228,10 @@ class BinaryIndex:
         return self.bits.nbytes
 
     def prepare(self, queries: np.ndarray) -> np.ndarray:
-        return sign_bits(queries)
+        packed = sign_bits(queries)
+        widened = np.zeros((len(packed), self.width), dtype=np.uint8)
+        widened[:, : packed.shape[1]] = packed
+        return widened
 
     def search(self, queries: np.ndarray, depth: int, exclude: np.ndarray | None = None):
         _, found = self.index.search(queries, depth + (exclude is not None))
