@@ -6,7 +6,8 @@ packages' code (bench/docstring_corpus.py) as distractors.
 Writes the corpus and the query file under --cache, measures in one process the embedding and
 the retrieval table separately (embedding cached on disk after the first run), then times the
 CLI's `--only retrieval` run on the same files, and prints recall@10 and nDCG@10 per size and
-precision, agreement beside them, and where the two disagree most. Results go to
+precision, agreement beside them, where the two disagree most, and the search speed of each
+size × precision with its own kernel. Results go to
 bench/results/retrieval-<n>.json.
 
   .venv/bin/python bench/bench_retrieval.py --size 20000 --queries 1000
@@ -166,6 +167,23 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def speed_markdown(rows: list[dict]) -> str:
+    """Search speed per size × precision, each with its own kernel (tables that have it)."""
+    if "ms_per_query_p95" not in rows[0]:
+        return ""
+    lines = [
+        "| dims | precision | ms/query p50 | p95 | queries/s (batch) | index in memory |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['dim']} | {r['precision']} | {r['ms_per_query']:.3f} | "
+            f"{r['ms_per_query_p95']:.3f} | {r['queries_per_second']:,.0f} | "
+            f"{r['index_bytes'] / 1e6:.1f} MB |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=20_000)
@@ -184,6 +202,7 @@ def main() -> None:
         )
     print(json.dumps({k: round(v, 2) for k, v in seconds.items()}))
     print(markdown(rows))
+    print(speed_markdown(rows))
     import pandas as pd
 
     gap = disagreement(pd.DataFrame(rows))

@@ -82,7 +82,7 @@ TABLES = (
     "lineage",
     *QUERY_TABLES,
 )
-MEASURED_ON = "measured_on"  # a restored fidelity table's attrs key: where its times were taken
+MEASURED_ON = "measured_on"  # a restored fidelity or retrieval table's attrs key: where timed
 PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
 DEFAULT_MAX_PROJECT_MB = 4_000
 _MANIFEST_BYTES = 1024 * 1024
@@ -633,7 +633,7 @@ def _assemble(manifest: dict, tables: Mapping[str, pa.Table]) -> Project:
         query_vectors=_matrix(tables["query_embedding"], np.float32)
         if "query_embedding" in tables and query_set is not None
         else None,
-        retrieval=tables["retrieval"].to_pandas()
+        retrieval=_measured_elsewhere(tables["retrieval"].to_pandas(), manifest)
         if "retrieval" in tables and query_set is not None
         else None,
         corpus=corpus,
@@ -677,13 +677,14 @@ def _query_set(manifest: dict, tables: Mapping[str, pa.Table]) -> QuerySet | Non
     return query_set
 
 
-def _measured_elsewhere(fidelity: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    """The fidelity table, naming where its search times were measured (the pages say it)."""
+def _measured_elsewhere(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """A table with search times (fidelity, retrieval), naming where they were measured (the
+    pages say it)."""
     where = str(manifest.get("machine") or "a machine this project does not name")
-    fidelity.attrs[MEASURED_ON] = (
+    table.attrs[MEASURED_ON] = (
         f"{where}, where the project was written ({manifest.get('created', 'date unknown')})"
     )
-    return fidelity
+    return table
 
 
 def _spec(model: dict) -> ModelSpec:

@@ -110,3 +110,20 @@ def test_query_vectors_uploaded_again_give_their_own_table():
 
     assert upload(answers) == 1.0  # each query is its answer's own vector
     assert upload(-answers) == 0.0  # each points away from its answer
+
+
+def test_search_speed_is_shown_per_size_and_precision_with_what_rescoring_keeps():
+    at = _retrieval_page()
+    at.radio(key="retrieval_source").set_value("Labels as answers").run()
+    assert not at.exception and not at.error
+    speeds = next(d.value for d in at.dataframe if "ms/query (median)" in d.value.columns)
+    assert len(speeds) == 10 * 4 and set(speeds["precision"]) == {
+        "float32",
+        "int8",
+        "binary",
+        "binary+rescore",
+    }
+    assert (speeds["ms/query (median)"] <= speeds["ms/query (95th pct.)"]).all()
+    rescored = speeds[speeds["precision"] == "binary+rescore"]
+    assert rescored["kept for rescoring"].str.contains("float32 vectors").all()
+    assert any("Hamming distance over packed bits" in c.value for c in at.caption)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.analysis.indexes import code_width
 from core.cli import main
 from core.io.corpus import load_demo_corpus
 from core.project import read_project
@@ -25,6 +26,12 @@ COLUMNS = [
     "hit_at_k",
     "bytes_per_vector",
     "ms_per_query",
+    "ms_per_query_p95",
+    "queries_per_second",
+    "index_bytes",
+    "kept_for_rescoring_bytes",
+    "kept_for_rescoring",
+    "kernel",
     "queries",
 ]
 
@@ -52,6 +59,13 @@ def test_only_retrieval_writes_the_table_and_nothing_else(query_file, tmp_path, 
     assert table["precision"].tolist()[:4] == ["float32", "int8", "binary", "binary+rescore"]
     assert table["dim"].unique().tolist() == [256, 64, 16]
     assert set(table["queries"]) == {120}
+    assert (table["ms_per_query"] <= table["ms_per_query_p95"]).all()
+    assert (table["queries_per_second"] > 0).all()
+    rescored = table[table["precision"] == "binary+rescore"]
+    documents = len(load_demo_corpus())
+    assert (rescored["kept_for_rescoring_bytes"] == rescored["dim"] * 4 * documents).all()
+    widths = rescored["dim"].map(lambda d: code_width(d // 8))  # 16 dims: 2 bytes held as 4
+    assert (rescored["index_bytes"] == widths * documents).all()
     record = json.loads((out / f"{PREFIX}retrieval.json").read_text())
     assert record["recommendation"] in capsys.readouterr().out
     assert len(record["table"]) == 12
@@ -95,6 +109,8 @@ def test_labels_as_answers_and_the_project_keeps_the_query_set(query_file, tmp_p
     assert project.query_set.ids[:2] == ("q0", "q3") and len(project.query_set) == 120
     assert project.query_vectors.shape == (120, 256)
     pd.testing.assert_frame_equal(project.retrieval, written, check_exact=False)
+    assert project.retrieval.attrs["measured_on"].endswith(")")  # the machine and the date
+    assert project.manifest["machine"] in project.retrieval.attrs["measured_on"]
     pipe = project.pipeline()
     assert pipe.retrieval(project.query_set) is project.retrieval  # nothing recomputed
 

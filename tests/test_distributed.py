@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.analysis.fidelity import LATENCY_COLUMNS
 from core.analysis.ladder import GraphSettings
 from core.embed.models import WORDLLAMA, _encode_here
 from core.io.corpus import load_demo_corpus
@@ -80,7 +81,7 @@ def test_ray_precompute_equals_the_single_process_run(local_ray, measure, orderi
         np.testing.assert_array_equal(there.views()[dim].communities, here.views()[dim].communities)
         np.testing.assert_allclose(there.layout(dim), here.layout(dim), atol=1e-5)
     np.testing.assert_allclose(there.vectors, here.vectors, atol=1e-6)
-    measured = ["latency_ms"]  # a timing, different in every run
+    measured = list(LATENCY_COLUMNS.values())  # timings, different in every run
     assert there.fidelity().drop(columns=measured).equals(here.fidelity().drop(columns=measured))
 
 
@@ -213,7 +214,7 @@ def test_cli_with_ray_auto_on_two_nodes_writes_the_results_of_a_local_run(
         name = export_name(load_demo_corpus().name, WORDLLAMA.key, "native", what, ext="json")
         return json.loads((out / name).read_text())
 
-    measured = ["latency_ms"]  # a timing, different in every run
+    measured = list(LATENCY_COLUMNS.values())  # timings, different in every run
     pd.testing.assert_frame_equal(
         pd.DataFrame(written("fidelity")["table"]).drop(columns=measured),
         single_process.fidelity().drop(columns=measured).reset_index(drop=True),

@@ -24,7 +24,6 @@ from core.analysis.fidelity import (
 )
 from core.analysis.knn import Neighbours, exact_neighbours, knn
 from core.analysis.measures import unit_prefixes
-from core.analysis.search import TimedHits, top_k
 from core.viz.fidelity_plots import (
     PRECISION_COLOURS,
     fidelity_curves,
@@ -229,7 +228,8 @@ def test_storage_table_totals_scale_with_corpus_size() -> None:
 
 def test_fidelity_table_latency_is_positive_and_finite(matryoshka: np.ndarray) -> None:
     table = fidelity_table(matryoshka, [16], pairs=100, quantized=False)
-    assert np.isfinite(table["latency_ms"]).all() and (table["latency_ms"] > 0).all()
+    timed = table[["latency_ms", "latency_int8_ms", "latency_binary_ms"]].to_numpy()
+    assert np.isfinite(timed).all() and (timed > 0).all()
 
 
 def test_fidelity_table_times_single_searches_for_the_tables_k(
@@ -237,17 +237,20 @@ def test_fidelity_table_times_single_searches_for_the_tables_k(
 ) -> None:
     searches = []
 
-    def fake_timed(stored, query, k, measure="cosine", *, exclude=None, repeats=5):
-        searches.append((stored.shape[1], k, measure, exclude))
-        return TimedHits(top_k(stored, query, k, measure, exclude), ms=float(len(searches)))
+    def fake_single(index, queries, depth, *, exclude=None, singles=10, repeats=3):
+        searches.append((index.precision, depth, exclude.tolist(), singles, repeats))
+        return np.arange(1.0, 4.0) * len(searches)  # median: 2 ms × the call's number
 
-    monkeypatch.setattr(fidelity, "timed_top_k", fake_timed)
+    monkeypatch.setattr(fidelity, "single_query_ms", fake_single)
     table = fidelity_table(matryoshka[:6], [4], k=10, quantized=False, measure="dot")
     assert list(table["k"]) == [5, 5]  # only 5 other rows
-    # each of the 6 rows (at most 10 queries) searched on its own, left out of its own results
-    assert [s[:3] for s in searches] == [(DIM, 5, "dot")] * 6 + [(4, 5, "dot")] * 6
-    assert sorted(s[3] for s in searches[:6]) == list(range(6))
-    assert table["latency_ms"].tolist() == [3.5, 9.5]  # the medians of 1…6 and 7…12 ms
+    # each precision's index, every one of the 6 rows (at most 10 queries) searched on its own,
+    # left out of its own results
+    assert [s[:2] for s in searches] == [("float32", 5), ("int8", 5), ("binary", 5)] * 2
+    assert all(sorted(s[2]) == list(range(6)) and s[3:] == (6, 3) for s in searches)
+    assert table["latency_ms"].tolist() == [2.0, 8.0]
+    assert table["latency_int8_ms"].tolist() == [4.0, 10.0]
+    assert table["latency_binary_ms"].tolist() == [6.0, 12.0]
 
 
 def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray) -> None:
@@ -270,11 +273,13 @@ def test_fidelity_table_has_one_row_per_dim_largest_first(matryoshka: np.ndarray
         "bytes_int8",
         "bytes_binary",
         "latency_ms",
+        "latency_int8_ms",
+        "latency_binary_ms",
     ]
     assert math.isnan(fidelity_row(table, 16)["ari"])  # no communities given for 16
     assert fidelity_row(table, 8)["ari"] < 1.0
     assert fidelity_row(table, 8)["bytes_float32"] == 32
-    assert table["latency_ms"].isna().all()
+    assert table[["latency_ms", "latency_int8_ms", "latency_binary_ms"]].isna().all().all()
 
 
 def test_fidelity_table_reuses_given_neighbours(matryoshka: np.ndarray) -> None:
@@ -487,10 +492,17 @@ def test_precision_recall_figure_draws_one_line_per_measured_precision(
 
 def test_latency_figure_plots_ms_per_query_against_dims(compared: pd.DataFrame) -> None:
     fig = latency_figure(compared).to_dict()
-    assert len(fig["data"]) == 2
+    names = [t["name"] for t in fig["data"]]
+    assert names == [f"{p} · {o}" for o in ("native", "pca") for p in ("float32", "int8", "binary")]
     assert list(fig["data"][0]["x"]) == [8, 16, 32, 64]
-    assert all(y > 0 for y in fig["data"][0]["y"])
+    assert all(y > 0 for t in fig["data"] for y in t["y"])
     assert fig["layout"]["xaxis"]["type"] == "log"
+
+
+def test_latency_figure_of_an_older_table_draws_float32_alone(compared: pd.DataFrame) -> None:
+    older = compared.drop(columns=["latency_int8_ms", "latency_binary_ms"])
+    names = [t["name"] for t in latency_figure(older).to_dict()["data"]]
+    assert names == ["float32 · native", "float32 · pca"]
 
 
 def test_expected_recall_split_between_threads_is_the_one_thread_value(monkeypatch):

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.analysis.indexes import RESCORE_FACTOR, FloatIndex, code_width
 from core.analysis.retrieval import (
     PRECISIONS,
-    RESCORE_FACTOR,
     Judgements,
     bootstrap_weights,
     disagreement,
@@ -19,9 +19,9 @@ from core.analysis.retrieval import (
     pareto_front,
     proxy_sentence,
     query_metrics,
-    ranked_rows,
     recommend,
     retrieval_table,
+    speed_table,
     storage_rows,
 )
 
@@ -79,8 +79,9 @@ def test_a_query_without_answers_is_refused():
 def test_ties_go_to_the_lower_row_and_the_own_row_is_left_out():
     stored = np.ones((5, 2), dtype=np.float32)  # every row scores the same
     query = np.ones((1, 2), dtype=np.float32)
-    assert ranked_rows(stored, query, 3, "dot").tolist() == [[0, 1, 2]]
-    assert ranked_rows(stored, query, 3, "dot", exclude=np.array([1])).tolist() == [[0, 2, 3]]
+    index = FloatIndex(stored, "dot")
+    assert index.search(query, 3).tolist() == [[0, 1, 2]]
+    assert index.search(query, 3, exclude=np.array([1])).tolist() == [[0, 2, 3]]
 
 
 def test_exact_search_matches_a_full_sort_of_whole_number_scores():
@@ -88,7 +89,7 @@ def test_exact_search_matches_a_full_sort_of_whole_number_scores():
     codes = np.sign(rng.normal(size=(300, 6))).astype(np.float32)  # 2^6 codes: many ties
     queries = np.sign(rng.normal(size=(20, 6))).astype(np.float32)
     own = rng.integers(0, 300, size=20)
-    found = ranked_rows(codes, queries, 15, "dot", exclude=own)
+    found = FloatIndex(codes, "dot").search(queries, 15, exclude=own)
     products = queries @ codes.T
     products[np.arange(20), own] = -np.inf
     expected = np.lexsort((np.broadcast_to(np.arange(300), products.shape), -products), axis=1)
@@ -140,6 +141,47 @@ def test_quality_falls_with_the_size_and_rescoring_recovers_binary(planted_table
     for dim in (32, 16, 8):
         assert by[(dim, "binary+rescore")] > by[(dim, "binary")] + 0.1
         assert by[(dim, "int8")] == pytest.approx(by[(dim, "float32")], abs=0.02)
+
+
+def test_each_configuration_is_timed_with_its_own_kernel_and_says_what_it_keeps(planted_table):
+    table, n = planted_table, 400
+    assert (table["ms_per_query"] > 0).all()
+    assert (table["ms_per_query"] <= table["ms_per_query_p95"]).all()
+    assert (table["queries_per_second"] > 0).all()
+    assert table.groupby("dim")["kernel"].nunique().eq(4).all()
+    by = table.set_index(["dim", "precision"])
+    for dim in (64, 32, 16, 8):
+        assert by.loc[(dim, "float32"), "index_bytes"] == n * dim * 4
+        # codes, each row's decoded length and the calibrated (min, max) per dimension
+        assert by.loc[(dim, "int8"), "index_bytes"] == n * dim + n * 4 + 2 * dim * 4
+        bits = n * code_width(math.ceil(dim / 8))  # widened to a width with its own popcount
+        assert by.loc[(dim, "binary"), "index_bytes"] == bits
+        rescored = by.loc[(dim, "binary+rescore")]
+        assert rescored["index_bytes"] == bits
+        assert rescored["kept_for_rescoring_bytes"] == n * dim * 4
+        assert "float32 vectors" in rescored["kept_for_rescoring"]
+        assert "in memory or on disk" in rescored["kept_for_rescoring"]
+    others = table[table["precision"] != "binary+rescore"]
+    assert (others["kept_for_rescoring_bytes"] == 0).all()
+    assert (others["kept_for_rescoring"] == "nothing").all()
+
+
+def test_without_latency_the_times_are_empty_and_the_bytes_still_there():
+    docs, asked, judged = _planted(n=120, queries=30)
+    table = retrieval_table(docs, asked, judged, [16], rounds=20, latency=False)
+    timed = ["ms_per_query", "ms_per_query_p95", "queries_per_second"]
+    assert table[timed].isna().all().all()
+    assert table.set_index(["dim", "precision"]).loc[(16, "binary"), "index_bytes"] == 120 * 4
+
+
+def test_speed_table_reads_the_timings_and_an_older_table_has_none(planted_table):
+    speeds = speed_table(planted_table)
+    assert speeds["dims"].tolist() == planted_table["dim"].tolist()
+    row = speeds.iloc[3]  # 64 dims, binary+rescore
+    assert row["precision"] == "binary+rescore" and row["index in memory"] == "3.2 KB"
+    assert row["kept for rescoring"].startswith("102.4 KB: float32 vectors (64 × 4 B each")
+    assert speeds.iloc[0]["kept for rescoring"] == "nothing"
+    assert speed_table(planted_table.drop(columns=["ms_per_query_p95"])) is None
 
 
 def test_agreement_and_quality_are_different_measures(planted_table):

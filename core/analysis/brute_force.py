@@ -7,7 +7,7 @@ and than numpy's full score matrix alone."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -65,10 +65,14 @@ def search_queries(
     measure: str,
     *,
     own: np.ndarray | None = None,
+    decode: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple:
     """As search, for query points of their own (rows of `queries`, comparable with `stored`):
-    each query's k best stored rows, `own[q]` (a stored row, or -1 for none) left out."""
-    stored = np.ascontiguousarray(stored, dtype=np.float32)
+    each query's k best stored rows, `own[q]` (a stored row, or -1 for none) left out. With
+    `decode`, `stored` holds codes and each tile of them is decoded to the float32 points they
+    stand for just before it is scored, so only the codes are held in memory."""
+    if decode is None:
+        stored = np.ascontiguousarray(stored, dtype=np.float32)
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     own = np.full(len(queries), -1, np.int64) if own is None else np.asarray(own, np.int64)
     indices = np.full((len(queries), k), -1, dtype=np.int32)
@@ -80,7 +84,7 @@ def search_queries(
     def run(worker: int) -> None:
         for start in starts[worker::workers]:
             part = slice(start, start + block)
-            for first, tile in _tiles(stored, queries[part], measure):
+            for first, tile in _tiles(stored, queries[part], measure, decode):
                 _merge_tile(tile, first, own[part], indices[part], best[part])
 
     on_threads(run, workers)
@@ -95,7 +99,11 @@ def warm_up() -> None:
 
 
 def _tiles(
-    stored: np.ndarray, queries: np.ndarray, measure: str
+    stored: np.ndarray,
+    queries: np.ndarray,
+    measure: str,
+    decode: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     for first in range(0, stored.shape[0], _TILE):
-        yield first, scores(queries, stored[first : first + _TILE], measure)
+        tile = stored[first : first + _TILE]
+        yield first, scores(queries, tile if decode is None else decode(tile), measure)

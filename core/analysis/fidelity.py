@@ -10,6 +10,14 @@ import numpy as np
 import pandas as pd
 
 from core.analysis import knn as knn_module
+from core.analysis.indexes import (
+    build_indexes,
+    int8_codes,
+    int8_decoded,
+    int8_ranges,
+    sign_bits,
+    single_query_ms,
+)
 from core.analysis.knn import (
     Neighbours,
     exact_neighbours,
@@ -19,47 +27,44 @@ from core.analysis.knn import (
     sample_rows,
     score_blocks,
 )
-from core.analysis.measures import paired_scores, prefix_points, unit_prefixes
+from core.analysis.measures import paired_scores, prefix_points
 from core.analysis.ordering import ORDERINGS, order_dimensions
-from core.analysis.search import timed_top_k
 from core.runtime.machine import cores, on_threads
 from core.runtime.units import fraction_text, size_text
 
 PRECISION_BITS = {"float32": 32, "float16": 16, "int8": 8, "binary": 1}
 CORPUS_SCALES = {"1m": 1_000_000, "100m": 100_000_000}
 QUANTIZED_PRECISIONS = ("int8", "binary")
+TIMED_PRECISIONS = ("float32", *QUANTIZED_PRECISIONS)
+# the search time per precision; latency_ms (float32) keeps the name older tables use
+LATENCY_COLUMNS = {
+    "float32": "latency_ms",
+    "int8": "latency_int8_ms",
+    "binary": "latency_binary_ms",
+}
 _RECALL_TOLERANCE = 1e-9
 
 
 def quantizer(
     points: np.ndarray, precision: str, measure: str = "cosine"
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """What search sees of points (measures.prefix_points) stored at `precision` with
-    sentence-transformers' `quantize_embeddings`, as a function of the points to store: apply it
-    to `points` and to any queries, which are then coded alike.
+    """What search sees of points (measures.prefix_points) stored at `precision`, coded as
+    sentence-transformers' `quantize_embeddings` codes them (core.analysis.indexes), as a
+    function of the points to store: apply it to `points` and to any queries, which are then
+    coded alike.
 
     int8: codes with per-dimension ranges calibrated on `points`, decoded to bucket centres
     (and renormalised for cosine). binary: packed sign bits ("ubinary") unpacked to ±1, whose dot
     product is dim - 2 × Hamming distance; all codes have one length, so every measure ranks them
     exactly like Hamming distance.
     """
-    from sentence_transformers import quantize_embeddings
-
     if precision == "int8":
-        ranges = np.vstack([points.min(axis=0), points.max(axis=0)])
-        steps = (ranges[1] - ranges[0]) / 255
-
-        def int8(stored: np.ndarray) -> np.ndarray:
-            codes = quantize_embeddings(stored, "int8", ranges=ranges)
-            decoded = (codes.astype(np.float32) + 128.5) * steps + ranges[0]
-            return unit_prefixes(decoded, decoded.shape[1]) if measure == "cosine" else decoded
-
-        return int8
+        ranges = int8_ranges(points)
+        return lambda stored: int8_decoded(int8_codes(stored, ranges), ranges, measure)
     if precision == "binary":
 
         def binary(stored: np.ndarray) -> np.ndarray:
-            packed = quantize_embeddings(stored, "ubinary")
-            bits = np.unpackbits(packed, axis=1, count=stored.shape[1])
+            bits = np.unpackbits(sign_bits(stored), axis=1, count=stored.shape[1])
             return bits.astype(np.float32) * 2 - 1
 
         return binary
@@ -180,17 +185,20 @@ def storage_table(dims: Iterable[int], n_docs: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _latency_ms(points: np.ndarray, k: int, measure: str, *, queries: int = 10) -> float:
+def _latencies(points: np.ndarray, k: int, measure: str, *, queries: int = 10) -> dict:
     """Median wall time in milliseconds of one exact top-k query among `points`
-    (measures.prefix_points): the time a person waits for one search, not batched throughput.
-    Each of `queries` seeded corpus rows is searched on its own, left out of its results, and
-    timed by search.timed_top_k."""
+    (measures.prefix_points) stored at each of TIMED_PRECISIONS, searched with that precision's
+    own kernel (core.analysis.indexes, as the Retrieval page times it) on one core: the time a
+    person waits for one search, not batched throughput. Each of `queries` seeded corpus rows is
+    searched on its own, left out of its results, and timed 3 times after an untimed run."""
     n = points.shape[0]
     picked = np.random.default_rng(0).choice(n, size=min(queries, n), replace=False)
-    timings = [
-        timed_top_k(points, points[q], k, measure, exclude=int(q), repeats=3).ms for q in picked
-    ]
-    return float(np.median(timings))
+    found = {}
+    for precision, index in build_indexes(points, TIMED_PRECISIONS, measure).items():
+        asked = index.prepare(points[picked])
+        timings = single_query_ms(index, asked, k, exclude=picked, singles=len(picked), repeats=3)
+        found[LATENCY_COLUMNS[precision]] = float(np.median(timings))
+    return found
 
 
 def _float_recalls(
@@ -258,8 +266,9 @@ def fidelity_table(
     recall_int8 and recall_binary of vectors stored at that precision, against the same float32
     full-size reference, over quantized_queries sampled rows (NaN and 0 when `quantized` is
     False); spearman; ari (vs the full-size communities; NaN without `communities` or for a dim
-    missing from it); bytes_<precision> per vector; latency_ms of one top-k query (NaN when
-    `latency` is False).
+    missing from it); bytes_<precision> per vector; latency_ms, latency_int8_ms and
+    latency_binary_ms: the median time of one top-k query searched with each precision's own
+    kernel (NaN when `latency` is False).
     """
     full = vectors.shape[1]
     ordered = sorted(set(dims) | {full}, reverse=True)
@@ -293,7 +302,11 @@ def fidelity_table(
                 "spearman": similarity_spearman(vectors, dim, pairs=pairs, measure=measure),
                 "ari": math.nan if labels is None else partition_ari(communities[full], labels),
                 **{f"bytes_{p}": vector_bytes(dim, p) for p in PRECISION_BITS},
-                "latency_ms": _latency_ms(points, k, measure) if latency else math.nan,
+                **(
+                    _latencies(points, k, measure)
+                    if latency
+                    else dict.fromkeys(LATENCY_COLUMNS.values(), math.nan)
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -7,20 +7,27 @@ configuration that keeps a chosen share of the full size's quality."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from core.analysis.fidelity import CORPUS_SCALES, quantizer, vector_bytes
+from core.analysis.fidelity import CORPUS_SCALES, vector_bytes
+from core.analysis.indexes import (
+    PRECISIONS,
+    Index,
+    Speed,
+    build_indexes,
+    kept_for_rescoring,
+    single_query_ms,
+    speed,
+    timed_search,
+)
 from core.analysis.knn import knn_recall
 from core.analysis.measures import prefix_points
-from core.analysis.search import timed_top_k
 from core.runtime.units import fraction_text, size_text
 
-PRECISIONS = ("float32", "int8", "binary", "binary+rescore")
 METRICS = ("recall_at_k", "ndcg_at_10", "mrr_at_10", "hit_at_k")
 METRIC_NAMES = {
     "recall_at_k": "recall@{k}",
@@ -30,10 +37,9 @@ METRIC_NAMES = {
     "agreement_at_k": "agreement@{k}",
 }
 CUTOFF = 10  # nDCG and MRR are read at rank 10, as in MTEB and BEIR
-RESCORE_FACTOR = 4  # binary search keeps RESCORE_FACTOR × depth candidates for float rescoring
 FEW_QUERIES = 100  # below this many queries the intervals are wide: the page warns
 BOOTSTRAP_ROUNDS = 1000
-_TIMED_QUERIES, _TIMED_REPEATS = 5, 3
+TIMED_QUERIES, TIMED_REPEATS = 10, 5  # single queries timed, runs of each
 
 
 @dataclass(frozen=True)
@@ -164,67 +170,9 @@ def interval(resampled: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 # ---------------------------------------------------------------- search
 
 
-def ranked_rows(
-    stored: np.ndarray,
-    queries: np.ndarray,
-    depth: int,
-    measure: str,
-    *,
-    exclude: np.ndarray | None = None,
-) -> np.ndarray:
-    """Each query's `depth` best stored rows under `measure` (measures.scores), best first, by
-    exact search (core.analysis.brute_force); `exclude[q]` (>= 0) is left out of query q's list.
-    Equal scores go to the lower row: quantized codes tie often, so callers that must not let
-    the corpus order decide store the rows in a seeded random order (see retrieval_table)."""
-    from core.analysis.brute_force import search_queries
-
-    n = stored.shape[0]
-    depth = min(depth, n - (exclude is not None and bool((exclude >= 0).any())))
-    found, _ = search_queries(stored, queries, depth, measure, own=exclude)
-    return found.astype(np.int64)
-
-
-def rescore(
-    candidates: np.ndarray, stored: np.ndarray, queries: np.ndarray, depth: int, measure: str
-) -> np.ndarray:
-    """Candidate rows (queries × c) reordered by their float scores (`stored`, `queries` from
-    measures.prefix_points), best first, cut to `depth`; equal scores keep the candidates'
-    order."""
-    gathered = stored[candidates]  # (q, c, d)
-    if measure == "euclidean":
-        found = -np.linalg.norm(gathered - queries[:, None, :], axis=2)
-    else:
-        found = np.einsum("qcd,qd->qc", gathered, queries)
-    order = np.argsort(-found, axis=1, kind="stable")[:, :depth]
-    return np.take_along_axis(candidates, order, axis=1)
-
-
-@dataclass(frozen=True)
-class Stored:
-    """One configuration's corpus and queries as its search compares them."""
-
-    corpus: np.ndarray
-    queries: np.ndarray
-    measure: str
-
-
-def stored_at(corpus: np.ndarray, queries: np.ndarray, precision: str, measure: str) -> Stored:
-    """Corpus and query points (measures.prefix_points) as a precision stores them
-    (core.analysis.fidelity.quantizer, calibrated on the corpus and applied to the queries
-    alike). Binary codes are compared by dot product, which ranks exactly like Hamming
-    distance."""
-    if precision == "float32":
-        return Stored(corpus, queries, measure)
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose from {list(PRECISIONS)}")
-    codes = "binary" if precision == "binary+rescore" else precision
-    code = quantizer(corpus, codes, measure)
-    return Stored(code(corpus), code(queries), "dot" if codes == "binary" else measure)
-
-
 def memory_bytes(dim: int, precision: str) -> int:
     """Bytes per vector an exact index holds in memory: binary+rescore searches the binary
-    codes in memory and reads the few candidates' float32 vectors from disk."""
+    codes in memory and reads the few candidates' float32 vectors from memory or disk."""
     stored = "binary" if precision == "binary+rescore" else precision
     return vector_bytes(dim, stored)
 
@@ -236,63 +184,31 @@ def disk_bytes(dim: int, precision: str) -> int:
 
 
 def search_size(
-    floats: Stored, precisions: Sequence[str], depth: int, *, exclude: np.ndarray | None
-) -> dict[str, tuple[Stored, np.ndarray]]:
-    """Per precision at one size, the points searched and every query's ranked list (`floats`:
-    the float32 points of that size). Binary search keeps RESCORE_FACTOR × depth candidates
-    once: its first `depth` are the binary lists, and binary+rescore reorders them all by the
-    float32 scores."""
-    found: dict[str, tuple[Stored, np.ndarray]] = {}
-    candidates = None
-    for precision in precisions:
-        if precision == "float32":
-            stored = floats
-        elif precision == "binary+rescore" and "binary" in found:
-            stored = found["binary"][0]
-        else:
-            stored = stored_at(floats.corpus, floats.queries, precision, floats.measure)
-        if precision.startswith("binary"):
-            if candidates is None:
-                wanted = RESCORE_FACTOR * depth
-                candidates = ranked_rows(
-                    stored.corpus, stored.queries, wanted, stored.measure, exclude=exclude
-                )
-            lists = (
-                candidates[:, :depth]
-                if precision == "binary"
-                else rescore(candidates, floats.corpus, floats.queries, depth, floats.measure)
+    corpus: np.ndarray,
+    queries: np.ndarray,
+    precisions: Sequence[str],
+    depth: int,
+    measure: str,
+    *,
+    exclude: np.ndarray | None,
+    latency: bool = True,
+) -> dict[str, tuple[Index, np.ndarray, Speed | None]]:
+    """Per precision at one size (`corpus`, `queries`: float32 points of that size), its index
+    (core.analysis.indexes), every query's ranked list from one batch search with that index,
+    and, with `latency`, how fast it answers: single queries timed with the same kernel, and
+    the batch's throughput."""
+    found: dict[str, tuple[Index, np.ndarray, Speed | None]] = {}
+    for precision, index in build_indexes(corpus, precisions, measure).items():
+        asked = index.prepare(queries)
+        if latency:
+            lists, per_second = timed_search(index, asked, depth, exclude=exclude)
+            single = single_query_ms(
+                index, asked, depth, exclude=exclude, singles=TIMED_QUERIES, repeats=TIMED_REPEATS
             )
+            found[precision] = index, lists, speed(single, per_second, len(queries))
         else:
-            lists = ranked_rows(
-                stored.corpus, stored.queries, depth, stored.measure, exclude=exclude
-            )
-        found[precision] = stored, lists
+            found[precision] = index, index.search(asked, depth, exclude), None
     return found
-
-
-def _ms_per_query(floats: Stored, stored: Stored, precision: str, depth: int) -> float:
-    """Median wall time in milliseconds of one query searched on its own as the Fidelity page
-    times it (search.timed_top_k: a matrix-vector product and a partial sort, after an untimed
-    run), plus the rescoring for binary+rescore: the time a person waits, not batched
-    throughput. Seeded queries, each timed _TIMED_REPEATS times."""
-    rng = np.random.default_rng(0)
-    count = stored.queries.shape[0]
-    picked = rng.choice(count, size=min(_TIMED_QUERIES, count), replace=False)
-    rescored = precision == "binary+rescore"
-    wanted = RESCORE_FACTOR * depth if rescored else depth
-    timings = []
-    for q in picked:
-        timed = timed_top_k(
-            stored.corpus, stored.queries[q], wanted, stored.measure, repeats=_TIMED_REPEATS
-        )
-        extra = 0.0
-        if rescored:
-            candidates = timed.hits.rows[None, :]
-            start = time.perf_counter()
-            rescore(candidates, floats.corpus, floats.queries[q][None, :], depth, floats.measure)
-            extra = (time.perf_counter() - start) * 1000
-        timings.append(timed.ms + extra)
-    return float(np.median(timings))
 
 
 # ---------------------------------------------------------------- the table
@@ -316,12 +232,18 @@ def retrieval_table(
     `…_high`), its share of the full-size float32 value with a paired interval (`…_share`,
     `…_share_low`, `…_share_high`), agreement_at_k (share of the full-size float32 top k
     that this configuration also returns, with its interval), bytes_per_vector (in memory),
-    disk_bytes_per_vector, rescored (candidates rescored per query, 0 without rescoring),
-    ms_per_query (NaN when `latency` is False) and queries.
+    disk_bytes_per_vector, rescored (candidates rescored per query, 0 without rescoring), the
+    speed of the precision's own kernel (core.analysis.indexes): ms_per_query and
+    ms_per_query_p95 (median and 95th percentile of single queries on one core),
+    queries_per_second (the quality's batch search on every core; all three NaN when `latency`
+    is False), index_bytes (what the index holds in memory for this corpus),
+    kept_for_rescoring_bytes and kept_for_rescoring (the float32 vectors binary+rescore needs
+    beside its index, in words), kernel (in words), and queries.
 
     `corpus` and `queries` are full-size vectors in the same ordering; search is exact under
     `measure` at every configuration (binary codes by Hamming distance); ties are broken by a
-    seeded random rank of the corpus rows."""
+    seeded random rank of the corpus rows. The quality and the times come from one index per
+    configuration."""
     n, full = corpus.shape
     if queries.ndim != 2 or queries.shape[1] != full:
         raise ValueError(f"query vectors need {full} dimensions, got {queries.shape[1:]}")
@@ -344,20 +266,27 @@ def retrieval_table(
     shuffled = corpus[order]
     weights = bootstrap_weights(judgements.queries, rounds, seed)
 
+    depth = min(depth, n - (exclude is not None))
+
     records, per_query, agreement, reference = [], [], [], None
     for dim in ordered:
-        floats = Stored(
-            prefix_points(shuffled, dim, measure), prefix_points(queries, dim, measure), measure
+        searched = search_size(
+            prefix_points(shuffled, dim, measure),
+            prefix_points(queries, dim, measure),
+            precisions,
+            depth,
+            measure,
+            exclude=exclude,
+            latency=latency,
         )
-        for precision, (stored, found) in search_size(
-            floats, precisions, depth, exclude=exclude
-        ).items():
+        for precision, (index, found, fast) in searched.items():
             ranked = order[found]
             if reference is None:
                 reference = ranked[:, :k]
             values = query_metrics(judgements.grades_at(ranked, n), judgements, k)
             per_query.append(values)
             agreement.append(knn_recall(reference, ranked[:, :k]))
+            rescored = precision == "binary+rescore"
             records.append(
                 {
                     "dim": dim,
@@ -365,10 +294,14 @@ def retrieval_table(
                     "k": k,
                     "bytes_per_vector": memory_bytes(dim, precision),
                     "disk_bytes_per_vector": disk_bytes(dim, precision),
-                    "rescored": RESCORE_FACTOR * depth if precision == "binary+rescore" else 0,
-                    "ms_per_query": _ms_per_query(floats, stored, precision, depth)
-                    if latency
-                    else math.nan,
+                    "rescored": index.candidates(depth, exclude is not None) if rescored else 0,
+                    "ms_per_query": fast.ms_p50 if fast else math.nan,
+                    "ms_per_query_p95": fast.ms_p95 if fast else math.nan,
+                    "queries_per_second": fast.queries_per_second if fast else math.nan,
+                    "index_bytes": index.bytes,
+                    "kept_for_rescoring_bytes": index.kept_bytes if rescored else 0,
+                    "kept_for_rescoring": kept_for_rescoring(index),
+                    "kernel": index.kernel,
                     "queries": judgements.queries,
                 }
             )
@@ -540,5 +473,43 @@ def storage_rows(dim: int, precision: str, n_docs: int) -> pd.DataFrame:
                 size_text(memory_bytes(dim, precision) * n) for n in sizes.values()
             ],
             "stored in all": [size_text(disk_bytes(dim, precision) * n) for n in sizes.values()],
+        }
+    )
+
+
+SPEED_COLUMNS = (
+    "ms_per_query",
+    "ms_per_query_p95",
+    "queries_per_second",
+    "index_bytes",
+    "kept_for_rescoring_bytes",
+    "kept_for_rescoring",
+    "kernel",
+)
+
+
+def speed_table(table: pd.DataFrame) -> pd.DataFrame | None:
+    """Search speed per size × precision as a person reads it: single-query milliseconds
+    (median, 95th percentile), batch queries per second, the index's bytes in memory, what
+    rescoring needs beside it, and the kernel; None for a table measured before these columns
+    existed (an older project's)."""
+    if not set(SPEED_COLUMNS) <= set(table.columns):
+        return None
+    kept = [
+        f"{size_text(int(b))}: {words}" if b else words
+        for b, words in zip(
+            table["kept_for_rescoring_bytes"], table["kept_for_rescoring"], strict=True
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "dims": table["dim"],
+            "precision": table["precision"],
+            "ms/query (median)": table["ms_per_query"].round(3),
+            "ms/query (95th pct.)": table["ms_per_query_p95"].round(3),
+            "queries/s (batch)": table["queries_per_second"].round(0),
+            "index in memory": table["index_bytes"].map(lambda b: size_text(int(b))),
+            "kept for rescoring": kept,
+            "kernel": table["kernel"],
         }
     )

@@ -69,6 +69,13 @@ def top_k(
     measures.prefix_points), `exclude` (the query's own row) left out; equal scores go to the
     lower row, as in knn.exact_neighbours."""
     found = scores(np.asarray(query, dtype=np.float32)[None, :], stored, measure)[0]
+    best = best_rows(found, k, exclude)
+    return Hits(best, found[best].astype(np.float32))
+
+
+def best_rows(found: np.ndarray, k: int, exclude: int | None = None) -> np.ndarray:
+    """The rows of the k highest of one query's scores `found` (overwritten at `exclude`), best
+    first, equal scores to the lower row."""
     n = found.shape[0]
     k = min(k, n if exclude is None else n - 1)
     if k < 1:
@@ -79,8 +86,7 @@ def top_k(
     above = np.flatnonzero(found > kth)
     tied = np.flatnonzero(found == kth)[: k - above.size]
     picked = np.concatenate([above, tied])
-    best = picked[np.lexsort((picked, -found[picked]))]
-    return Hits(best.astype(np.int64), found[best].astype(np.float32))
+    return picked[np.lexsort((picked, -found[picked]))].astype(np.int64)
 
 
 def timed_top_k(

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from core.analysis.fidelity import (
+    LATENCY_COLUMNS,
     PRECISION_BITS,
     QUANTIZED_PRECISIONS,
     vector_bytes,
@@ -161,24 +162,16 @@ def precision_recall_figure(
 def latency_figure(
     table: pd.DataFrame, *, title: str = "", width: int | None = None, height: int = 400
 ) -> go.Figure:
-    """Median milliseconds of one exact top-k query against dims, one line per ordering if
-    present."""
+    """Median milliseconds of one exact top-k query against dims, searched with each stored
+    precision's own kernel: one colour per precision (as in the storage figure), one dash per
+    ordering; precisions a table does not have (older tables time float32 alone) left out."""
     measured = table.dropna(subset=["latency_ms"])
-    fig = go.Figure()
-    for ordering, rows in _by_ordering(measured):
-        fig.add_trace(
-            go.Scatter(
-                x=rows["dim"].tolist(),
-                y=rows["latency_ms"].tolist(),
-                mode="lines+markers",
-                name="exact search" if ordering is None else ordering,
-                line={"dash": ORDERING_DASH.get(ordering, "solid")},
-                hovertemplate="%{x} dims: %{y:.3f} ms/query<extra></extra>",
-            )
-        )
+    fig = _curves(measured, LATENCY_COLUMNS, PRECISION_COLOURS)
+    fig.update_traces(hovertemplate="%{x} dims: %{y:.3f} ms/query")
     fig.update_layout(
         xaxis=dims_axis(measured["dim"].to_numpy()),
         yaxis={"rangemode": "tozero", "title": {"text": "ms per query"}},
+        legend={"title": {"text": "stored as"}},
         showlegend=len(fig.data) > 1,
     )
     return style(fig, title, width=width, height=height)
