@@ -25,15 +25,7 @@ from core.analysis.measures import MEASURES
 from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
 from core.analysis.retrieval import METRICS, Recommended, recommend
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
-from core.io.corpus import (
-    Corpus,
-    build_corpus,
-    label_columns,
-    load_demo_corpus,
-    long_documents,
-    read_path,
-    text_columns,
-)
+from core.io.corpus import Corpus, load_demo_corpus
 from core.io.export import (
     GRAPHML_DOCUMENT_LIMIT,
     IMAGE_FORMATS,
@@ -47,13 +39,10 @@ from core.io.export import (
     to_networkx,
     tree_bytes,
 )
+from core.io.intake import load_corpus
 from core.io.queries import (
     LABELS,
     QuerySet,
-    beir_corpus,
-    default_id_column,
-    duplicate_ids,
-    is_beir_folder,
     judgements,
     labels_query_set,
     read_query_path,
@@ -63,7 +52,6 @@ from core.io.vectors import UploadedVectors, upload_vectors
 from core.pipeline import Choice, Pipeline, Progress, default_ordering
 from core.project import write_project
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.store import ResultStore
 from core.viz.figures import network_figure
 from core.viz.lineage_plots import tree_figure
@@ -296,34 +284,16 @@ def _outputs(args: argparse.Namespace, drawn: tuple[int, ...]) -> Outputs:
 def _load(args: argparse.Namespace) -> Corpus:
     if args.corpus == "demo":
         return load_demo_corpus()
-    path = Path(args.corpus)
-    if not path.exists():
-        raise ExplorerError(f"{path} does not exist.")
-    if is_beir_folder(path):
-        return beir_corpus(path)
-    table = read_path(path)
-    texts = text_columns(table)
-    text_column = args.text_column or (texts[0] if texts else None)
-    if text_column is None:
-        raise ExplorerError(f"No text column found in {path}.")
-    label_column = args.label_column
-    if label_column and label_column not in label_columns(table) and label_column not in table:
-        raise ExplorerError(f"No column named {label_column!r} in {path}.")
-    cut = long_documents(table, text_column)
-    if cut:
-        print(
-            f"note: {cut:,} documents are longer than {DEFAULT_LIMITS.max_doc_chars:,} characters; "
-            "only their start is embedded.",
-            file=sys.stderr,
-        )
-    id_column = args.id_column or default_id_column(table)
-    if args.id_column and args.id_column not in table.columns:
-        raise ExplorerError(f"No column named {args.id_column!r} in {path}.")
-    if id_column and args.queries:
-        duplicate_ids(table, id_column, path.name)
-    return build_corpus(
-        table, text_column, label_column, id_column=id_column, name=path.stem or "corpus"
+    intake = load_corpus(
+        Path(args.corpus),
+        text_column=args.text_column,
+        label_column=args.label_column,
+        id_column=args.id_column,
+        unique_ids=bool(args.queries),  # answers name documents by id
     )
+    for note in intake.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return intake.corpus
 
 
 def _choice(args: argparse.Namespace, corpus: Corpus) -> tuple[Choice, UploadedVectors | None]:

@@ -181,6 +181,14 @@ def replaced_note(table: pd.DataFrame) -> str:
     )
 
 
+def row_name(locator: object) -> str:
+    """A read_files locator as a message names it: 'queries.csv:3' → 'row 3'; JSON Lines
+    count lines."""
+    file, _, number = str(locator).rpartition(":")
+    unit = "line" if file.lower().endswith(".jsonl") else "row"
+    return f"{unit} {number}" if number.isdigit() else f"row {locator}"
+
+
 def read_path(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Like read_files, for one file or a folder on disk (searched recursively, hidden files and
     unsupported types skipped); sizes are checked before anything is read."""
