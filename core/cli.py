@@ -16,14 +16,10 @@ from core import pictures
 from core.analysis import knn
 from core.analysis.fidelity import Recommendation, recommend_dimension
 from core.analysis.ladder import GraphSettings, check_settings, parse_dims
-from core.analysis.lineage import (
-    cluster_tree,
-    describe,
-    lineage_events,
-)
+from core.analysis.lineage import cluster_tree
 from core.analysis.measures import MEASURES
 from core.analysis.multilayer import DOCUMENT_NODE_LIMIT, multilayer_graph
-from core.analysis.retrieval import METRICS, Recommended, recommend
+from core.analysis.retrieval import Recommended, recommend
 from core.embed.models import PRESETS, WORDLLAMA, resolve_model
 from core.io.corpus import Corpus, load_demo_corpus
 from core.io.export import (
@@ -31,10 +27,12 @@ from core.io.export import (
     IMAGE_FORMATS,
     edge_list_csv,
     export_name,
+    fidelity_json,
     figure_bytes,
     graph_bytes,
-    json_bytes,
     keep_exporter_warm,
+    lineage_json,
+    retrieval_json,
     stop_exporter,
     to_networkx,
     tree_bytes,
@@ -399,16 +397,8 @@ def _write_retrieval(pipe: Pipeline, keep: float, write: _Write) -> Recommended:
     table = pipe.retrieval(pipe.query_set)
     pick = recommend(table, keep=keep, n_docs=len(pipe.corpus))
     write("retrieval", "csv", table.to_csv(index=False).encode(), None)
-    record = {
-        "queries": pipe.query_set.name,
-        "labels_as_answers": bool(pipe.query_set.from_labels),
-        "metrics": list(METRICS),
-        "measure": pipe.measure,
-        "recommendation": pick.sentence,
-        "recommended": {"dim": pick.dim, "precision": pick.precision, "keep": keep},
-        "table": table.to_dict("records"),
-    }
-    write("retrieval", "json", json_bytes(record), None)
+    record = retrieval_json(table, pick, pipe.query_set, pipe.measure, keep)
+    write("retrieval", "json", record, None)
     print(pick.sentence)
     return pick
 
@@ -440,20 +430,11 @@ def write_outputs(
     table = pipe.fidelity()
     recommendation = recommend_dimension(table, min_recall_share=outputs.min_recall_share)
     write("fidelity", "csv", table.to_csv(index=False).encode())
-    fidelity = {"table": table.to_dict("records"), "recommendation": recommendation.sentence}
-    write("fidelity", "json", json_bytes(fidelity))
+    write("fidelity", "json", fidelity_json(table, recommendation.sentence))
 
     say(0, "lineage")
     dims, labels, names = pipe.lineage()
-    events = lineage_events(dims, labels, names)
-    record = {
-        "dims": dims,
-        "steps": pipe.lineage_summary().to_dict("records"),
-        "events": [{**event.__dict__, "text": describe(event)} for event in events],
-        "communities": {str(d): labels[d].tolist() for d in dims},
-        "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims},
-    }
-    write("lineage", "json", json_bytes(record))
+    write("lineage", "json", lineage_json(dims, labels, names, pipe.lineage_summary()))
     tree = cluster_tree(dims, labels, names)
     write("tree", "graphml", tree_bytes(tree, "graphml"))
     write("tree", "json", tree_bytes(tree, "json"))
