@@ -126,54 +126,133 @@ def _parser() -> argparse.ArgumentParser:
         "the project folder (which the app opens), the fidelity table, the cluster lineage and "
         "the multi-layer graph; per-size graph files and images on request.",
     )
-    p.add_argument(
+    _add_documents(p)
+    _add_model(p)
+    _add_ladder(p)
+    _add_retrieval(p)
+    _add_outputs(p)
+    return p
+
+
+def _add_documents(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("documents")
+    g.add_argument(
         "corpus", help="a file or folder of documents, or 'demo' for the built-in corpus"
     )
-    p.add_argument("--out", default="out", help="output folder (default: out)")
-    p.add_argument(
+    g.add_argument("--text-column", help="text column of a CSV/JSON corpus (default: best guess)")
+    g.add_argument(
+        "--label-column", help="optional label column, for NMI/ARI and hover (default: none)"
+    )
+    g.add_argument(
+        "--id-column",
+        help="the corpus's document id column, which query answers name (default: a column "
+        "named 'id' when there is one, else the row's place in its file)",
+    )
+
+
+def _add_model(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument(
         "--model",
         default=WORDLLAMA.key,
         help=f"preset ({', '.join(PRESETS)}), hub id or local path (default: {WORDLLAMA.key})",
     )
-    p.add_argument(
+    g.add_argument(
         "--vectors",
         help="use embeddings computed elsewhere instead of a model: .npy/.csv/.tsv/.parquet, "
         "one row per document in corpus order (default: embed with --model)",
     )
-    p.add_argument(
+    g.add_argument(
         "--vectors-matryoshka",
         action="store_true",
         help="the --vectors were Matryoshka-trained (keep native order under --ordering auto)",
     )
-    p.add_argument(
+    g.add_argument(
         "--ordering",
         choices=["auto", "native", "pca"],
         default="auto",
         help="dimension order (default: auto, native for Matryoshka models, else PCA)",
     )
-    p.add_argument("--ladder", help="sizes to compute, e.g. 256,128,64,32,16,8 (default: halving)")
-    p.add_argument(
+    g.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the heavy precompute on a Ray cluster (e.g. ray://head:10001 or auto), or "
+        "'local' to start Ray on this machine's cores; without it Ray is never imported",
+    )
+
+
+def _add_ladder(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("ladder and graph")
+    g.add_argument("--ladder", help="sizes to compute, e.g. 256,128,64,32,16,8 (default: halving)")
+    g.add_argument(
         "--dims",
         help="sizes that get per-size files (--graphs, and map/network images under --formats); "
         "added to the ladder (default: every size)",
     )
-    p.add_argument("--k", type=int, default=10, help="neighbours per document (default: 10)")
-    p.add_argument(
+    g.add_argument("--k", type=int, default=10, help="neighbours per document (default: 10)")
+    g.add_argument(
         "--graph", choices=["knn", "mutual"], default="knn", help="graph kind (default: knn)"
     )
-    p.add_argument(
+    g.add_argument(
         "--measure",
         choices=list(MEASURES),
         default="cosine",
         help="similarity measure for the kNN graph, communities, recall and Spearman "
         "(default: cosine; maps always use cosine)",
     )
-    p.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default: 1)")
-    p.add_argument("--text-column", help="text column of a CSV/JSON corpus (default: best guess)")
-    p.add_argument(
-        "--label-column", help="optional label column, for NMI/ARI and hover (default: none)"
+    g.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default: 1)")
+    g.add_argument(
+        "--min-recall-share",
+        type=float,
+        default=0.9,
+        help="share of the full size's recall the recommended size keeps (default: 0.9)",
     )
-    p.add_argument(
+
+
+def _add_retrieval(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("retrieval")
+    g.add_argument(
+        "--queries",
+        metavar="FILE",
+        help="a query set with known answers: a CSV/TSV/JSONL table (columns query and "
+        "relevant: document ids separated by ';', each optionally ID:GRADE) or a BEIR folder; "
+        f"'{LABELS}' makes sampled documents the queries and their label's documents the answers; "
+        "writes the retrieval table per size × precision",
+    )
+    g.add_argument(
+        "--query-vectors",
+        metavar="FILE",
+        help="the queries' vectors (one row per query, in the query file's order; for a BEIR "
+        "folder, queries.jsonl's, leaving out queries without a judged answer), needed with "
+        "--vectors: uploaded vectors have no model to embed the queries with",
+    )
+    g.add_argument(
+        "--only",
+        choices=["retrieval"],
+        help="'retrieval': embed and write only the retrieval table (no graphs, maps or project)",
+    )
+    g.add_argument(
+        "--keep-quality",
+        type=float,
+        default=0.95,
+        help="share of the full size's nDCG@10 the recommended configuration keeps (default: 0.95)",
+    )
+
+
+def _add_outputs(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("outputs")
+    g.add_argument("--out", default="out", help="output folder (default: out)")
+    project = g.add_mutually_exclusive_group()
+    project.add_argument(
+        "--project",
+        metavar="PATH",
+        help="where to write the project folder (Parquet tables + manifest.json) that the app "
+        f"opens with nothing recomputed (default: OUT/{PROJECT_FOLDER})",
+    )
+    project.add_argument(
+        "--no-project", action="store_true", help="do not write the project folder"
+    )
+    g.add_argument(
         "--graphs",
         type=_choices(GRAPH_FORMATS),
         default=(),
@@ -182,7 +261,7 @@ def _parser() -> argparse.ArgumentParser:
         f"the interactive network page); GraphML and GEXF only up to "
         f"{GRAPHML_DOCUMENT_LIMIT:,} documents (default: none)",
     )
-    p.add_argument(
+    g.add_argument(
         "--formats",
         type=_choices(IMAGE_FORMATS + SWEEP_FORMATS + (LADDER_HTML,)),
         default=None,
@@ -193,67 +272,13 @@ def _parser() -> argparse.ArgumentParser:
         "ladder as one self-contained page (every size's map, a slider, play, hover); or none "
         "(default: the ladder's picture as PNG, no other image)",
     )
-    p.add_argument(
-        "--min-recall-share",
-        type=float,
-        default=0.9,
-        help="share of the full size's recall the recommended size keeps (default: 0.9)",
-    )
-    p.add_argument(
-        "--id-column",
-        help="the corpus's document id column, which query answers name (default: a column "
-        "named 'id' when there is one, else the row's place in its file)",
-    )
-    p.add_argument(
-        "--queries",
-        metavar="FILE",
-        help="a query set with known answers: a CSV/TSV/JSONL table (columns query and "
-        "relevant: document ids separated by ';', each optionally ID:GRADE) or a BEIR folder; "
-        f"'{LABELS}' makes sampled documents the queries and their label's documents the answers; "
-        "writes the retrieval table per size × precision",
-    )
-    p.add_argument(
-        "--query-vectors",
-        metavar="FILE",
-        help="the queries' vectors (one row per query, in the query file's order; for a BEIR "
-        "folder, queries.jsonl's, leaving out queries without a judged answer), needed with "
-        "--vectors: uploaded vectors have no model to embed the queries with",
-    )
-    p.add_argument(
-        "--only",
-        choices=["retrieval"],
-        help="'retrieval': embed and write only the retrieval table (no graphs, maps or project)",
-    )
-    p.add_argument(
-        "--keep-quality",
-        type=float,
-        default=0.95,
-        help="share of the full size's nDCG@10 the recommended configuration keeps (default: 0.95)",
-    )
-    p.add_argument(
+    g.add_argument(
         "--multilayer-limit",
         type=int,
         default=DOCUMENT_NODE_LIMIT,
         help="document nodes (documents × sizes) up to which the multi-layer graph keeps the "
         f"documents; above it, communities only (default: {DOCUMENT_NODE_LIMIT:,})",
     )
-    p.add_argument(
-        "--ray",
-        metavar="ADDRESS",
-        help="run the heavy precompute on a Ray cluster (e.g. ray://head:10001 or auto), or "
-        "'local' to start Ray on this machine's cores; without it Ray is never imported",
-    )
-    project = p.add_mutually_exclusive_group()
-    project.add_argument(
-        "--project",
-        metavar="PATH",
-        help="where to write the project folder (Parquet tables + manifest.json) that the app "
-        f"opens with nothing recomputed (default: OUT/{PROJECT_FOLDER})",
-    )
-    project.add_argument(
-        "--no-project", action="store_true", help="do not write the project folder"
-    )
-    return p
 
 
 def _project_folder(args: argparse.Namespace) -> Path | None:
