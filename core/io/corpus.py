@@ -325,19 +325,6 @@ def load_demo_corpus() -> Corpus:
     )
 
 
-def find_documents(ids: Sequence[str], texts: Sequence[str], query: str, limit: int) -> list[int]:
-    """Rows whose id or text contains `query` (case-insensitive), first `limit` in corpus order;
-    an empty query finds the first `limit` rows."""
-    needle = query.strip().casefold()
-    found = []
-    for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-        if not needle or needle in doc_id.casefold() or needle in text.casefold():
-            found.append(row)
-            if len(found) == limit:
-                break
-    return found
-
-
 def corpus_name(file_names: Sequence[str]) -> str:
     """A short filename-safe name for an upload: the first file's stem, plus "-plusN" for N more
     files, limited to [A-Za-z0-9_-] and 40 characters."""
