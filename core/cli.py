@@ -47,9 +47,10 @@ from core.io.queries import (
     read_query_vectors,
 )
 from core.io.vectors import UploadedVectors, upload_vectors
-from core.pipeline import Choice, Pipeline, Progress, default_ordering
+from core.pipeline import Choice, Pipeline, default_ordering
 from core.project import write_project
 from core.runtime.errors import ExplorerError
+from core.runtime.progress import Progress, silent
 from core.runtime.store import ResultStore
 from core.viz.figures import network_figure
 from core.viz.lineage_plots import tree_figure
@@ -435,7 +436,7 @@ def write_outputs(
     written and the recommended size (with outputs.only_retrieval, the retrieval files alone and
     the recommended retrieval configuration)."""
     corpus, choice = pipe.corpus, pipe.choice
-    say = progress or (lambda share, text: None)
+    say = progress or silent
     out = outputs.folder
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
