@@ -100,9 +100,9 @@ def run_ours(csv_path: str, ladder: list[int], k: int, numba_cache: str, vectors
         import pandas as pd
 
         from core.analysis.ladder import GraphSettings
-        from core.cli import Outputs, write_outputs
         from core.embed.models import WORDLLAMA, load_model
         from core.io.corpus import Corpus
+        from core.outputs import Outputs, write_outputs
         from core.pipeline import Choice, Pipeline, default_ordering
         from core.runtime.store import ResultStore
 

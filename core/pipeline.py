@@ -35,6 +35,7 @@ from core.io.corpus import Corpus
 from core.io.queries import QuerySet, judgements, query_rows
 from core.io.vectors import UPLOADED, UploadedVectors
 from core.runtime.cache import array_digest, cache_key, texts_digest
+from core.runtime.progress import Progress, silent
 from core.runtime.store import ResultStore
 from core.schedule.steps import MAP, VIEW, Step, ladder_steps, runnable
 from core.viz.layout import (
@@ -46,13 +47,7 @@ from core.viz.layout import (
 )
 from core.viz.map_pool import MapPool, map_workers
 
-# share of the step done (0..1) and a sentence saying what is happening
-Progress = Callable[[float, str], None]
 DEFAULT_SETTINGS = GraphSettings()
-
-
-def _silent(share: float, text: str) -> None:
-    """The progress callback used when nobody watches."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +244,7 @@ class Pipeline:
     def fingerprint(self) -> str:
         return self.choice.fingerprint
 
-    def raw(self, progress: Progress = _silent) -> np.ndarray:
+    def raw(self, progress: Progress = silent) -> np.ndarray:
         """Full-size embeddings in the model's own order (disk-cached by embed)."""
         spec = self.choice.spec
         if self.uploaded is not None and self.uploaded.spec == spec:  # uploaded or a project's
@@ -265,7 +260,7 @@ class Pipeline:
             lambda: embed(self.corpus.texts, spec, progress=report, encoder=self.encoder),
         )
 
-    def ordered(self, progress: Progress = _silent) -> Ordered:
+    def ordered(self, progress: Progress = silent) -> Ordered:
         """Embeddings in the chosen ordering."""
         return self.store.memo(
             self.keys.ordered(), lambda: order_dimensions(self.raw(progress), self.choice.ordering)
@@ -340,7 +335,7 @@ class Pipeline:
             ),
         )
 
-    def views(self, progress: Progress = _silent) -> dict[int, DimensionView]:
+    def views(self, progress: Progress = silent) -> dict[int, DimensionView]:
         """Every size's view, largest first."""
         views = {}
         for step, dim in enumerate(self.dims, start=1):
@@ -399,7 +394,7 @@ class Pipeline:
         """The heavy steps (core.schedule.steps) whose results are in the store."""
         return {(VIEW, d) for d in self.ready_views()} | {(MAP, d) for d in self.stored_layouts()}
 
-    def layouts(self, progress: Progress = _silent) -> dict[int, np.ndarray]:
+    def layouts(self, progress: Progress = silent) -> dict[int, np.ndarray]:
         """Every size's UMAP map, full size first, then the others here and on worker processes
         at once (core.viz.map_pool: one per spare core, for corpora large enough to gain)."""
         maps = [step for step in ladder_steps(self.dims) if step[0] == MAP]

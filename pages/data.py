@@ -11,17 +11,15 @@ from core.embed.models import (
 )
 from core.io.corpus import (
     SUPPORTED_EXTENSIONS,
-    build_corpus,
     corpus_name,
     label_columns,
     load_demo_corpus,
-    long_documents,
     replaced_note,
     text_columns,
 )
 from core.io.export import export_name
+from core.io.intake import default_id_column, long_note, take_in
 from core.io.passages import split_passages
-from core.io.queries import default_id_column, duplicate_ids
 from core.io.vectors import upload_vectors
 from core.project import list_projects, project_zip, projects_folder, read_project
 from core.runtime.errors import ExplorerError
@@ -76,12 +74,8 @@ if uploads:
             )
             table = split_passages(table, text_column, words=budget, limits=DEFAULT_LIMITS)
             st.caption(f"{len(table):,} passages.")
-        cut = long_documents(table, text_column)
-        if cut:
-            st.caption(
-                f"{cut:,} documents are longer than {DEFAULT_LIMITS.max_doc_chars:,} characters: "
-                "only their start is embedded. Split them into passages to keep all their text."
-            )
+        if note := long_note(table, text_column):
+            st.caption(f"{note} Split them into passages to keep all their text.")
         label_column = st.selectbox("Label column (optional)", [NONE, *label_columns(table)])
         ids = [NONE, *[c for c in table.columns if c != text_column]]
         found_ids = default_id_column(table)
@@ -95,16 +89,14 @@ if uploads:
         )
         st.dataframe(table.head(20), hide_index=True)
         if st.button("Use these documents", type="primary"):
-            if id_column != NONE:
-                duplicate_ids(table, id_column, corpus_name([f.name for f in uploads]))
-            corpus = build_corpus(
+            intake = take_in(
                 table,
                 text_column,
                 None if label_column == NONE else label_column,
                 id_column=None if id_column == NONE else id_column,
                 name=corpus_name([f.name for f in uploads]),
             )
-            state.set_corpus(corpus)
+            state.set_corpus(intake.corpus)  # its notes are the captions above
             st.rerun()
     except ExplorerError as error:
         widgets.show_error(error)

@@ -6,7 +6,6 @@ import streamlit as st
 from core.analysis.measures import MEASURES
 from core.analysis.pairs import alike_note, compare_pair, compare_typed, pair_table
 from core.embed.models import embed_typed
-from core.io.corpus import find_documents
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.viz.pair_plots import pair_rank_figure, pair_value_figure
@@ -49,7 +48,7 @@ if mode == DOCUMENTS:
         help=f"The list below offers up to {DOCUMENT_OPTIONS:,} matches; points can also be "
         "picked on the map.",
     )
-    found = find_documents(corpus.ids, corpus.texts, needle, DOCUMENT_OPTIONS)
+    found = widgets.found_documents(corpus, needle, DOCUMENT_OPTIONS)
     picked_ids = st.multiselect(
         "Two documents (A, then B)",
         options=list(dict.fromkeys([*st.session_state.pair_ids, *(corpus.ids[r] for r in found)])),

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.analysis.neighbourhood import neighbour_changes, neighbour_table
-from core.io.corpus import find_documents
 from pages import state, widgets
 from pages.picking import map_selection
 
@@ -30,9 +29,7 @@ if len(corpus) > ALL_OPTIONS_UP_TO:
         help=f"The list below offers up to {SEARCH_OPTIONS} matches; points can also be picked "
         "on the map.",
     )
-    matches = [
-        corpus.ids[row] for row in find_documents(corpus.ids, corpus.texts, query, SEARCH_OPTIONS)
-    ]
+    matches = [corpus.ids[row] for row in widgets.found_documents(corpus, query, SEARCH_OPTIONS)]
     options = list(dict.fromkeys([*st.session_state.pins, *matches]))
 else:
     options = corpus.ids

@@ -12,7 +12,6 @@ from core.analysis.search import (
     search_at,
 )
 from core.embed.models import embed_typed
-from core.io.corpus import find_documents
 from core.io.vectors import UPLOADED
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_queries
@@ -54,7 +53,7 @@ if mode == TYPED:
             widgets.show_error(error)
 else:
     needle = st.text_input("Find a document (id or text contains…)", key="search_find")
-    found = find_documents(corpus.ids, corpus.texts, needle, DOCUMENT_OPTIONS)
+    found = widgets.found_documents(corpus, needle, DOCUMENT_OPTIONS)
     exclude = st.selectbox(
         "Document as the query",
         found,

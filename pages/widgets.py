@@ -10,6 +10,8 @@ import streamlit as st
 
 from core.analysis.ladder import K_RANGE, RESOLUTION_RANGE
 from core.analysis.measures import MEASURES
+from core.analysis.text_match import find_documents
+from core.io.corpus import Corpus
 from core.io.export import export_name
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import max_sizes
@@ -36,6 +38,16 @@ def _escape(match: re.Match) -> str:
 def show_error(error: ExplorerError) -> None:
     """A user-fixable problem as a red box; its text (which names files) is shown as written."""
     st.error(plain(error), icon="⚠️")
+
+
+def found_documents(corpus: Corpus, query: str, limit: int) -> list[int]:
+    """The rows a document picker offers for `query` (core.analysis.text_match.find_documents);
+    a query it refuses shows why and finds nothing."""
+    try:
+        return find_documents(corpus.texts, corpus.ids, query, limit)
+    except ExplorerError as error:
+        show_error(error)
+        return []
 
 
 def show_note(text: str) -> None:

@@ -121,3 +121,19 @@ def test_a_tiny_corpus_searches_the_documents_it_has():
     at.toggle(key="search_set").set_value(True).run()
     assert not at.exception
     assert at.dataframe[-1].value["queries"].eq(4).all()
+
+
+def test_finding_a_document_takes_every_word_and_refuses_too_many_with_a_message():
+    from core.analysis.text_match import MAX_QUERY_WORDS
+
+    at = _search_page()
+    at.radio(key="search_mode").set_value("A document").run()
+    at.text_input(key="search_find").set_value("match tennis").run()
+    assert not at.exception and not at.error
+    picked = at.selectbox[0].format_func(at.selectbox[0].value).lower()
+    assert "match" in picked and "tennis" in picked
+    words = " ".join(f"w{i}" for i in range(MAX_QUERY_WORDS + 1))
+    at.text_input(key="search_find").set_value(words).run()
+    assert not at.exception
+    assert f"use at most {MAX_QUERY_WORDS}" in at.error[0].value
+    assert at.selectbox[0].value is None

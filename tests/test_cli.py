@@ -255,10 +255,10 @@ def test_above_the_limits_graphs_are_edge_lists_and_maps_place_a_sample(
     on the demo with both limits lowered."""
     import numpy as np
 
-    from core import cli
+    from core import cli, outputs
     from core.viz import layout
 
-    monkeypatch.setattr(cli, "GRAPHML_DOCUMENT_LIMIT", 100)
+    monkeypatch.setattr(outputs, "GRAPHML_DOCUMENT_LIMIT", 100)
     monkeypatch.setattr(layout, "MAP_POINT_LIMIT", 120)
     vectors = tmp_path / "vectors.npy"
     np.save(vectors, np.random.default_rng(0).normal(size=(360, 32)).astype(np.float32))

@@ -18,7 +18,6 @@ from core.io.corpus import (
     Limits,
     build_corpus,
     corpus_name,
-    find_documents,
     label_columns,
     load_demo_corpus,
     long_documents,
@@ -702,13 +701,3 @@ def test_clean_text_has_no_replacement_note() -> None:
     assert table["text"].iloc[0] == "one 😀"
     assert table.attrs[corpus.REPLACED_SURROGATES] == 0
     assert corpus.replaced_note(table) == ""
-
-
-def test_find_documents_matches_ids_and_text_case_insensitively_up_to_a_limit() -> None:
-    ids = ["alpha", "beta", "Gamma", "delta"]
-    texts = ["tennis serve", "Tennis racket", "chess", "golf"]
-    assert find_documents(ids, texts, "TENNIS", 10) == [0, 1]
-    assert find_documents(ids, texts, "gam", 10) == [2]
-    assert find_documents(ids, texts, "tennis", 1) == [0]
-    assert find_documents(ids, texts, "  ", 3) == [0, 1, 2]
-    assert find_documents(ids, texts, "nowhere", 3) == []

@@ -1,4 +1,5 @@
-"""Tests for core.io.export: file names, networkx conversion, graph formats, zips and images."""
+"""Tests for core.io.export: file names, networkx conversion, graph formats, zips, images and
+the JSON records."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from core.io.export import (
     figure_bytes,
     graph_bytes,
     json_bytes,
+    lineage_json,
     to_networkx,
 )
 
@@ -132,3 +134,17 @@ def test_json_bytes_write_null_for_nan_and_infinities():
         "table": [{"dim": 8, "spearman": None, "ms": None}],
         "k": 10,
     }
+
+
+def test_the_lineage_record_holds_each_merge_with_its_sentence_and_every_sizes_communities():
+    import pandas as pd
+
+    labels = {16: np.repeat([0, 1], 6), 8: np.zeros(12, dtype=int)}
+    names = {16: {0: "cats", 1: "dogs"}, 8: {0: "pets"}}
+    steps = pd.DataFrame({"from_dim": [16], "to_dim": [8]})
+    record = json.loads(lineage_json([16, 8], labels, names, steps))
+    assert record["dims"] == [16, 8] and record["steps"] == [{"from_dim": 16, "to_dim": 8}]
+    (event,) = record["events"]
+    assert event["kind"] == "merge" and "pets" in event["text"]
+    assert record["communities"] == {"16": [0] * 6 + [1] * 6, "8": [0] * 12}
+    assert record["names"] == {"16": {"0": "cats", "1": "dogs"}, "8": {"0": "pets"}}

@@ -21,6 +21,7 @@ LAYERS = {
     "core.project": 5,
     "core.schedule": 6,  # the executors
     "core.demo": 6,
+    "core.outputs": 6,  # the files a CLI run writes
     "core.cli": 7,
     "core.__main__": 8,
 }

@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from core.embed.models import WORDLLAMA, embed, embed_queries
-from core.io.corpus import Corpus, build_corpus, load_demo_corpus, read_files
+from core.io.corpus import Corpus, build_corpus, load_demo_corpus
 from core.io.queries import (
     beir_corpus,
-    duplicate_ids,
     judgements,
     labels_query_set,
     read_queries,
@@ -77,14 +76,6 @@ def test_jsonl_queries_take_lists_and_objects_and_default_ids():
 def test_bad_query_files_name_the_row(text, message):
     with pytest.raises(ExplorerError, match=message):
         judgements(read_queries("queries.csv", _csv(text), CORPUS.ids), CORPUS)
-
-
-def test_a_repeated_document_id_is_refused_with_both_rows():
-    table = read_files([("docs.csv", _csv("id,text\na,x\nb,y\na,z\n"))])
-    with pytest.raises(
-        ExplorerError, match=r"docs\.csv, row 3: the document id 'a' repeats \(row 1"
-    ):
-        duplicate_ids(table, "id", "docs.csv")
 
 
 def _beir(folder, qrels: str = "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\nq2\td3\t0\n"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.analysis.text_match import MAX_QUERY_WORDS, matching_rows, query_words
+from core.analysis.text_match import MAX_QUERY_WORDS, find_documents, matching_rows, query_words
 from core.runtime.errors import ExplorerError
 
 TEXTS = (
@@ -46,3 +46,14 @@ def test_repeated_words_count_once_and_too_many_words_are_refused():
     assert query_words("a a a a") == ("a",)
     with pytest.raises(ExplorerError, match=f"at most {MAX_QUERY_WORDS}"):
         matching_rows(TEXTS, IDS, " ".join(f"w{i}" for i in range(MAX_QUERY_WORDS + 1)))
+
+
+def test_find_documents_gives_the_first_matching_rows_up_to_a_limit() -> None:
+    ids = ["alpha", "beta", "Gamma", "delta"]
+    texts = ["tennis serve", "Tennis racket", "chess", "golf"]
+    assert find_documents(texts, ids, "TENNIS", 10) == [0, 1]
+    assert find_documents(texts, ids, "gam", 10) == [2]
+    assert find_documents(texts, ids, "tennis", 1) == [0]
+    assert find_documents(texts, ids, "racket tennis", 10) == [1]  # every word, in any order
+    assert find_documents(texts, ids, "  ", 3) == [0, 1, 2]
+    assert find_documents(texts, ids, "nowhere", 3) == []

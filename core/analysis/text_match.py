@@ -41,3 +41,11 @@ def matching_rows(texts: Sequence[str], ids: Sequence[str], query: str) -> np.nd
         rows, text, ident = rows[hit], text[hit], ident[hit]
     found[rows] = True
     return found
+
+
+def find_documents(texts: Sequence[str], ids: Sequence[str], query: str, limit: int) -> list[int]:
+    """The first `limit` rows, in corpus order, whose text or id contains every word of `query`
+    (matching_rows); a query without words finds the first `limit` rows."""
+    if not query.split():
+        return list(range(min(limit, len(texts))))
+    return np.flatnonzero(matching_rows(texts, ids, query))[:limit].tolist()

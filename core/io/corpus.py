@@ -181,6 +181,14 @@ def replaced_note(table: pd.DataFrame) -> str:
     )
 
 
+def row_name(locator: object) -> str:
+    """A read_files locator as a message names it: 'queries.csv:3' → 'row 3'; JSON Lines
+    count lines."""
+    file, _, number = str(locator).rpartition(":")
+    unit = "line" if file.lower().endswith(".jsonl") else "row"
+    return f"{unit} {number}" if number.isdigit() else f"row {locator}"
+
+
 def read_path(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Like read_files, for one file or a folder on disk (searched recursively, hidden files and
     unsupported types skipped); sizes are checked before anything is read."""
@@ -315,19 +323,6 @@ def load_demo_corpus() -> Corpus:
     return build_corpus(
         table, "text", "topic", coarse_label_column="theme", id_column="id", name="demo"
     )
-
-
-def find_documents(ids: Sequence[str], texts: Sequence[str], query: str, limit: int) -> list[int]:
-    """Rows whose id or text contains `query` (case-insensitive), first `limit` in corpus order;
-    an empty query finds the first `limit` rows."""
-    needle = query.strip().casefold()
-    found = []
-    for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-        if not needle or needle in doc_id.casefold() or needle in text.casefold():
-            found.append(row)
-            if len(found) == limit:
-                break
-    return found
 
 
 def corpus_name(file_names: Sequence[str]) -> str:

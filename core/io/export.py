@@ -1,4 +1,5 @@
-"""Export figures (PNG/SVG/PDF through kaleido) and graphs (GraphML, GEXF, JSON, CSV)."""
+"""Export figures (PNG/SVG/PDF through kaleido), graphs (GraphML, GEXF, JSON, CSV) and the
+fidelity, lineage and retrieval records (JSON)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,11 @@ from core.analysis.graph import Graph
 from core.runtime.errors import ExplorerError
 
 if TYPE_CHECKING:  # plotly is only needed by callers that render figures
+    import pandas as pd
     import plotly.graph_objects as go
+
+    from core.analysis.retrieval import Recommended
+    from core.io.queries import QuerySet
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 TREE_FORMATS = ("graphml", "json")
@@ -29,6 +34,51 @@ def json_bytes(record: object) -> bytes:
     """Strict JSON of a record of dicts, lists and plain values: NaN and infinities, which
     strict readers refuse, are written as null."""
     return json.dumps(_finite(record), indent=1, allow_nan=False).encode()
+
+
+def fidelity_json(table: pd.DataFrame, recommendation: str) -> bytes:
+    """The fidelity table (core.analysis.fidelity) and the recommended size's sentence."""
+    return json_bytes({"table": table.to_dict("records"), "recommendation": recommendation})
+
+
+def lineage_json(
+    dims: Sequence[int],
+    labels: Mapping[int, np.ndarray],
+    names: Mapping[int, Mapping[int, str]],
+    steps: pd.DataFrame,
+) -> bytes:
+    """The lineage down the ladder: the sizes, each step's summary, the events (each with its
+    sentence) and every size's communities and names."""
+    from core.analysis.lineage import describe, lineage_events
+
+    events = lineage_events(dims, labels, names)
+    record = {
+        "dims": dims,
+        "steps": steps.to_dict("records"),
+        "events": [{**event.__dict__, "text": describe(event)} for event in events],
+        "communities": {str(d): labels[d].tolist() for d in dims},
+        "names": {str(d): {str(c): n for c, n in names[d].items()} for d in dims},
+    }
+    return json_bytes(record)
+
+
+def retrieval_json(
+    table: pd.DataFrame, pick: Recommended, query_set: QuerySet, measure: str, keep: float
+) -> bytes:
+    """The retrieval table per size × precision, the queries it was measured on and the
+    recommended configuration, which keeps `keep` of the full size's quality."""
+    from core.analysis.retrieval import METRICS
+
+    record = {
+        "queries": query_set.name,
+        "labels_as_answers": bool(query_set.from_labels),
+        "metrics": list(METRICS),
+        "measure": measure,
+        "recommendation": pick.sentence,
+        "recommended": {"dim": pick.dim, "precision": pick.precision, "keep": keep},
+        "table": table.to_dict("records"),
+    }
+    return json_bytes(record)
 
 
 def _finite(value: object) -> object:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.retrieval import Judgements, label_judgements
-from core.io.corpus import Corpus, build_corpus, read_files
+from core.io.corpus import Corpus, build_corpus, read_files, row_name
 from core.io.formats.options import without_surrogates
 from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
 from core.runtime.cache import cache_key, texts_digest
@@ -157,7 +157,7 @@ def query_table(table: pd.DataFrame, name: str, doc_ids: set[str] = frozenset())
     if len(table) > MAX_QUERIES:
         raise ExplorerError(f"{name} has {len(table):,} queries; at most {MAX_QUERIES:,} are read.")
     id_column = _first(columns, QUERY_ID_COLUMNS)
-    rows = tuple(_row_name(locator) for locator in table.index)
+    rows = tuple(row_name(locator) for locator in table.index)
     ids, texts, answers, seen = [], [], [], {}
     for position, (locator, record) in enumerate(zip(rows, table.to_dict("records"), strict=True)):
         query_id = str(record[id_column]).strip() if id_column else f"q{position + 1}"
@@ -190,13 +190,6 @@ def query_table(table: pd.DataFrame, name: str, doc_ids: set[str] = frozenset())
 def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
     lowered = {str(c).strip().lower(): c for c in columns}
     return next((lowered[n] for n in names if n in lowered), None)
-
-
-def _row_name(locator: str) -> str:
-    """'queries.csv:3' → 'row 3'; JSON Lines count lines."""
-    file, _, number = str(locator).rpartition(":")
-    unit = "line" if file.lower().endswith(".jsonl") else "row"
-    return f"{unit} {number}" if number.isdigit() else f"row {locator}"
 
 
 def _relevant(cell: str, where: str, doc_ids: set[str]) -> tuple[tuple[str, float], ...]:
@@ -317,29 +310,6 @@ def beir_corpus(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Corpus:
             raise ExplorerError(f"{file} has more than {limits.max_documents:,} documents.")
     table = pd.DataFrame({"_id": ids, "text": texts}, index=[f"line {i}" for i in seen.values()])
     return build_corpus(table, "text", id_column="_id", name=path.name, limits=limits)
-
-
-def duplicate_ids(table: pd.DataFrame, id_column: str, name: str) -> None:
-    """Refuse an id column that names two documents alike (answers would be ambiguous),
-    naming both rows."""
-    seen: dict[str, object] = {}
-    for locator, value in zip(table.index, table[id_column], strict=True):
-        key = str(value).strip()
-        if key in seen:
-            raise ExplorerError(
-                f"{name}, {_row_name(locator)}: the document id {key!r} repeats "
-                f"({_row_name(seen[key])} has it too); query answers name documents by id, so "
-                f"every document needs its own in column {id_column!r}."
-            )
-        seen[key] = locator
-
-
-def default_id_column(table: pd.DataFrame) -> str | None:
-    """A column named 'id' (any case) whose values differ on every row, if there is one."""
-    for column in table.columns:
-        if str(column).strip().lower() == "id" and table[column].astype(str).is_unique:
-            return column
-    return None
 
 
 def _qrels_split(members: Mapping[str, bytes], name: str) -> str:

@@ -23,6 +23,7 @@ from core.analysis.measures import prefix_points
 from core.embed.models import ModelSpec, Progress, encode, load_model
 from core.pipeline import Pipeline
 from core.runtime.errors import ExplorerError
+from core.runtime.progress import silent
 from core.schedule.steps import MAP, ladder_steps, runnable
 from core.viz.layout import size_layout
 
@@ -145,7 +146,7 @@ def ray_precompute(pipe: Pipeline, progress=None) -> None:
     embeddings, then per size kNN + graph + communities in parallel, then the maps."""
     import ray
 
-    say = progress or (lambda share, text: None)
+    say = progress or silent
     pipe.encoder = ray_encoder
     pipe.ordered(say)
     dims, settings = pipe.dims, pipe.settings

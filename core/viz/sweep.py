@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.runtime.errors import ExplorerError
+from core.runtime.progress import Progress, silent
 from core.viz.figures import community_colour, sample_note, shorten
 from core.viz.layout import placed_sample
 
@@ -68,7 +69,7 @@ def sweep_bytes(
     *,
     title: str = "",
     options: SweepOptions = SweepOptions(),
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
     """The sweep over every size in `layouts` (largest first) encoded as `fmt` (SWEEP_FORMATS):
     a GIF whose held frames last `hold` seconds, or an MP4 at `fps` frames per second.
@@ -79,7 +80,7 @@ def sweep_bytes(
         raise ExplorerError("A sweep needs the maps of at least two sizes.")
     frames = sweep_frames(layouts, labels, names, title=title, options=options)
     total = frame_count(len(layouts), options)
-    say = progress or (lambda share, text: None)
+    say = progress or silent
 
     def counted() -> Iterator[Frame]:
         done = 0
