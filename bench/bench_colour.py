@@ -28,7 +28,8 @@ from core.analysis.text_match import matching_rows  # noqa: E402
 from core.io.columns import table_columns  # noqa: E402
 from core.io.corpus import build_corpus, read_path  # noqa: E402
 from core.runtime.machine import description  # noqa: E402
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, map_spec  # noqa: E402
+from core.viz.plotly_json import spec_json  # noqa: E402
 
 QUERIES = ("function", "sparse matrix", "tensor", "d4242", "<b>zzz</b>")
 

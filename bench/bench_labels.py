@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 import numpy as np  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
 from core.viz.map_labels import LabelFrame, LabelLevels, place_labels  # noqa: E402
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, map_spec  # noqa: E402
+from core.viz.plotly_json import spec_json  # noqa: E402
 
 
 def clustered_map(n: int, groups: int, seed: int = 0):

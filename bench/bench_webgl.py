@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 from core.viz import map_data  # noqa: E402
 from core.viz.ladder_html import standalone_html  # noqa: E402
 from core.viz.map_labels import LabelLevels  # noqa: E402
+from core.viz.text import hover_lines  # noqa: E402
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 ARGS = [*CHROMIUM_ARGS, "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
@@ -41,7 +42,7 @@ def synthetic_packs(n: int, sizes: int, seed: int = 0) -> list[bytes]:
     texts = [f"document {i}: a short line about topic {member[i]} and its words" for i in rows]
     ids = [f"doc-{i}" for i in rows]
     packs = [
-        map_data.text_pack(rows, map_data.hover_lines(texts, ids, None, rows), title="bench"),
+        map_data.text_pack(rows, hover_lines(texts, ids, None, rows), title="bench"),
         map_data.paint_pack(rows),
     ]
     for k in range(min(sizes, len(DIMS))):

@@ -65,8 +65,8 @@ from core.project import write_project
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
 from core.runtime.store import ResultStore
-from core.viz.figures import network_figure
 from core.viz.lineage_plots import tree_figure
+from core.viz.network_plot import network_figure
 from core.viz.sweep import SWEEP_FORMATS
 
 # One run on one corpus: nothing to share, and a result evicted from a bounded store would only

@@ -26,7 +26,7 @@ EXPORT_SIZE = (1200, 800)  # width and height in pixels of an exported map
 
 def hovers(pipe: Pipeline) -> list[str]:
     """Escaped hover text per document (id, label, excerpt)."""
-    from core.viz.figures import hover_texts
+    from core.viz.text import hover_texts
 
     corpus = pipe.corpus
     return pipe.store.memo(
@@ -98,7 +98,7 @@ def sankey(pipe: Pipeline):
 
 def animation(pipe: Pipeline):
     """The ladder animation once every size's map is ready, else None."""
-    from core.viz.figures import ladder_animation
+    from core.viz.animation_plot import ladder_animation
 
     layouts = pipe.stored_layouts()
     if len(layouts) < len(pipe.dims):
@@ -193,7 +193,7 @@ def map_export(
     preview, titled as such; names on it unless `labelled` is False. Coloured by community
     unless `labels` and `names` give another grouping; `options` are map_spec's colouring and
     highlight."""
-    from core.viz.figures import map_figure
+    from core.viz.map_plot import map_figure
 
     coords, is_umap = pipe.map_coords(dim)
     by_community = labels is None
@@ -282,6 +282,7 @@ def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = 
     from core.analysis.text_match import query_words
     from core.viz import map_data
     from core.viz.layout import map_rows
+    from core.viz.text import hover_lines
 
     corpus = pipe.corpus
     rows = map_rows(len(corpus))
@@ -290,7 +291,7 @@ def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = 
     title = f"{corpus.name} · {pipe.choice.spec.key} · {pipe.choice.ordering} order"
 
     def texts() -> bytes:
-        lines = map_data.hover_lines(corpus.texts, corpus.ids, corpus.labels, rows)
+        lines = hover_lines(corpus.texts, corpus.ids, corpus.labels, rows)
         return map_data.text_pack(rows, lines, title=title)
 
     sizes = {}

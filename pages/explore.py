@@ -15,15 +15,10 @@ from core.io.export import (
 )
 from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute, stopped_note
-from core.viz.figures import (
-    LIVE_WEBGL_THRESHOLD,
-    TABLE_HOVER_TEXT_LIMIT,
-    hover_caption,
-    map_spec,
-    network_figure,
-)
 from core.viz.layout import epochs_note
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, TABLE_HOVER_TEXT_LIMIT, hover_caption, map_spec
 from core.viz.network import MAX_NETWORK_NODES
+from core.viz.network_plot import network_figure
 from core.viz.sweep import SWEEP_FORMATS, SWEEP_POINT_LIMIT
 from pages import state, widgets
 from pages.map_colour import keep_choices, map_colour_controls

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import pictures
 from core.pipeline import Pipeline
-from core.viz.figures import add_pins, hover_caption, map_figure, selected_rows
+from core.viz.map_plot import add_pins, hover_caption, map_figure, selected_rows
 
 
 def map_selection(

@@ -14,7 +14,7 @@ from core.embed.models import WORDLLAMA
 from core.io.corpus import load_demo_corpus
 from core.pipeline import Choice, Pipeline
 from core.schedule.background import completed
-from core.viz.figures import HIGHLIGHT_META
+from core.viz.map_plot import HIGHLIGHT_META
 from pages.resources import results
 from tests.support import count_searches
 

@@ -90,10 +90,10 @@ def test_the_first_map_imports_none_of_the_heavy_libraries():
     script = """
 import sys
 import pages.state, pages.widgets, pages.resources, pages.map_view
-import core.pictures, core.io.export, core.viz.figures, core.viz.network
+import core.pictures, core.io.export, core.viz.map_plot, core.viz.network
 from core import demo, pictures
 from core.runtime.store import ResultStore
-from core.viz.figures import map_figure
+from core.viz.map_plot import map_figure
 store = ResultStore()
 assert demo.seed(store)
 pipe = demo.demo_pipeline(store)

@@ -11,6 +11,7 @@ import pytest
 from core.viz import map_data
 from core.viz.ladder_html import standalone_html
 from core.viz.map_labels import LabelLevels
+from core.viz.text import hover_lines
 from tests.browser_support import (
     blank_page,
     browser_page,
@@ -89,7 +90,7 @@ def _standalone(tmp_path, n: int = 3_000) -> str:
     texts = [f"{HOSTILE} document {i}" for i in range(n)]
     ids = [f"<b>doc {i}</b>" for i in range(n)]
     packs = [
-        map_data.text_pack(rows, map_data.hover_lines(texts, ids, None, rows), title=HOSTILE),
+        map_data.text_pack(rows, hover_lines(texts, ids, None, rows), title=HOSTILE),
         map_data.paint_pack(rows),
     ]
     base = rng.normal(0, 4, (n, 2))

@@ -1,4 +1,5 @@
-"""Tests for core.viz.figures: the community map, the static network figure, the ladder
+"""Tests for the plotly figures (core.viz.map_plot, network_plot, animation_plot,
+small_multiples): the community map, the static network figure, the ladder
 animation, and what each sends to the browser."""
 
 from __future__ import annotations
@@ -13,30 +14,25 @@ import pytest
 
 from core.analysis.graph import Graph
 from core.analysis.knn import sample_rows
-from core.viz.figures import (
-    ANIMATION_POINT_LIMIT,
+from core.viz.animation_plot import ANIMATION_POINT_LIMIT, ladder_animation
+from core.viz.map_plot import (
     HOVER_TEXT_LIMIT,
     LIVE_WEBGL_THRESHOLD,
-    NETWORK_FIGURE_LIMIT,
-    PALETTE,
     ROW_HOVER,
     TABLE_HOVER_TEXT_LIMIT,
     WEBGL_THRESHOLD,
-    community_colour,
-    edge_segments,
-    excerpt,
     hover_caption,
-    hover_texts,
     hovers_with_text,
-    ladder_animation,
     map_figure,
     map_spec,
-    network_figure,
     selected_rows,
-    spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
+from core.viz.network_plot import NETWORK_FIGURE_LIMIT, edge_segments, network_figure
+from core.viz.palette import PALETTE, community_colour
+from core.viz.plotly_json import spec_json
 from core.viz.small_multiples import small_multiples
+from core.viz.text import excerpt, hover_texts
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 

@@ -16,7 +16,7 @@ from scipy.stats import special_ortho_group
 from core import pictures
 from core.analysis.measures import unit_prefixes
 from core.viz import layout
-from core.viz.figures import ladder_animation, map_figure
+from core.viz.animation_plot import ladder_animation
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
@@ -25,6 +25,7 @@ from core.viz.layout import (
     size_layout,
     umap_layout,
 )
+from core.viz.map_plot import map_figure
 from tests.support import pipeline_of
 
 LADDER = (32, 24, 16)

@@ -11,18 +11,11 @@ import pytest
 
 from core.analysis.colour_by import categorical_column, grouping
 from core.io.export import figure_bytes
-from core.viz.figures import (
-    BLANK_COLOUR,
-    HIGHLIGHT_META,
-    HIGHLIGHT_RING,
-    community_colour,
-    hover_texts,
-    hovers_with_text,
-    map_figure,
-    map_spec,
-    spec_json,
-)
 from core.viz.layout import MAP_POINT_LIMIT
+from core.viz.map_plot import HIGHLIGHT_META, HIGHLIGHT_RING, hovers_with_text, map_figure, map_spec
+from core.viz.palette import BLANK_COLOUR, community_colour
+from core.viz.plotly_json import spec_json
+from core.viz.text import hover_texts
 
 N = 60
 HOSTILE = "<img src=x onerror=alert(1)>"

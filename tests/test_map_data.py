@@ -9,6 +9,7 @@ from core.viz import map_data
 from core.viz.ladder_html import standalone_html
 from core.viz.map_labels import LabelLevels
 from core.viz.palette import group_colours, group_sizes
+from core.viz.text import HOVER_CHARS, hover_lines
 
 
 def _coords(n: int, seed: int = 0) -> np.ndarray:
@@ -86,9 +87,9 @@ def test_names_are_candidates_of_both_levels_in_plain_text():
 
 def test_hover_text_is_plain_and_cut():
     texts = ["<script>alert(1)</script> " + "word " * 100]
-    lines = map_data.hover_lines(texts, ["<b>id</b>"], None, np.array([0]))
+    lines = hover_lines(texts, ["<b>id</b>"], None, np.array([0]))
     assert lines[0].startswith("<b>id</b>\n<script>")
-    assert len(lines[0].split("\n")[1]) == map_data.HOVER_CHARS
+    assert len(lines[0].split("\n")[1]) == HOVER_CHARS
     meta, arrays = map_data.unpack(map_data.text_pack(np.array([5]), lines))
     assert arrays["rows"].tolist() == [5]
     assert bytes(arrays["text"][arrays["offsets"][0] : arrays["offsets"][1]]).decode() == lines[0]
@@ -112,7 +113,7 @@ def test_ten_sizes_of_a_corpus_fit_the_budget(n):
     """Ten sizes of 100k points with hover text sent once stay under 12 MB."""
     rows = np.arange(n)
     texts = [f"document {i} about a topic in a few words" for i in range(n)]
-    total = len(map_data.text_pack(rows, map_data.hover_lines(texts, texts, None, rows)))
+    total = len(map_data.text_pack(rows, hover_lines(texts, texts, None, rows)))
     for dim in range(10):
         communities = np.arange(n) % (3 + dim)
         total += len(map_data.size_pack(dim, _coords(n, dim), communities, {}, rows))

@@ -14,7 +14,6 @@ import pytest
 
 from core.analysis.communities import match_communities
 from core.analysis.lineage import coarse_size, parent_communities
-from core.viz.figures import hover_texts, map_figure, map_spec
 from core.viz.map_labels import (
     CHAR_WIDTH,
     LINE_HEIGHT,
@@ -24,7 +23,9 @@ from core.viz.map_labels import (
     place_labels,
     wrap,
 )
+from core.viz.map_plot import map_figure, map_spec
 from core.viz.palette import GREY, PALETTE, group_colours, group_sizes, small_threshold
+from core.viz.text import hover_texts
 from tests.browser_support import blank_page
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

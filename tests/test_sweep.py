@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from core.runtime.errors import ExplorerError
-from core.viz.figures import community_colour
+from core.viz.palette import community_colour
 from core.viz.sweep import (
     SWEEP_POINT_LIMIT,
     SweepOptions,

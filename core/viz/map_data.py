@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.viz.figures import BLANK_COLOUR, VALUE_SCALE, shorten
 from core.viz.map_labels import LabelLevels, label_candidates
-from core.viz.palette import group_colours, group_sizes
+from core.viz.palette import BLANK_COLOUR, VALUE_SCALE, group_colours, group_sizes
 
 MAGIC = b"MGE1"
 ALIGN = 8  # every array starts at a multiple of this, so the browser views it in place
 MISSING = 0xFFFF  # the quantised position of a row a size does not place
 STEPS = 0xFFFE  # positions take the codes 0..STEPS
-HOVER_CHARS = 120  # a document's hover excerpt is cut to this many characters
 LEGEND_ENTRIES = 24  # the legend names the largest groups, up to this many
 VALUE_BINS = 64  # a numeric column's colour scale in this many steps (code VALUE_BINS: blank)
 GZIP_LEVEL = 6
@@ -209,18 +207,6 @@ def size_pack(
         "note": note,
     }
     return pack(meta, {"xy": placed.codes.reshape(-1), "colour": paint.codes})
-
-
-def hover_lines(
-    texts: Sequence[str], ids: Sequence[str], labels: Sequence[str] | None, rows: np.ndarray
-) -> list[str]:
-    """A document's hover text as plain text: its id (and label, if any) on the first line and
-    an excerpt of HOVER_CHARS characters on the second."""
-    out = []
-    for row in rows.tolist():
-        head = str(ids[row]) if labels is None else f"{ids[row]} · label: {labels[row]}"
-        out.append(f"{shorten(head, HOVER_CHARS)}\n{shorten(texts[row], HOVER_CHARS)}")
-    return out
 
 
 def text_pack(rows: np.ndarray, hovers: Sequence[str], *, title: str = "") -> bytes:

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from core.viz.figures import escape, sample_note
 from core.viz.layout import placed_sample
 from core.viz.map_labels import LabelFrame, label_annotations, place_labels
 from core.viz.palette import GREY, group_colours, group_sizes, small_threshold
+from core.viz.text import escape, sample_note
 
 LADDER_POINT_LIMIT = 5_000  # a fixed sample of this many documents is drawn in every panel
 PANEL = 300  # pixels per panel, square

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from core.runtime.errors import ExplorerError
-from core.viz.figures import community_colour, sample_note, shorten
 from core.viz.layout import placed_sample
+from core.viz.palette import community_colour
+from core.viz.text import sample_note, shorten
 
 SWEEP_FORMATS = ("gif", "mp4")
 # More documents than this: the sweep follows a fixed sample (said in every frame), which keeps
