@@ -97,9 +97,7 @@ from core.viz.map_plot import map_figure
 store = ResultStore()
 assert demo.seed(store)
 pipe = demo.demo_pipeline(store)
-view = pipe.ready_views()[pipe.full]
-coords, is_umap = pipe.map_coords(pipe.full)
-map_figure(coords, view.communities, pipe.names(pipe.full), pictures.hovers(pipe))
+map_figure(pictures.map_scene(pipe, pipe.full), pictures.hovers(pipe))
 heavy = ("sklearn", "scipy.stats", "networkx", "numba", "umap", "pynndescent", "torch",
          "sentence_transformers", "igraph")
 print(sorted(m for m in heavy if m in sys.modules))

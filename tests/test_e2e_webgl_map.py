@@ -20,6 +20,7 @@ from tests.browser_support import (
     running_app,
     wait_until_every_size_ready,
 )
+from tests.support import map_scene
 
 pytestmark = needs_browser()
 
@@ -99,7 +100,9 @@ def _standalone(tmp_path, n: int = 3_000) -> str:
         coords = base * (1 - 0.3 * k) + communities[:, None] * k
         names = {c: f"{HOSTILE} topic {c}" for c in range(8)}
         packs.append(
-            map_data.size_pack(dim, coords, communities, names, rows, levels=LabelLevels(names))
+            map_data.size_pack(
+                dim, map_scene(coords, communities, names, names_on_map=LabelLevels(names)), rows
+            )
         )
     path = tmp_path / "ladder.html"
     path.write_text(standalone_html(packs), encoding="utf-8")

@@ -33,6 +33,7 @@ from core.viz.palette import PALETTE, community_colour
 from core.viz.plotly_json import spec_json
 from core.viz.small_multiples import small_multiples
 from core.viz.text import excerpt, hover_texts
+from tests.support import map_scene
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 
@@ -65,7 +66,7 @@ def _graph(n: int) -> Graph:
 
 def test_map_figure_has_one_trace_per_community_covering_every_point():
     coords, labels, names, hover = _inputs()
-    fig = map_figure(coords, labels, names, hover, title="demo")
+    fig = map_figure(map_scene(coords, labels, names, title="demo"), hover)
     assert len(fig.data) == 3
     assert [t.name for t in fig.data] == [names[c] for c in range(3)]
     assert sum(len(t.x) for t in fig.data) == len(labels)
@@ -73,7 +74,7 @@ def test_map_figure_has_one_trace_per_community_covering_every_point():
 
 def test_map_figure_customdata_are_row_indices_with_matching_positions():
     coords, labels, names, hover = _inputs()
-    fig = map_figure(coords, labels, names, hover)
+    fig = map_figure(map_scene(coords, labels, names), hover)
     rows = np.concatenate([np.asarray(t.customdata) for t in fig.data])
     assert sorted(rows.tolist()) == list(range(len(labels)))
     for trace in fig.data:
@@ -87,7 +88,7 @@ def test_map_figure_customdata_are_row_indices_with_matching_positions():
 def test_map_figure_escapes_hostile_hover_text():
     coords, labels, names, hover = _inputs()
     names[0] = "<script>x</script>"
-    spec = map_spec(coords, labels, names, hover, title="<script>t</script>")
+    spec = map_spec(map_scene(coords, labels, names, title="<script>t</script>"), hover)
     text = json.dumps(json.loads(spec_json(spec)))  # as the page sends it
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -97,9 +98,10 @@ def test_map_figure_escapes_hostile_hover_text():
 def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
     coords, labels, names, hover = _inputs(n=n, communities=5)
     coords[3] = np.nan  # a row the map has not placed
-    options = {"title": "t", "webgl_above": LIVE_WEBGL_THRESHOLD, "limit": n - 50}
-    spec = map_spec(coords, labels, names, hover, **options)
-    fig = map_figure(coords, labels, names, hover, **options)
+    scene = map_scene(coords, labels, names, title="t")
+    options = {"webgl_above": LIVE_WEBGL_THRESHOLD, "limit": n - 50}
+    spec = map_spec(scene, hover, **options)
+    fig = map_figure(scene, hover, **options)
     before = json.dumps(spec["layout"])
     assert json.loads(spec_json(spec)) == json.loads(plotly.io.to_json(fig))
     assert json.dumps(spec["layout"]) == before  # the spec is left as it was
@@ -108,8 +110,8 @@ def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
 
 def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
     coords, labels, names, hover = _inputs(n=300, communities=5)
-    full = map_spec(coords, labels, names, hover)
-    by_row = map_spec(coords, labels, names, hover, text_by_row=True)
+    full = map_spec(map_scene(coords, labels, names), hover)
+    by_row = map_spec(map_scene(coords, labels, names), hover, text_by_row=True)
     assert hovers_with_text(full) and hovers_with_text(by_row)
     assert all("text" not in trace for trace in by_row["data"])
     for whole, bare in zip(full["data"], by_row["data"], strict=True):
@@ -117,19 +119,19 @@ def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
         assert [hover[row] for row in bare["customdata"]] == list(whole["text"])
     # held once by the page, the text goes up to a larger limit
     above = _inputs(n=HOVER_TEXT_LIMIT + 1, communities=2)
-    assert hovers_with_text(map_spec(*above, text_by_row=True))
-    assert not hovers_with_text(map_spec(*above))
+    assert hovers_with_text(map_spec(map_scene(*above[:3]), above[3], text_by_row=True))
+    assert not hovers_with_text(map_spec(map_scene(*above[:3]), above[3]))
     beyond = _inputs(n=TABLE_HOVER_TEXT_LIMIT + 1, communities=2)
-    assert not hovers_with_text(map_spec(*beyond, text_by_row=True))
+    assert not hovers_with_text(map_spec(map_scene(*beyond[:3]), beyond[3], text_by_row=True))
 
 
 def test_map_figure_uses_webgl_only_beyond_the_threshold():
     small = _inputs(n=WEBGL_THRESHOLD, communities=2)
     big = _inputs(n=WEBGL_THRESHOLD + 1, communities=2)
-    assert all(isinstance(t, go.Scatter) for t in map_figure(*small).data)
-    assert all(isinstance(t, go.Scattergl) for t in map_figure(*big).data)
+    assert all(isinstance(t, go.Scatter) for t in map_figure(map_scene(*small[:3]), small[3]).data)
+    assert all(isinstance(t, go.Scattergl) for t in map_figure(map_scene(*big[:3]), big[3]).data)
     # the live map draws with WebGL from LIVE_WEBGL_THRESHOLD points, keeping the hover text
-    live = map_figure(*small, webgl_above=LIVE_WEBGL_THRESHOLD)
+    live = map_figure(map_scene(*small[:3]), small[3], webgl_above=LIVE_WEBGL_THRESHOLD)
     assert LIVE_WEBGL_THRESHOLD < WEBGL_THRESHOLD
     assert all(isinstance(t, go.Scattergl) for t in live.data)
     texts = [text for trace in live.data for text in trace.text]
@@ -139,7 +141,7 @@ def test_map_figure_uses_webgl_only_beyond_the_threshold():
 def test_map_axes_span_every_drawn_point_with_a_margin():
     coords, labels, names, hover = _inputs(n=200)
     coords[7] = np.nan  # a row the map has not placed
-    fig = map_figure(coords, labels, names, hover)
+    fig = map_figure(map_scene(coords, labels, names), hover)
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
     placed = coords[np.isfinite(coords).all(axis=1)]
     assert x0 < placed[:, 0].min() < placed[:, 0].max() < x1
@@ -152,7 +154,7 @@ def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():
     n = HOVER_TEXT_LIMIT + 1
     coords, labels, names, hover = _inputs(n=n, communities=4)
     names[0] = "<script>x</script>"
-    spec = map_figure(coords, labels, names, hover).to_dict()
+    spec = map_figure(map_scene(coords, labels, names), hover).to_dict()
     traces = spec["data"]
     assert {t["type"] for t in traces} == {"scattergl"}
     assert [t["name"] for t in traces][0] == "&lt;script&gt;x&lt;/script&gt;"
@@ -175,7 +177,7 @@ def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():
 
 def test_small_map_hovers_with_each_documents_text():
     coords, labels, names, hover = _inputs()
-    for trace in map_figure(coords, labels, names, hover).data:
+    for trace in map_figure(map_scene(coords, labels, names), hover).data:
         assert list(trace.text) == [hover[i] for i in trace.customdata]
         assert trace.hovertemplate == "%{text}<extra></extra>"
     assert hover_caption(HOVER_TEXT_LIMIT) == ""
@@ -190,7 +192,7 @@ def test_map_payload_at_100k_points_stays_under_2_mb():
     coords = rng.normal(size=(n, 2)).astype(np.float32)
     labels = rng.integers(0, 20, n)
     names = {c: f"{c} · keyword{c} another{c} third{c}" for c in range(20)}
-    fig = map_figure(coords, labels, names, ["unused"] * n)
+    fig = map_figure(map_scene(coords, labels, names), ["unused"] * n)
     assert sum(len(t.x) for t in fig.data) == n
     assert not fig.layout.annotations  # every point drawn, no sample to announce
     assert _sent_bytes(fig) <= 2_000_000
@@ -198,11 +200,11 @@ def test_map_payload_at_100k_points_stays_under_2_mb():
 
 def test_map_beyond_its_limit_draws_a_fixed_sample_and_says_so():
     coords, labels, names, hover = _inputs(n=50)
-    fig = map_figure(coords, labels, names, hover, limit=20)
+    fig = map_figure(map_scene(coords, labels, names), hover, limit=20)
     rows = np.sort(np.concatenate([t.customdata for t in fig.data]))
     np.testing.assert_array_equal(rows, sample_rows(50, 20))
     assert "20 of 50 documents" in fig.layout.annotations[0].text
-    again = map_figure(coords, labels, names, hover, limit=20)
+    again = map_figure(map_scene(coords, labels, names), hover, limit=20)
     assert [list(t.customdata) for t in again.data] == [list(t.customdata) for t in fig.data]
 
 

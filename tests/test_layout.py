@@ -26,7 +26,7 @@ from core.viz.layout import (
     umap_layout,
 )
 from core.viz.map_plot import map_figure
-from tests.support import pipeline_of
+from tests.support import map_scene, pipeline_of
 
 LADDER = (32, 24, 16)
 
@@ -247,7 +247,7 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
 
     names = {c: f"topic {c}" for c in range(4)}
     hover = [f"doc {i}" for i in range(len(x))]
-    fig = map_figure(full, labels, names, hover)
+    fig = map_figure(map_scene(full, labels, names), hover)
     drawn = np.concatenate([trace.customdata for trace in fig.data])
     assert sorted(drawn.tolist()) == placed.tolist()
     assert "60 of 160 documents" in fig.layout.annotations[0].text

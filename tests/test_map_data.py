@@ -10,6 +10,7 @@ from core.viz.ladder_html import standalone_html
 from core.viz.map_labels import LabelLevels
 from core.viz.palette import group_colours, group_sizes
 from core.viz.text import HOVER_CHARS, hover_lines
+from tests.support import map_scene
 
 
 def _coords(n: int, seed: int = 0) -> np.ndarray:
@@ -53,7 +54,7 @@ def test_pack_round_trips_meta_and_arrays_aligned():
 def test_a_size_is_six_bytes_per_point_before_compression():
     n = 20_000
     communities = np.arange(n) % 7
-    pack = map_data.size_pack(64, _coords(n), communities, {}, np.arange(n))
+    pack = map_data.size_pack(64, map_scene(_coords(n), communities, {}), np.arange(n))
     _, arrays = map_data.unpack(pack)
     assert arrays["xy"].nbytes + arrays["colour"].nbytes == 6 * n
     assert len(pack) < 6 * n
@@ -65,7 +66,7 @@ def test_community_colours_are_the_plotly_maps_and_stable_across_sizes():
     small = np.where(big == 4, 3, big)  # community 4 merges into 3 at the smaller size
     colours = {}
     for dim, communities in ((64, big), (8, small)):
-        pack = map_data.size_pack(dim, _coords(n), communities, {}, np.arange(n))
+        pack = map_data.size_pack(dim, map_scene(_coords(n), communities, {}), np.arange(n))
         meta, arrays = map_data.unpack(pack)
         first = {c: np.flatnonzero(communities == c)[0] for c in np.unique(communities).tolist()}
         colours[dim] = {c: meta["palette"][arrays["colour"][row]] for c, row in first.items()}
@@ -79,7 +80,7 @@ def test_names_are_candidates_of_both_levels_in_plain_text():
     coarse = fine // 2
     levels = LabelLevels({0: "a <b>", 1: "b", 2: "c", 3: "d"}, coarse, {0: "left", 1: "right"})
     meta, _ = map_data.unpack(
-        map_data.size_pack(32, _coords(n), fine, {}, np.arange(n), levels=levels)
+        map_data.size_pack(32, map_scene(_coords(n), fine, {}, names_on_map=levels), np.arange(n))
     )
     assert {label["level"] for label in meta["labels"]} == {"coarse", "fine"}
     assert ["a <b>"] in [label["lines"] for label in meta["labels"]]
@@ -116,5 +117,5 @@ def test_ten_sizes_of_a_corpus_fit_the_budget(n):
     total = len(map_data.text_pack(rows, hover_lines(texts, texts, None, rows)))
     for dim in range(10):
         communities = np.arange(n) % (3 + dim)
-        total += len(map_data.size_pack(dim, _coords(n, dim), communities, {}, rows))
+        total += len(map_data.size_pack(dim, map_scene(_coords(n, dim), communities, {}), rows))
     assert total < 12e6 * n / 100_000 + 50_000

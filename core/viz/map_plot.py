@@ -10,13 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.viz.layout import MAP_POINT_LIMIT, placed_sample
-from core.viz.map_labels import (
-    CHAR_WIDTH,
-    LabelFrame,
-    LabelLevels,
-    label_annotations,
-    place_labels,
-)
+from core.viz.map_labels import CHAR_WIDTH, LabelFrame, label_annotations, place_labels
+from core.viz.map_scene import MapScene
 from core.viz.palette import BLANK_COLOUR, VALUE_SCALE, group_colours, group_sizes
 from core.viz.style import map_layout, note_spec
 from core.viz.text import escape, sample_note
@@ -91,60 +86,58 @@ def node_traces(
 
 
 def map_spec(
-    coords: np.ndarray,
-    labels: np.ndarray,
-    names: dict[int, str],
+    scene: MapScene,
     hover: Sequence[str],
     *,
-    title: str = "",
     width: int | None = None,
     height: int = 600,
     limit: int = MAP_POINT_LIMIT,
     webgl_above: int = WEBGL_THRESHOLD,
     text_by_row: bool = False,
-    colour_title: str = "community",
-    values: np.ndarray | None = None,
-    highlight: np.ndarray | None = None,
-    highlight_note: str = "",
-    map_labels: LabelLevels | None = None,
 ) -> dict:
-    """The 2-D map as a figure spec (see map_figure), for spec_json. With `text_by_row` the
-    traces leave out their hover text, for a page that holds every row's text once and fills
-    each trace's from its customdata rows (pages/map_view.html): a slider step then need not
-    send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT points.
+    """The 2-D map of `scene` as a figure spec (see map_figure), for spec_json. With
+    `text_by_row` the traces leave out their hover text, for a page that holds every row's text
+    once and fills each trace's from its customdata rows (pages/map_view.html): a slider step
+    then need not send the same text again, and the text goes up to TABLE_HOVER_TEXT_LIMIT
+    points.
 
-    The points are coloured by `labels` (named by `names`, the legend titled `colour_title`),
-    or with `values` (a number per row, NaN for none) on a continuous scale with a colour bar.
-    `highlight` (a bool per row) draws its rows on top, ringed, the others faded (if any of
-    them is drawn), with `highlight_note` in the corner. With `map_labels` (and no `values`)
-    the groups' names are written over the points (core.viz.map_labels), placed for the
-    figure's size (LABEL_PLOT_WIDTH wide when it sets no width)."""
+    The points are coloured by the scene's groups (the legend titled as its colours), or by its
+    values (a number per row, NaN for none) on a continuous scale with a colour bar. Its
+    highlight draws its rows on top, ringed, the others faded (if any of them is drawn), with
+    its note in the corner. Its names on the map (with no values) are written over the points
+    (core.viz.map_labels), placed for the figure's size (LABEL_PLOT_WIDTH wide when it sets no
+    width)."""
+    coords, colours, highlight = scene.coords, scene.colours, scene.highlight
+    labels, names = colours.codes, colours.names
     rows = placed_sample(len(labels), limit)
     # smaller points above 20k: less overdraw, and software WebGL paints them quicker
     size = 7 if len(rows) <= 2_000 else 4 if len(rows) <= 20_000 else 3
-    if values is None:
+    if colours.values is None:
         traces = node_traces(coords, labels, names, hover, rows, size, webgl_above, text_by_row)
     else:
         traces = _value_traces(
-            coords, values, colour_title, hover, rows, size, webgl_above, text_by_row
+            coords, colours.values, colours.title, hover, rows, size, webgl_above, text_by_row
         )
     if highlight is not None and highlight[rows].any():
         traces = _highlighted(traces, highlight)
-    layout = map_layout(title, width, height, coords[rows], margin=0.04, legend_title=colour_title)
+    layout = map_layout(
+        scene.title, width, height, coords[rows], margin=0.04, legend_title=colours.title
+    )
     annotations = []
-    if map_labels is not None and values is None and "range" in layout["xaxis"]:
+    levels = scene.names_on_map
+    if levels is not None and colours.values is None and "range" in layout["xaxis"]:
         frame = _label_frame(layout, width or LABEL_PLOT_WIDTH, height, names)
         placed = place_labels(
             coords,
             labels,
-            map_labels.names,
+            levels.names,
             frame,
-            coarse_groups=map_labels.coarse_groups,
-            coarse_names=map_labels.coarse_names,
+            coarse_groups=levels.coarse_groups,
+            coarse_names=levels.coarse_names,
         )
         annotations += label_annotations(placed)
     notes = [sample_note(len(rows), len(labels))] if len(rows) < len(labels) else []
-    notes += [highlight_note] if highlight is not None and highlight_note else []
+    notes += [scene.highlight_note] if highlight is not None and scene.highlight_note else []
     if notes:
         annotations.append(note_spec(" · ".join(notes)))
     if annotations:
@@ -236,11 +229,11 @@ def hovers_with_text(spec: dict) -> bool:
     return any("%{text}" in trace["hovertemplate"] for trace in spec["data"])
 
 
-def map_figure(coords, labels, names, hover, **options) -> go.Figure:
-    """The 2-D map, one trace per community (legend = keyword names); customdata = row index.
+def map_figure(scene: MapScene, hover: Sequence[str], **options) -> go.Figure:
+    """The 2-D map, one trace per group (legend = their names); customdata = row index.
     Beyond `limit` documents it draws a fixed sample and says so on the map; the axes span the
     drawn points. Options as map_spec's."""
-    return go.Figure(map_spec(coords, labels, names, hover, **options))
+    return go.Figure(map_spec(scene, hover, **options))
 
 
 def add_pins(
