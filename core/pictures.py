@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,16 +110,9 @@ def animation(pipe: Pipeline):
     """The ladder animation once every size's map is ready, else None."""
     from core.viz.animation_plot import ladder_animation
 
-    layouts = pipe.stored_layouts()
-    if len(layouts) < len(pipe.dims):
+    if not ladder_ready(pipe):
         return None
-    views = pipe.views()
-    return pipe.per_ladder(
-        "animation",
-        lambda: ladder_animation(
-            layouts, {d: views[d].communities for d in pipe.dims}, hovers(pipe)
-        ),
-    )
+    return pipe.per_ladder("animation", lambda: ladder_animation(ladder_scenes(pipe), hovers(pipe)))
 
 
 def sweep(pipe: Pipeline, fmt: str, progress: Progress | None = None) -> bytes | None:
@@ -127,15 +120,13 @@ def sweep(pipe: Pipeline, fmt: str, progress: Progress | None = None) -> bytes |
     None; rendered once per ladder, `progress(share, text)` hearing of each frame."""
     from core.viz.sweep import sweep_bytes
 
-    layouts = pipe.stored_layouts()
-    if len(layouts) < len(pipe.dims):
+    if not ladder_ready(pipe):
         return None
-    dims, labels, names = pipe.lineage()
     corpus, choice = pipe.corpus, pipe.choice
     title = f"{corpus.name} · {choice.spec.key} · {choice.ordering} order"
     return pipe.per_ladder(
         f"sweep-{fmt}",
-        lambda: sweep_bytes(layouts, labels, names, fmt, title=title, progress=progress),
+        lambda: sweep_bytes(ladder_scenes(pipe), fmt, title=title, progress=progress),
     )
 
 
@@ -226,6 +217,12 @@ def map_export(
     return map_figure(scene, hovers(pipe), width=width, height=height)
 
 
+def ladder_scenes(pipe: Pipeline) -> dict[int, MapScene]:
+    """Every size's map_scene coloured by community, without names (each ladder picture names
+    the communities its own way)."""
+    return {d: map_scene(pipe, d, labelled=False) for d in pipe.dims}
+
+
 def ladder_ready(pipe: Pipeline) -> bool:
     """Whether every size's UMAP map is made (the ladder's image needs them all)."""
     return len(pipe.stored_layouts()) == len(pipe.dims)
@@ -240,22 +237,24 @@ def ladder_figure(pipe: Pipeline, *, labelled: bool = True) -> go.Figure | None:
 
 
 def _ladder_figure(pipe: Pipeline, labelled: bool) -> go.Figure:
-    from core.viz.map_labels import keyword_names
+    from core.viz.map_labels import LabelLevels, keyword_names
     from core.viz.small_multiples import small_multiples
 
-    layouts = pipe.stored_layouts()
     views = pipe.views()
+    scenes = ladder_scenes(pipe)
+    if labelled:  # a small panel carries each community's two first keywords
+        scenes = {
+            d: replace(scene, names_on_map=LabelLevels(keyword_names(views[d].keywords, 2)))
+            for d, scene in scenes.items()
+        }
     k = views[pipe.full].neighbours.indices.shape[1]
     choice = pipe.choice
     return small_multiples(
-        layouts,
-        {d: v.communities for d, v in views.items()},
-        {d: keyword_names(v.keywords, 2) for d, v in views.items()},
+        scenes,
         {d: v.mean_recall for d, v in views.items()},
         title=f"{pipe.corpus.name} · {choice.spec.key} · every size of the embedding "
         f"({choice.ordering} order)",
         recall_name=f"recall@{k}",
-        labelled=labelled,
     )
 
 

@@ -33,7 +33,7 @@ from core.viz.palette import PALETTE, community_colour
 from core.viz.plotly_json import spec_json
 from core.viz.small_multiples import small_multiples
 from core.viz.text import excerpt, hover_texts
-from tests.support import map_scene
+from tests.support import ladder_scenes, map_scene
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 
@@ -246,7 +246,7 @@ def test_ladder_animation_follows_a_capped_sample_and_sends_hover_once():
     n = ANIMATION_POINT_LIMIT + 500
     layouts, labels = _ladder(n)
     hover = [f"doc {i}" for i in range(n)]
-    fig = ladder_animation(layouts, labels, hover)
+    fig = ladder_animation(ladder_scenes(layouts, labels), hover)
     rows = sample_rows(n, ANIMATION_POINT_LIMIT)
     assert len(fig.frames) == 2 * len(layouts) - 2
     assert list(fig.data[0].text) == [hover[i] for i in rows]
@@ -267,7 +267,7 @@ def test_ladder_animation_at_50k_documents_sends_under_2_mb():
     n = 50_000
     layouts, labels = _ladder(n, dims=(768, 512, 256, 128, 64, 32))
     hover = hover_texts(["word " * 60] * n, [f"file.csv:{i}" for i in range(n)], None)
-    fig = ladder_animation(layouts, labels, hover)
+    fig = ladder_animation(ladder_scenes(layouts, labels), hover)
     assert len(fig.data[0].x) == ANIMATION_POINT_LIMIT
     assert _sent_bytes(fig) <= 2_000_000
 
@@ -326,7 +326,12 @@ def _merging_ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
 
 def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="demo <b>", recall_name="r@10")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True),
+        recall,
+        title="demo <b>",
+        recall_name="r@10",
+    )
     assert [t.name for t in fig.data] == [f"{d} dims" for d in (64, 32, 16, 8, 4, 2)]
     ranges = {
         (tuple(fig.layout[f"xaxis{s}"].range), tuple(fig.layout[f"yaxis{s}"].range))
@@ -348,7 +353,7 @@ def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
 
 def test_small_multiples_draws_one_fixed_sample_in_every_panel_and_says_so():
     layouts, groups, names, recall = _merging_ladder(n=3_000)
-    fig = small_multiples(layouts, groups, names, recall, limit=500, labelled=False)
+    fig = small_multiples(ladder_scenes(layouts, groups, names), recall, limit=500)
     samples = {tuple(np.asarray(t.customdata).tolist()) for t in fig.data}
     assert {len(s) for s in samples} == {500} and len({frozenset(s) for s in samples}) == 1
     (footnote,) = [a.text for a in fig.layout.annotations if a.name == "footnote"]
@@ -367,7 +372,9 @@ def test_small_multiples_files_read_back_as_png_svg_and_pdf():
     from core.io.export import figure_bytes
 
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True), recall, title="ladder"
+    )
     width, height = fig.layout.width, fig.layout.height
     assert (width, height) == (2 * 16 + 3 * 300 + 2 * 14, 64 + 40 + 2 * 334 + 14)  # 3 × 2 panels
     png = Image.open(io.BytesIO(figure_bytes(fig, "png", width=width, height=height)))
@@ -395,7 +402,9 @@ def test_a_pdfs_names_are_written_once():
     from core.io.export import figure_bytes
 
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True), recall, title="ladder"
+    )
     pdf = figure_bytes(fig, "pdf", width=fig.layout.width, height=fig.layout.height)
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     named = [a.text for a in fig.layout.annotations if (a.name or "").startswith("label-")]

@@ -26,7 +26,7 @@ from core.viz.layout import (
     umap_layout,
 )
 from core.viz.map_plot import map_figure
-from tests.support import map_scene, pipeline_of
+from tests.support import ladder_scenes, map_scene, pipeline_of
 
 LADDER = (32, 24, 16)
 
@@ -251,7 +251,9 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
     drawn = np.concatenate([trace.customdata for trace in fig.data])
     assert sorted(drawn.tolist()) == placed.tolist()
     assert "60 of 160 documents" in fig.layout.annotations[0].text
-    animation = ladder_animation({32: full, 16: small}, {32: labels, 16: labels}, hover, limit=25)
+    animation = ladder_animation(
+        ladder_scenes({32: full, 16: small}, {32: labels, 16: labels}), hover, limit=25
+    )
     assert np.isfinite(animation.data[0].x).all() and len(animation.data[0].x) == 25
 
 

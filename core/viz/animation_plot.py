@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from core.viz.layout import placed_sample
 from core.viz.map_plot import TEXT_HOVER
+from core.viz.map_scene import MapScene
 from core.viz.palette import PALETTE
 from core.viz.style import add_note, map_layout
 from core.viz.text import sample_note
@@ -24,8 +25,7 @@ def _palette_scale() -> list[list]:
 
 
 def ladder_animation(
-    layouts: dict[int, np.ndarray],
-    labels: dict[int, np.ndarray],
+    scenes: Mapping[int, MapScene],
     hover: Sequence[str],
     *,
     title: str = "",
@@ -35,7 +35,10 @@ def ladder_animation(
     """The map played through the ladder (largest size first, then back up): one frame per size
     over a fixed sample of at most `limit` documents. Points keep their order in every frame, so
     plotly moves them smoothly (SVG markers: WebGL would jump); frames carry only float32
-    positions and uint8 colour codes, and hover text is sent once."""
+    positions and uint8 colour codes, and hover text is sent once. `scenes`: each size's map,
+    coloured by its groups."""
+    layouts = {dim: scene.coords for dim, scene in scenes.items()}
+    labels = {dim: scene.colours.codes for dim, scene in scenes.items()}
     down = sorted(layouts, reverse=True)
     sequence = down + down[-2:0:-1]
     n = len(hover)
