@@ -74,12 +74,20 @@ def ladder_animation(
         showscale=False,
     )
     fig = go.Figure(data=[first], frames=frames)
+    fig.update_layout(_controls(sequence))
+    every = np.vstack([layouts[d][rows] for d in down])
+    fig.update_layout(map_layout(title or caption(sequence[0]), None, height, every, 0.05))
+    return add_note(fig, sample_note(len(rows), n)) if len(rows) < n else fig
+
+
+def _controls(sequence: list[int]) -> dict:
+    """The play and pause buttons and the size slider, one step per frame of `sequence`."""
     play = {
         "frame": {"duration": 900, "redraw": False},
         "transition": {"duration": 600},
         "fromcurrent": True,
     }
-    fig.update_layout(
+    return dict(
         updatemenus=[
             {
                 "type": "buttons",
@@ -114,6 +122,3 @@ def ladder_animation(
             }
         ],
     )
-    every = np.vstack([layouts[d][rows] for d in down])
-    fig.update_layout(map_layout(title or caption(sequence[0]), None, height, every, 0.05))
-    return add_note(fig, sample_note(len(rows), n)) if len(rows) < n else fig

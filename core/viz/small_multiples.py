@@ -56,21 +56,8 @@ def small_multiples(
     x_range, y_range = _square_range(np.vstack([layouts[d][rows_drawn] for d in dims]))
     traces, annotations, shapes, axes = [], [], [], {}
     for i, dim in enumerate(dims):
-        line, column = divmod(i, columns)
-        left = SIDE + column * (PANEL + GAP)
-        top = TOP + line * (PANEL + CAPTION + GAP)
         suffix = "" if i == 0 else str(i + 1)
-        axes[f"xaxis{suffix}"] = {
-            "domain": [left / width, (left + PANEL) / width],
-            "range": x_range,
-            "visible": False,
-        }
-        axes[f"yaxis{suffix}"] = {
-            "domain": [1 - (top + PANEL) / height, 1 - top / height],
-            "range": y_range,
-            "visible": False,
-            "scaleanchor": f"x{suffix}",
-        }
+        axes.update(_panel_axes(i, columns, suffix, (width, height), (x_range, y_range)))
         coords, labels = layouts[dim], np.asarray(scenes[dim].colours.codes)
         colours = group_colours(group_sizes(labels))
         traces.append(_panel_points(coords, labels, colours, rows_drawn, suffix, dim))
@@ -113,6 +100,30 @@ def small_multiples(
         **axes,
     )
     return fig
+
+
+def _panel_axes(
+    i: int, columns: int, suffix: str, size: tuple[int, int], ranges: tuple[list, list]
+) -> dict:
+    """The x and y axes of panel `i` (`columns` to a row) in a figure of `size` pixels: its
+    place, the shared `ranges`, equal scale."""
+    (width, height), (x_range, y_range) = size, ranges
+    line, column = divmod(i, columns)
+    left = SIDE + column * (PANEL + GAP)
+    top = TOP + line * (PANEL + CAPTION + GAP)
+    return {
+        f"xaxis{suffix}": {
+            "domain": [left / width, (left + PANEL) / width],
+            "range": x_range,
+            "visible": False,
+        },
+        f"yaxis{suffix}": {
+            "domain": [1 - (top + PANEL) / height, 1 - top / height],
+            "range": y_range,
+            "visible": False,
+            "scaleanchor": f"x{suffix}",
+        },
+    }
 
 
 def _square_range(points: np.ndarray) -> tuple[list[float], list[float]]:
