@@ -28,7 +28,9 @@ from core.analysis.text_match import matching_rows  # noqa: E402
 from core.io.columns import table_columns  # noqa: E402
 from core.io.corpus import build_corpus, read_path  # noqa: E402
 from core.runtime.machine import description  # noqa: E402
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, map_spec  # noqa: E402
+from core.viz.map_scene import MapScene  # noqa: E402
+from core.viz.plotly_json import spec_json  # noqa: E402
 
 QUERIES = ("function", "sparse matrix", "tensor", "d4242", "<b>zzz</b>")
 
@@ -92,18 +94,8 @@ def main() -> None:
     for case, (group, highlight) in cases.items():
 
         def live(group=group, highlight=highlight):
-            extra = {} if highlight is None else {"highlight": highlight}
-            spec = map_spec(
-                coords,
-                group.codes,
-                group.names,
-                [""] * n,
-                webgl_above=LIVE_WEBGL_THRESHOLD,
-                text_by_row=True,
-                colour_title=group.title,
-                values=group.values,
-                **extra,
-            )
+            scene = MapScene(coords, group, highlight=highlight)
+            spec = map_spec(scene, [""] * n, webgl_above=LIVE_WEBGL_THRESHOLD, text_by_row=True)
             return spec_json(spec)
 
         size = len(live())

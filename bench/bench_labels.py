@@ -20,8 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 import numpy as np  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
-from core.viz.figures import LIVE_WEBGL_THRESHOLD, map_spec, spec_json  # noqa: E402
+from core.analysis.colour_by import Grouping  # noqa: E402
 from core.viz.map_labels import LabelFrame, LabelLevels, place_labels  # noqa: E402
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, map_spec  # noqa: E402
+from core.viz.map_scene import MapScene  # noqa: E402
+from core.viz.plotly_json import spec_json  # noqa: E402
 
 
 def clustered_map(n: int, groups: int, seed: int = 0):
@@ -53,16 +56,13 @@ def measure(n: int, groups: int, repeats: int) -> tuple[float, float, float, int
         )
 
     def step(with_names: bool) -> bytes:
-        spec = map_spec(
+        scene = MapScene(
             coords,
-            labels,
-            legend,
-            hover,
+            Grouping("community", labels, legend),
+            names_on_map=levels if with_names else None,
             title="bench",
-            webgl_above=LIVE_WEBGL_THRESHOLD,
-            text_by_row=True,
-            map_labels=levels if with_names else None,
         )
+        spec = map_spec(scene, hover, webgl_above=LIVE_WEBGL_THRESHOLD, text_by_row=True)
         return spec_json(spec)
 
     return (

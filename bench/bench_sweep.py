@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 
 from core.runtime.machine import description  # noqa: E402
 from core.viz.sweep import SWEEP_FORMATS, SweepOptions, frame_count, sweep_bytes  # noqa: E402
-from tests.support import clustered_ladder  # noqa: E402
+from tests.support import clustered_ladder, ladder_scenes  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     dims = [int(d) for d in args.sizes.split(",")]
-    layouts, labels, names = clustered_ladder(args.size, dims, args.communities)
+    scenes = ladder_scenes(*clustered_ladder(args.size, dims, args.communities))
     options = SweepOptions()
     print(description())
     print(
@@ -42,7 +42,7 @@ def main() -> None:
         seconds, size = [], 0
         for _ in range(args.runs):
             started = time.perf_counter()
-            size = len(sweep_bytes(layouts, labels, names, fmt, options=options))
+            size = len(sweep_bytes(scenes, fmt, options=options))
             seconds.append(time.perf_counter() - started)
         runs = ", ".join(f"{s:.2f}" for s in seconds)
         print(f"| {fmt} | {statistics.median(seconds):.2f} | {runs} | {size / 1e6:.2f} |")

@@ -21,9 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 
 import numpy as np  # noqa: E402
 
+from core.analysis.colour_by import Grouping  # noqa: E402
 from core.viz import map_data  # noqa: E402
 from core.viz.ladder_html import standalone_html  # noqa: E402
 from core.viz.map_labels import LabelLevels  # noqa: E402
+from core.viz.map_scene import MapScene  # noqa: E402
+from core.viz.text import hover_lines  # noqa: E402
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 ARGS = [*CHROMIUM_ARGS, "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
@@ -41,7 +44,7 @@ def synthetic_packs(n: int, sizes: int, seed: int = 0) -> list[bytes]:
     texts = [f"document {i}: a short line about topic {member[i]} and its words" for i in rows]
     ids = [f"doc-{i}" for i in rows]
     packs = [
-        map_data.text_pack(rows, map_data.hover_lines(texts, ids, None, rows), title="bench"),
+        map_data.text_pack(rows, hover_lines(texts, ids, None, rows), title="bench"),
         map_data.paint_pack(rows),
     ]
     for k in range(min(sizes, len(DIMS))):
@@ -50,15 +53,9 @@ def synthetic_packs(n: int, sizes: int, seed: int = 0) -> list[bytes]:
         drift = centres[communities] * (k / sizes)
         coords = centres[member] * (1 - k / sizes) + drift + offsets * (1 + 0.1 * k)
         names = {c: f"topic {c} words" for c in range(groups)}
+        colours = Grouping("community", communities, names)
         packs.append(
-            map_data.size_pack(
-                DIMS[k],
-                coords,
-                communities,
-                names,
-                rows,
-                levels=LabelLevels(names),
-            )
+            map_data.size_pack(DIMS[k], MapScene(coords, colours, LabelLevels(names)), rows)
         )
     return packs
 

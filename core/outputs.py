@@ -33,8 +33,8 @@ from core.pipeline import Pipeline
 from core.project import write_project
 from core.runtime.errors import ExplorerError
 from core.runtime.progress import Progress, silent
-from core.viz.figures import network_figure
 from core.viz.lineage_plots import tree_figure
+from core.viz.network_plot import network_figure
 
 # write(what, extension, bytes, size or None): one output file named by the run's naming scheme
 _Write = Callable[[str, str, bytes, int | None], None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,13 +20,14 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from core.viz.map_labels import LabelLevels
+    from core.viz.map_scene import MapScene
 
 EXPORT_SIZE = (1200, 800)  # width and height in pixels of an exported map
 
 
 def hovers(pipe: Pipeline) -> list[str]:
     """Escaped hover text per document (id, label, excerpt)."""
-    from core.viz.figures import hover_texts
+    from core.viz.text import hover_texts
 
     corpus = pipe.corpus
     return pipe.store.memo(
@@ -53,6 +54,15 @@ def found_rows(pipe: Pipeline, query: str):
     return pipe.store.memo(
         pipe.keys.matches(words), lambda: matching_rows(corpus.texts, corpus.ids, words)
     )
+
+
+def highlight(pipe: Pipeline, query: str) -> tuple[np.ndarray | None, str]:
+    """The documents found by `query` (found_rows) and the note saying how many, or (None, "")
+    for a query without words."""
+    found = found_rows(pipe, query)
+    if found is None:
+        return None, ""
+    return found, f"{int(found.sum()):,} of {found.size:,} documents contain “{query.strip()}”"
 
 
 def separation(pipe: Pipeline, column):
@@ -98,18 +108,11 @@ def sankey(pipe: Pipeline):
 
 def animation(pipe: Pipeline):
     """The ladder animation once every size's map is ready, else None."""
-    from core.viz.figures import ladder_animation
+    from core.viz.animation_plot import ladder_animation
 
-    layouts = pipe.stored_layouts()
-    if len(layouts) < len(pipe.dims):
+    if not ladder_ready(pipe):
         return None
-    views = pipe.views()
-    return pipe.per_ladder(
-        "animation",
-        lambda: ladder_animation(
-            layouts, {d: views[d].communities for d in pipe.dims}, hovers(pipe)
-        ),
-    )
+    return pipe.per_ladder("animation", lambda: ladder_animation(ladder_scenes(pipe), hovers(pipe)))
 
 
 def sweep(pipe: Pipeline, fmt: str, progress: Progress | None = None) -> bytes | None:
@@ -117,15 +120,13 @@ def sweep(pipe: Pipeline, fmt: str, progress: Progress | None = None) -> bytes |
     None; rendered once per ladder, `progress(share, text)` hearing of each frame."""
     from core.viz.sweep import sweep_bytes
 
-    layouts = pipe.stored_layouts()
-    if len(layouts) < len(pipe.dims):
+    if not ladder_ready(pipe):
         return None
-    dims, labels, names = pipe.lineage()
     corpus, choice = pipe.corpus, pipe.choice
     title = f"{corpus.name} · {choice.spec.key} · {choice.ordering} order"
     return pipe.per_ladder(
         f"sweep-{fmt}",
-        lambda: sweep_bytes(layouts, labels, names, fmt, title=title, progress=progress),
+        lambda: sweep_bytes(ladder_scenes(pipe), fmt, title=title, progress=progress),
     )
 
 
@@ -172,45 +173,54 @@ def label_levels(pipe: Pipeline, dim: int) -> LabelLevels:
     return LabelLevels(fine, coarse_groups, keyword_names(views[coarse].keywords, 2))
 
 
-def names_on_map(pipe: Pipeline, dim: int, names: dict[int, str] | None = None) -> LabelLevels:
-    """The names a map of one size carries: its communities' (label_levels), or, for a map
-    coloured by a column of the corpus, that column's `names` at their groups' places."""
+def map_scene(
+    pipe: Pipeline, dim: int, *, column=None, query: str = "", labelled: bool = True
+) -> MapScene:
+    """One size's map as every renderer draws it (core.viz.map_scene): the UMAP map when made,
+    else the preview, titled as such; coloured by community or by `column`
+    (core.analysis.colour_by.Column), with the documents containing `query` highlighted; names
+    on it (label_levels, or a category column's) unless `labelled` is False."""
+    from core.analysis.colour_by import grouping
     from core.viz.map_labels import LabelLevels
+    from core.viz.map_scene import MapScene
 
-    return label_levels(pipe, dim) if names is None else LabelLevels(names)
+    coords, is_umap = pipe.map_coords(dim)
+    colours = grouping(column, pipe.view(dim).communities, pipe.names(dim))
+    names = None
+    if labelled and colours.values is None:
+        names = label_levels(pipe, dim) if column is None else LabelLevels(colours.names)
+    found, note = highlight(pipe, query)
+    return MapScene(coords, colours, names, found, note, map_title(pipe, dim, is_umap), is_umap)
+
+
+def sketch_scene(pipe: Pipeline, dim: int) -> MapScene | None:
+    """The first map of a large corpus, before its communities (the full size's sketch), as
+    one group of documents; None until the sketch is made."""
+    from core.analysis.colour_by import Grouping
+    from core.viz.map_scene import MapScene
+
+    sketch = pipe.sketched(dim)
+    if sketch is None:
+        return None
+    colours = Grouping("community", np.zeros(len(pipe.corpus), dtype=np.int64), {0: "documents"})
+    return MapScene(sketch, colours, title=map_title(pipe, dim, is_umap=False), is_umap=False)
 
 
 def map_export(
-    pipe: Pipeline,
-    dim: int,
-    *,
-    labelled: bool = True,
-    labels: np.ndarray | None = None,
-    names: dict[int, str] | None = None,
-    **options,
+    pipe: Pipeline, dim: int, *, column=None, query: str = "", labelled: bool = True
 ) -> go.Figure:
-    """The map of one size as exported (EXPORT_SIZE): the UMAP map when made, else the PCA
-    preview, titled as such; names on it unless `labelled` is False. Coloured by community
-    unless `labels` and `names` give another grouping; `options` are map_spec's colouring and
-    highlight."""
-    from core.viz.figures import map_figure
+    """The map of one size as exported (EXPORT_SIZE): map_scene's, drawn by plotly."""
+    from core.viz.map_plot import map_figure
 
-    coords, is_umap = pipe.map_coords(dim)
-    by_community = labels is None
-    if by_community:
-        labels, names = pipe.view(dim).communities, pipe.names(dim)
     width, height = EXPORT_SIZE
-    return map_figure(
-        coords,
-        labels,
-        names,
-        hovers(pipe),
-        title=map_title(pipe, dim, is_umap),
-        width=width,
-        height=height,
-        map_labels=names_on_map(pipe, dim, None if by_community else names) if labelled else None,
-        **options,
-    )
+    scene = map_scene(pipe, dim, column=column, query=query, labelled=labelled)
+    return map_figure(scene, hovers(pipe), width=width, height=height)
+
+
+def ladder_scenes(pipe: Pipeline) -> dict[int, MapScene]:
+    """Every size's map_scene coloured by community, without names (each ladder picture names
+    the communities its own way)."""
+    return {d: map_scene(pipe, d, labelled=False) for d in pipe.dims}
 
 
 def ladder_ready(pipe: Pipeline) -> bool:
@@ -227,22 +237,24 @@ def ladder_figure(pipe: Pipeline, *, labelled: bool = True) -> go.Figure | None:
 
 
 def _ladder_figure(pipe: Pipeline, labelled: bool) -> go.Figure:
-    from core.viz.map_labels import keyword_names
+    from core.viz.map_labels import LabelLevels, keyword_names
     from core.viz.small_multiples import small_multiples
 
-    layouts = pipe.stored_layouts()
     views = pipe.views()
+    scenes = ladder_scenes(pipe)
+    if labelled:  # a small panel carries each community's two first keywords
+        scenes = {
+            d: replace(scene, names_on_map=LabelLevels(keyword_names(views[d].keywords, 2)))
+            for d, scene in scenes.items()
+        }
     k = views[pipe.full].neighbours.indices.shape[1]
     choice = pipe.choice
     return small_multiples(
-        layouts,
-        {d: v.communities for d, v in views.items()},
-        {d: keyword_names(v.keywords, 2) for d, v in views.items()},
+        scenes,
         {d: v.mean_recall for d, v in views.items()},
         title=f"{pipe.corpus.name} · {choice.spec.key} · every size of the embedding "
         f"({choice.ordering} order)",
         recall_name=f"recall@{k}",
-        labelled=labelled,
     )
 
 
@@ -282,6 +294,7 @@ def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = 
     from core.analysis.text_match import query_words
     from core.viz import map_data
     from core.viz.layout import map_rows
+    from core.viz.text import hover_lines
 
     corpus = pipe.corpus
     rows = map_rows(len(corpus))
@@ -290,49 +303,34 @@ def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = 
     title = f"{corpus.name} · {pipe.choice.spec.key} · {pipe.choice.ordering} order"
 
     def texts() -> bytes:
-        lines = map_data.hover_lines(corpus.texts, corpus.ids, corpus.labels, rows)
+        lines = hover_lines(corpus.texts, corpus.ids, corpus.labels, rows)
         return map_data.text_pack(rows, lines, title=title)
 
     sizes = {}
-    for dim, view in sorted(views.items(), reverse=True):
-        coords, is_umap = pipe.map_coords(dim)
+    for dim in sorted(views, reverse=True):
+        is_umap = pipe.map_coords(dim)[1]
         coarse = coarse_size(counts, dim) if labelled else None
 
-        def size(dim=dim, view=view, coords=coords, is_umap=is_umap) -> bytes:
-            return map_data.size_pack(
-                dim,
-                coords,
-                view.communities,
-                pipe.names(dim),
-                rows,
-                levels=label_levels(pipe, dim) if labelled else None,
-                is_umap=is_umap,
-            )
+        def size(dim=dim) -> bytes:
+            return map_data.size_pack(dim, map_scene(pipe, dim, labelled=labelled), rows)
 
         sizes[dim] = _part(pipe, ("size", dim, is_umap, labelled, coarse), size)
 
     words = " ".join(query_words(query))
-    found = found_rows(pipe, query)
-    note = ""
-    if found is not None:
-        note = f"{int(found.sum()):,} of {found.size:,} documents contain “{query.strip()}”"
     placed = tuple((d, pipe.map_coords(d)[1]) for d in sorted(views))
     digest = None if column is None else column.digest
 
     def paint() -> bytes:
+        found, note = highlight(pipe, query)
         if column is None:
             return map_data.paint_pack(rows, highlight=found, note=note)
-        if column.numeric:
-            colours = map_data.value_paint(column.values, column.name)
-            return map_data.paint_pack(rows, paint=colours, highlight=found, note=note)
-        from core.analysis.colour_by import grouping
-
-        group = grouping(column, next(iter(views.values())).communities, {})
-        colours = map_data.group_paint(group.codes, group.names, column.name)
+        scenes = {d: map_scene(pipe, d, column=column, labelled=labelled) for d in views}
         labels = {
-            d: map_data.column_labels(pipe.map_coords(d)[0], group.codes, group.names, rows)
-            for d in (views if labelled else ())
+            d: map_data.scene_labels(scene, rows)
+            for d, scene in scenes.items()
+            if scene.names_on_map is not None
         }
+        colours = map_data.scene_paint(next(iter(scenes.values())))
         return map_data.paint_pack(rows, paint=colours, labels=labels, highlight=found, note=note)
 
     paint_key = ("paint", digest, words, labelled, placed if column is not None else ())

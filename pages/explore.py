@@ -1,6 +1,5 @@
 """Explore: drag the dimension slider and watch the graph, communities and map change."""
 
-import numpy as np
 import streamlit as st
 
 from core import pictures
@@ -15,15 +14,10 @@ from core.io.export import (
 )
 from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute, stopped_note
-from core.viz.figures import (
-    LIVE_WEBGL_THRESHOLD,
-    TABLE_HOVER_TEXT_LIMIT,
-    hover_caption,
-    map_spec,
-    network_figure,
-)
 from core.viz.layout import epochs_note
+from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, TABLE_HOVER_TEXT_LIMIT, hover_caption, map_spec
 from core.viz.network import MAX_NETWORK_NODES
+from core.viz.network_plot import network_figure
 from core.viz.sweep import SWEEP_FORMATS, SWEEP_POINT_LIMIT
 from pages import state, widgets
 from pages.map_colour import keep_choices, map_colour_controls
@@ -61,6 +55,8 @@ if st.query_params.get("map") == "plotly":
 
 @st.fragment
 def explorer() -> None:
+    """The size slider, then this size's numbers, the map's colour and search, the chosen view
+    and the downloads."""
     follow_map_size(sorted(dims), key=MAP_KEY, slider="dim")
     dim = st.select_slider(
         "Embedding dimension (the first d dimensions, renormalised)",
@@ -72,88 +68,16 @@ def explorer() -> None:
     job = precompute(pipe, focus=dim)
     view = pipe.ready_views().get(dim)
     if view is None:
-        status = job.status()
-        st.info(
-            f"The graph for {dim} dims is still being computed in the background "
-            f"({status.views} of {status.sizes} sizes ready); this view updates by itself."
-        )
-        sketch = pipe.sketched(dim)
-        if sketch is not None:  # a first map of a large corpus, before its communities
-            hover = pictures.hovers(pipe)
-            spec = map_spec(
-                sketch,
-                np.zeros(len(corpus), dtype=np.int64),
-                {0: "documents"},
-                hover,
-                title=pictures.map_title(pipe, dim, is_umap=False),
-                webgl_above=LIVE_WEBGL_THRESHOLD,
-                text_by_row=True,
-            )
-            map_view(
-                spec,
-                key="map_chart",
-                revision=" · ".join(map(str, pipe.keys.ordered())),
-                hover=hover,
-            )
+        waiting(dim, job.status())
         return
-    coords, is_umap = pipe.map_coords(dim)
-    names = pipe.names(dim)
-    hover = pictures.hovers(pipe)
-
-    cols = st.columns(5)
-    cols[0].metric("Documents", f"{len(corpus):,}")
-    cols[1].metric("Edges", f"{view.graph.edge_count:,}")
-    cols[2].metric("Communities", view.community_count)
-    k_used = view.neighbours.indices.shape[1]  # k is capped at n - 1 for tiny corpora
-    cols[3].metric(f"Mean kNN recall@{k_used} vs {full}d", f"{view.mean_recall:.1%}")
-    cols[4].metric("Bytes per vector (float32)", f"{dim * 4:,}")
+    metrics(view)
     # Fixed slots for the notes that come and go, so the map keeps its place in the page: an
     # element that moves is mounted anew, and the map would lose its zoom and redraw from scratch.
     with st.empty():
         widgets.measure_note(pipe, dim)
-
-    title = pictures.map_title(pipe, dim, is_umap)
-    stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
+    column, query = map_colour_controls(pipe, view)
     labelled = st.session_state.get("map_labels", True)
-
-    paint = map_colour_controls(pipe, view)
-    column = pictures.colour_columns(pipe).get(st.session_state.get("colour_by"))
-    query = st.session_state.get("find_query", "")
-
-    def map_fig():  # the export pictures are drawn only when their download is clicked
-        return pictures.map_export(
-            pipe,
-            dim,
-            labelled=labelled,
-            labels=None if paint.column_names is None else paint.labels,
-            names=paint.column_names,
-            **paint.options,
-        )
-
-    def ladder_bytes(fmt: str) -> bytes:  # drawn only when its download is clicked
-        return figure_bytes(pictures.ladder_figure(pipe, labelled=labelled), fmt)  # its own size
-
-    def net_fig():  # the static network picture is drawn only when its download is clicked
-        return network_figure(coords, view.graph, view.communities, names, hover, title=title)
-
-    def plotly_map() -> None:  # where WebGL2 is missing
-        live = map_spec(
-            coords,
-            paint.labels,
-            paint.names,
-            hover,
-            title=title,
-            webgl_above=LIVE_WEBGL_THRESHOLD,
-            text_by_row=True,
-            map_labels=pictures.names_on_map(pipe, dim, paint.column_names) if labelled else None,
-            **paint.options,
-        )
-        map_view(live, key="map_chart", revision=" · ".join(map(str, stem[:3])), hover=hover)
-        hovers = hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT)
-        for caption in (hovers, epochs_note(len(corpus))):
-            if caption:
-                st.caption(caption)
-
+    stem = (corpus.name, choice.spec.key, choice.ordering, f"{dim}d")
     shown = st.segmented_control("View", VIEWS, key="view", label_visibility="collapsed")
     if shown == "Network":
         if view.graph.n > MAX_NETWORK_NODES:
@@ -171,44 +95,108 @@ def explorer() -> None:
             st.plotly_chart(animation, key="animation_chart")
             sweep_files(stem[:3])
     else:
-        with st.empty():
-            if not is_umap:
-                st.info(
-                    f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
-                    "in the background; it replaces this one by itself."
-                )
-        _, beside_legend = st.columns([4, 1])
-        beside_legend.toggle(
-            "Names on the map",
-            key="map_labels",
-            value=True,
-            help="Each community's keywords at its place on the map, larger for larger "
-            "communities, and in bold the communities of a size with a handful of them; "
-            "communities too small for a name show theirs on hover.",
-        )
-        if no_webgl(MAP_KEY) or st.session_state.get("plotly_map"):
-            if no_webgl(MAP_KEY):
-                st.info(
-                    "This browser offers no WebGL2, so the map is drawn the older way: each "
-                    "size is sent by the server when the slider moves, and points jump "
-                    "between sizes."
-                )
-            plotly_map()
-        else:
-            parts = pictures.map_parts(pipe, column=column, query=query, labelled=labelled)
-            report = webgl_map(parts, dim, key=MAP_KEY, labelled=labelled)
-            if note := epochs_note(len(corpus)):
-                st.caption(note)
-            selection(list(report.rows), view)
-
+        map_area(view, column, query, labelled)
     st.subheader("Export")
+    downloads(view, column, query, labelled, stem)
 
-    def graph():  # built only when a graph download is clicked
+
+def waiting(dim: int, status) -> None:
+    """A size whose graph is still being computed: how far the work has got, and the sketch of
+    a large corpus's map once it is made."""
+    st.info(
+        f"The graph for {dim} dims is still being computed in the background "
+        f"({status.views} of {status.sizes} sizes ready); this view updates by itself."
+    )
+    scene = pictures.sketch_scene(pipe, dim)
+    if scene is not None:
+        hover = pictures.hovers(pipe)
+        spec = map_spec(scene, hover, webgl_above=LIVE_WEBGL_THRESHOLD, text_by_row=True)
+        revision = " · ".join(map(str, pipe.keys.ordered()))
+        map_view(spec, key="map_chart", revision=revision, hover=hover)
+
+
+def metrics(view) -> None:
+    """This size's documents, edges, communities, recall against the full size and bytes."""
+    cols = st.columns(5)
+    cols[0].metric("Documents", f"{len(corpus):,}")
+    cols[1].metric("Edges", f"{view.graph.edge_count:,}")
+    cols[2].metric("Communities", view.community_count)
+    k_used = view.neighbours.indices.shape[1]  # k is capped at n - 1 for tiny corpora
+    cols[3].metric(f"Mean kNN recall@{k_used} vs {full}d", f"{view.mean_recall:.1%}")
+    cols[4].metric("Bytes per vector (float32)", f"{view.dim * 4:,}")
+
+
+def map_area(view, column, query: str, labelled: bool) -> None:
+    """The map of this size (the WebGL map, or the plotly one where WebGL2 is missing), its
+    names toggle and notes, and the documents selected on it."""
+    dim = view.dim
+    with st.empty():
+        if not pipe.map_coords(dim)[1]:
+            st.info(
+                f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
+                "in the background; it replaces this one by itself."
+            )
+    _, beside_legend = st.columns([4, 1])
+    beside_legend.toggle(
+        "Names on the map",
+        key="map_labels",
+        value=True,
+        help="Each community's keywords at its place on the map, larger for larger "
+        "communities, and in bold the communities of a size with a handful of them; "
+        "communities too small for a name show theirs on hover.",
+    )
+    if no_webgl(MAP_KEY) or st.session_state.get("plotly_map"):
+        if no_webgl(MAP_KEY):
+            st.info(
+                "This browser offers no WebGL2, so the map is drawn the older way: each "
+                "size is sent by the server when the slider moves, and points jump "
+                "between sizes."
+            )
+        plotly_map(dim, column, query, labelled)
+    else:
+        parts = pictures.map_parts(pipe, column=column, query=query, labelled=labelled)
+        report = webgl_map(parts, dim, key=MAP_KEY, labelled=labelled)
+        if note := epochs_note(len(corpus)):
+            st.caption(note)
+        selection(list(report.rows), view)
+
+
+def plotly_map(dim: int, column, query: str, labelled: bool) -> None:
+    """The map as plotly draws it, sent by the server at each size (where WebGL2 is missing)."""
+    scene = pictures.map_scene(pipe, dim, column=column, query=query, labelled=labelled)
+    hover = pictures.hovers(pipe)
+    live = map_spec(scene, hover, webgl_above=LIVE_WEBGL_THRESHOLD, text_by_row=True)
+    revision = " · ".join(map(str, (corpus.name, choice.spec.key, choice.ordering)))
+    map_view(live, key="map_chart", revision=revision, hover=hover)
+    for caption in (hover_caption(len(corpus), TABLE_HOVER_TEXT_LIMIT), epochs_note(len(corpus))):
+        if caption:
+            st.caption(caption)
+
+
+def downloads(view, column, query: str, labelled: bool, stem: tuple) -> None:
+    """The map, network, ladder, edges and graph downloads of this size, each drawn only when
+    its button is clicked."""
+    dim = view.dim
+    coords, is_umap = pipe.map_coords(dim)
+    title = pictures.map_title(pipe, dim, is_umap)
+
+    def map_fig():
+        return pictures.map_export(pipe, dim, column=column, query=query, labelled=labelled)
+
+    def net_fig():
+        hover = pictures.hovers(pipe)
+        names = pipe.names(dim)
+        return network_figure(coords, view.graph, view.communities, names, hover, title=title)
+
+    def graph():
         return to_networkx(
             view.graph, view.communities, corpus.ids, corpus.texts, coords, corpus.labels
         )
 
-    downloads = [
+    def ladder_html() -> bytes:
+        return pictures.ladder_html(pipe, column=column, query=query, labelled=labelled).encode()
+
+    files = [
         ("Map PNG", lambda: figure_bytes(map_fig(), "png"), "map", "png", "image/png"),
         ("Map SVG", lambda: figure_bytes(map_fig(), "svg"), "map", "svg", "image/svg+xml"),
         ("Network PNG", lambda: figure_bytes(net_fig(), "png"), "network", "png", "image/png"),
@@ -220,15 +208,7 @@ def explorer() -> None:
             "html",
             "text/html",
         ),
-        (
-            "Ladder HTML",
-            lambda: pictures.ladder_html(
-                pipe, column=column, query=query, labelled=labelled
-            ).encode("utf-8"),
-            "ladder",
-            "html",
-            "text/html",
-        ),
+        ("Ladder HTML", ladder_html, "ladder", "html", "text/html"),
         (
             "Edges CSV",
             lambda: edge_list_csv(view.graph, corpus.ids).encode(),
@@ -238,29 +218,39 @@ def explorer() -> None:
         ),
     ]
     if len(corpus) <= GRAPHML_DOCUMENT_LIMIT:
-        downloads += [
+        files += [
             (f"Graph {name}", lambda fmt=fmt: graph_bytes(graph(), fmt), "graph", fmt, mime)
             for name, fmt, mime in GRAPH_FILES
         ]
-    widgets.download_row(downloads, stem)
-    if pictures.ladder_ready(pipe):
-        widgets.download_row(
-            [
-                (f"Ladder {fmt.upper()}", lambda fmt=fmt: ladder_bytes(fmt), "ladder", fmt, mime)
-                for fmt, mime in LADDER_FILES
-            ],
-            stem[:3],
-        )
-    else:
-        st.caption(
-            "The ladder in one image (PNG, SVG, PDF: the map at every size side by side) can "
-            "be downloaded once every size's UMAP map is computed."
-        )
+    widgets.download_row(files, stem)
+    ladder_files(labelled, stem[:3])
     if len(corpus) > GRAPHML_DOCUMENT_LIMIT:
         st.caption(
             f"Above {GRAPHML_DOCUMENT_LIMIT:,} documents the graph downloads as the CSV edge list "
             "only: GraphML, GEXF and JSON would take gigabytes of server memory to build."
         )
+
+
+def ladder_files(labelled: bool, stem: tuple) -> None:
+    """The ladder in one image (PNG, SVG, PDF), at its own size, once every size's UMAP map is
+    made."""
+    if not pictures.ladder_ready(pipe):
+        st.caption(
+            "The ladder in one image (PNG, SVG, PDF: the map at every size side by side) can "
+            "be downloaded once every size's UMAP map is computed."
+        )
+        return
+
+    def ladder_bytes(fmt: str) -> bytes:
+        return figure_bytes(pictures.ladder_figure(pipe, labelled=labelled), fmt)
+
+    widgets.download_row(
+        [
+            (f"Ladder {fmt.upper()}", lambda fmt=fmt: ladder_bytes(fmt), "ladder", fmt, mime)
+            for fmt, mime in LADDER_FILES
+        ],
+        stem,
+    )
 
 
 def selection(rows: list[int], view) -> None:

@@ -3,13 +3,10 @@ how well a label column's categories separate at this size, and which documents 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
 import streamlit as st
 
 from core import pictures
-from core.analysis.colour_by import COMMUNITY, Column, grouping
+from core.analysis.colour_by import COMMUNITY, Column
 from core.analysis.ladder import DimensionView
 from core.analysis.text_match import MAX_QUERY_WORDS
 from core.pipeline import Pipeline
@@ -27,20 +24,11 @@ def keep_choices() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-@dataclass(frozen=True)
-class MapColour:
-    """map_spec's grouping (`labels`, `names`) and its colouring and highlight `options`;
-    `column_names` are the names a map coloured by a column carries (None: by community)."""
-
-    labels: np.ndarray
-    names: dict[int, str]
-    options: dict = field(default_factory=dict)
-    column_names: dict[int, str] | None = None
-
-
-def map_colour_controls(pipe: Pipeline, view: DimensionView) -> MapColour:
+def map_colour_controls(pipe: Pipeline, view: DimensionView) -> tuple[Column | None, str]:
     """The Colour by and Find widgets, the search's count and, for a label column, its purity
-    and AMI at this size beside a per-size table; returns what the map is drawn with."""
+    and AMI at this size beside a per-size table; returns what the map is drawn with: the
+    column that colours it (None: the communities) and the query to highlight ("" when it was
+    refused)."""
     columns = pictures.colour_columns(pipe)
     options = [COMMUNITY, *columns]
     if st.session_state.get("colour_by") not in options:  # another corpus: its own columns
@@ -62,15 +50,13 @@ def map_colour_controls(pipe: Pipeline, view: DimensionView) -> MapColour:
         f"{MAX_QUERY_WORDS}; case does not matter), at every size.",
     )
     column = columns.get(chosen)
-    group = grouping(column, view.communities, pipe.names(view.dim))
-    found, note = None, ""
     with st.container():  # always there, so the map below keeps its place in the page
         try:
-            found = pictures.found_rows(pipe, query)
+            found, note = pictures.highlight(pipe, query)
         except ExplorerError as error:
             show_error(error)
+            found, note, query = None, "", ""
         if found is not None:
-            note = f"{int(found.sum()):,} of {found.size:,} documents contain “{query.strip()}”"
             st.caption(plain(note) + " (highlighted on the map and in its downloads).")
         if column is not None and column.numeric:
             st.caption(
@@ -79,10 +65,7 @@ def map_colour_controls(pipe: Pipeline, view: DimensionView) -> MapColour:
             )
         elif column is not None:
             _separation(pipe, view, column)
-    extra = {"colour_title": group.title, "values": group.values}
-    if found is not None:
-        extra.update(highlight=found, highlight_note=note)
-    return MapColour(group.codes, group.names, extra, None if column is None else group.names)
+    return column, query
 
 
 def _separation(pipe: Pipeline, view: DimensionView, column: Column) -> None:

@@ -16,7 +16,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from core.runtime.cache import cache_dir
-from core.viz.figures import hovers_with_text, spec_json
+from core.viz.map_plot import hovers_with_text
+from core.viz.plotly_json import spec_json
 
 PAGE = Path(__file__).with_name("map_view.html")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -39,7 +40,7 @@ def _component():
 
 
 def map_view(spec: dict, *, key: str, revision: str = "", hover: Sequence[str] = ()) -> None:
-    """Draw a figure spec (core.viz.figures.map_spec) in the kept plot, setting its uirevision:
+    """Draw a figure spec (core.viz.map_plot.map_spec) in the kept plot, setting its uirevision:
     `revision` names what the user's zoom and pan belong to, and a new one (another corpus, say)
     starts from the whole map. `hover`, for a spec built with text_by_row: every row's hover
     text, sent only until the page holds it (its value is then the text's digest), so that a

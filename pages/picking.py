@@ -4,12 +4,13 @@ box- or lasso-selecting points picks their rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import streamlit as st
 
 from core import pictures
 from core.pipeline import Pipeline
-from core.viz.figures import add_pins, hover_caption, map_figure, selected_rows
+from core.viz.map_plot import add_pins, hover_caption, map_figure, selected_rows
 
 
 def map_selection(
@@ -17,18 +18,12 @@ def map_selection(
 ) -> list[int]:
     """Draw the map at `dim` (the PCA preview until its UMAP map is ready, said in the title)
     with the `marked` rows ringed, and return the rows selected on it, in row order."""
-    coords, is_umap = pipe.map_coords(dim)
-    fig = map_figure(
-        coords,
-        pipe.view(dim).communities,
-        pipe.names(dim),
-        pictures.hovers(pipe),
-        title=title + ("" if is_umap else " (PCA preview)"),
-        height=height,
-    )
+    scene = pictures.map_scene(pipe, dim, labelled=False)
+    scene = replace(scene, title=title + ("" if scene.is_umap else " (PCA preview)"))
+    fig = map_figure(scene, pictures.hovers(pipe), height=height)
     fig.update_layout(dragmode="select")  # dragging picks documents here, rather than zooming
     event = st.plotly_chart(
-        add_pins(fig, coords, marked, pipe.corpus.ids),
+        add_pins(fig, scene.coords, marked, pipe.corpus.ids),
         key=key,
         on_select="rerun",
         selection_mode=("points", "box", "lasso"),

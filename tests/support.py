@@ -12,11 +12,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from core.analysis.colour_by import Grouping
 from core.analysis.ladder import GraphSettings
 from core.io.corpus import Corpus
 from core.io.vectors import UploadedVectors, vectors_spec
 from core.pipeline import Choice, Pipeline
 from core.runtime.store import ResultStore
+from core.viz.map_labels import LabelLevels
+from core.viz.map_scene import MapScene
 
 
 def zip_of(files: dict[str, bytes]) -> bytes:
@@ -131,3 +134,38 @@ def count_searches(monkeypatch) -> list[tuple[int, int]]:
         if getattr(module, "knn", None) is real:
             monkeypatch.setattr(module, "knn", counted)
     return searches
+
+
+def map_scene(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    names: dict[int, str],
+    *,
+    colour_title: str = "community",
+    values: np.ndarray | None = None,
+    **fields,
+) -> MapScene:
+    """A map scene of plain arrays (as core.pictures.map_scene builds from a pipeline): the
+    points grouped by `labels` named by `names`, or with `values` on a scale."""
+    return MapScene(coords, Grouping(colour_title, labels, names, values), **fields)
+
+
+def ladder_scenes(
+    layouts: dict[int, np.ndarray],
+    labels: dict[int, np.ndarray],
+    names: dict[int, dict[int, str]] | None = None,
+    *,
+    names_on_map: bool = False,
+) -> dict[int, MapScene]:
+    """Each size's scene from its map, groups and their names (as core.pictures.ladder_scenes
+    builds from a pipeline); with `names_on_map` the names are written on each map too."""
+    named = names or {}
+    return {
+        d: map_scene(
+            layouts[d],
+            labels[d],
+            named.get(d, {}),
+            names_on_map=LabelLevels(named[d]) if names_on_map else None,
+        )
+        for d in layouts
+    }

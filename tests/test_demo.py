@@ -90,16 +90,14 @@ def test_the_first_map_imports_none_of_the_heavy_libraries():
     script = """
 import sys
 import pages.state, pages.widgets, pages.resources, pages.map_view
-import core.pictures, core.io.export, core.viz.figures, core.viz.network
+import core.pictures, core.io.export, core.viz.map_plot, core.viz.network
 from core import demo, pictures
 from core.runtime.store import ResultStore
-from core.viz.figures import map_figure
+from core.viz.map_plot import map_figure
 store = ResultStore()
 assert demo.seed(store)
 pipe = demo.demo_pipeline(store)
-view = pipe.ready_views()[pipe.full]
-coords, is_umap = pipe.map_coords(pipe.full)
-map_figure(coords, view.communities, pipe.names(pipe.full), pictures.hovers(pipe))
+map_figure(pictures.map_scene(pipe, pipe.full), pictures.hovers(pipe))
 heavy = ("sklearn", "scipy.stats", "networkx", "numba", "umap", "pynndescent", "torch",
          "sentence_transformers", "igraph")
 print(sorted(m for m in heavy if m in sys.modules))

@@ -11,6 +11,7 @@ import pytest
 from core.viz import map_data
 from core.viz.ladder_html import standalone_html
 from core.viz.map_labels import LabelLevels
+from core.viz.text import hover_lines
 from tests.browser_support import (
     blank_page,
     browser_page,
@@ -19,6 +20,7 @@ from tests.browser_support import (
     running_app,
     wait_until_every_size_ready,
 )
+from tests.support import map_scene
 
 pytestmark = needs_browser()
 
@@ -89,7 +91,7 @@ def _standalone(tmp_path, n: int = 3_000) -> str:
     texts = [f"{HOSTILE} document {i}" for i in range(n)]
     ids = [f"<b>doc {i}</b>" for i in range(n)]
     packs = [
-        map_data.text_pack(rows, map_data.hover_lines(texts, ids, None, rows), title=HOSTILE),
+        map_data.text_pack(rows, hover_lines(texts, ids, None, rows), title=HOSTILE),
         map_data.paint_pack(rows),
     ]
     base = rng.normal(0, 4, (n, 2))
@@ -98,7 +100,9 @@ def _standalone(tmp_path, n: int = 3_000) -> str:
         coords = base * (1 - 0.3 * k) + communities[:, None] * k
         names = {c: f"{HOSTILE} topic {c}" for c in range(8)}
         packs.append(
-            map_data.size_pack(dim, coords, communities, names, rows, levels=LabelLevels(names))
+            map_data.size_pack(
+                dim, map_scene(coords, communities, names, names_on_map=LabelLevels(names)), rows
+            )
         )
     path = tmp_path / "ladder.html"
     path.write_text(standalone_html(packs), encoding="utf-8")

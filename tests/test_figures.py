@@ -1,4 +1,5 @@
-"""Tests for core.viz.figures: the community map, the static network figure, the ladder
+"""Tests for the plotly figures (core.viz.map_plot, network_plot, animation_plot,
+small_multiples): the community map, the static network figure, the ladder
 animation, and what each sends to the browser."""
 
 from __future__ import annotations
@@ -13,30 +14,26 @@ import pytest
 
 from core.analysis.graph import Graph
 from core.analysis.knn import sample_rows
-from core.viz.figures import (
-    ANIMATION_POINT_LIMIT,
+from core.viz.animation_plot import ANIMATION_POINT_LIMIT, ladder_animation
+from core.viz.map_plot import (
     HOVER_TEXT_LIMIT,
     LIVE_WEBGL_THRESHOLD,
-    NETWORK_FIGURE_LIMIT,
-    PALETTE,
     ROW_HOVER,
     TABLE_HOVER_TEXT_LIMIT,
     WEBGL_THRESHOLD,
-    community_colour,
-    edge_segments,
-    excerpt,
     hover_caption,
-    hover_texts,
     hovers_with_text,
-    ladder_animation,
     map_figure,
     map_spec,
-    network_figure,
     selected_rows,
-    spec_json,
 )
 from core.viz.network import MAX_NETWORK_NODES, sample_nodes
+from core.viz.network_plot import NETWORK_FIGURE_LIMIT, edge_segments, network_figure
+from core.viz.palette import PALETTE, community_colour
+from core.viz.plotly_json import spec_json
 from core.viz.small_multiples import small_multiples
+from core.viz.text import excerpt, hover_texts
+from tests.support import ladder_scenes, map_scene
 
 HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
 
@@ -69,7 +66,7 @@ def _graph(n: int) -> Graph:
 
 def test_map_figure_has_one_trace_per_community_covering_every_point():
     coords, labels, names, hover = _inputs()
-    fig = map_figure(coords, labels, names, hover, title="demo")
+    fig = map_figure(map_scene(coords, labels, names, title="demo"), hover)
     assert len(fig.data) == 3
     assert [t.name for t in fig.data] == [names[c] for c in range(3)]
     assert sum(len(t.x) for t in fig.data) == len(labels)
@@ -77,7 +74,7 @@ def test_map_figure_has_one_trace_per_community_covering_every_point():
 
 def test_map_figure_customdata_are_row_indices_with_matching_positions():
     coords, labels, names, hover = _inputs()
-    fig = map_figure(coords, labels, names, hover)
+    fig = map_figure(map_scene(coords, labels, names), hover)
     rows = np.concatenate([np.asarray(t.customdata) for t in fig.data])
     assert sorted(rows.tolist()) == list(range(len(labels)))
     for trace in fig.data:
@@ -91,7 +88,7 @@ def test_map_figure_customdata_are_row_indices_with_matching_positions():
 def test_map_figure_escapes_hostile_hover_text():
     coords, labels, names, hover = _inputs()
     names[0] = "<script>x</script>"
-    spec = map_spec(coords, labels, names, hover, title="<script>t</script>")
+    spec = map_spec(map_scene(coords, labels, names, title="<script>t</script>"), hover)
     text = json.dumps(json.loads(spec_json(spec)))  # as the page sends it
     assert "<script" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -101,9 +98,10 @@ def test_map_figure_escapes_hostile_hover_text():
 def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
     coords, labels, names, hover = _inputs(n=n, communities=5)
     coords[3] = np.nan  # a row the map has not placed
-    options = {"title": "t", "webgl_above": LIVE_WEBGL_THRESHOLD, "limit": n - 50}
-    spec = map_spec(coords, labels, names, hover, **options)
-    fig = map_figure(coords, labels, names, hover, **options)
+    scene = map_scene(coords, labels, names, title="t")
+    options = {"webgl_above": LIVE_WEBGL_THRESHOLD, "limit": n - 50}
+    spec = map_spec(scene, hover, **options)
+    fig = map_figure(scene, hover, **options)
     before = json.dumps(spec["layout"])
     assert json.loads(spec_json(spec)) == json.loads(plotly.io.to_json(fig))
     assert json.dumps(spec["layout"]) == before  # the spec is left as it was
@@ -112,8 +110,8 @@ def test_live_map_json_is_what_plotly_sends_for_the_figure(n):
 
 def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
     coords, labels, names, hover = _inputs(n=300, communities=5)
-    full = map_spec(coords, labels, names, hover)
-    by_row = map_spec(coords, labels, names, hover, text_by_row=True)
+    full = map_spec(map_scene(coords, labels, names), hover)
+    by_row = map_spec(map_scene(coords, labels, names), hover, text_by_row=True)
     assert hovers_with_text(full) and hovers_with_text(by_row)
     assert all("text" not in trace for trace in by_row["data"])
     for whole, bare in zip(full["data"], by_row["data"], strict=True):
@@ -121,19 +119,19 @@ def test_a_map_spec_with_text_by_row_leaves_the_text_to_the_page():
         assert [hover[row] for row in bare["customdata"]] == list(whole["text"])
     # held once by the page, the text goes up to a larger limit
     above = _inputs(n=HOVER_TEXT_LIMIT + 1, communities=2)
-    assert hovers_with_text(map_spec(*above, text_by_row=True))
-    assert not hovers_with_text(map_spec(*above))
+    assert hovers_with_text(map_spec(map_scene(*above[:3]), above[3], text_by_row=True))
+    assert not hovers_with_text(map_spec(map_scene(*above[:3]), above[3]))
     beyond = _inputs(n=TABLE_HOVER_TEXT_LIMIT + 1, communities=2)
-    assert not hovers_with_text(map_spec(*beyond, text_by_row=True))
+    assert not hovers_with_text(map_spec(map_scene(*beyond[:3]), beyond[3], text_by_row=True))
 
 
 def test_map_figure_uses_webgl_only_beyond_the_threshold():
     small = _inputs(n=WEBGL_THRESHOLD, communities=2)
     big = _inputs(n=WEBGL_THRESHOLD + 1, communities=2)
-    assert all(isinstance(t, go.Scatter) for t in map_figure(*small).data)
-    assert all(isinstance(t, go.Scattergl) for t in map_figure(*big).data)
+    assert all(isinstance(t, go.Scatter) for t in map_figure(map_scene(*small[:3]), small[3]).data)
+    assert all(isinstance(t, go.Scattergl) for t in map_figure(map_scene(*big[:3]), big[3]).data)
     # the live map draws with WebGL from LIVE_WEBGL_THRESHOLD points, keeping the hover text
-    live = map_figure(*small, webgl_above=LIVE_WEBGL_THRESHOLD)
+    live = map_figure(map_scene(*small[:3]), small[3], webgl_above=LIVE_WEBGL_THRESHOLD)
     assert LIVE_WEBGL_THRESHOLD < WEBGL_THRESHOLD
     assert all(isinstance(t, go.Scattergl) for t in live.data)
     texts = [text for trace in live.data for text in trace.text]
@@ -143,7 +141,7 @@ def test_map_figure_uses_webgl_only_beyond_the_threshold():
 def test_map_axes_span_every_drawn_point_with_a_margin():
     coords, labels, names, hover = _inputs(n=200)
     coords[7] = np.nan  # a row the map has not placed
-    fig = map_figure(coords, labels, names, hover)
+    fig = map_figure(map_scene(coords, labels, names), hover)
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
     placed = coords[np.isfinite(coords).all(axis=1)]
     assert x0 < placed[:, 0].min() < placed[:, 0].max() < x1
@@ -156,7 +154,7 @@ def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():
     n = HOVER_TEXT_LIMIT + 1
     coords, labels, names, hover = _inputs(n=n, communities=4)
     names[0] = "<script>x</script>"
-    spec = map_figure(coords, labels, names, hover).to_dict()
+    spec = map_figure(map_scene(coords, labels, names), hover).to_dict()
     traces = spec["data"]
     assert {t["type"] for t in traces} == {"scattergl"}
     assert [t["name"] for t in traces][0] == "&lt;script&gt;x&lt;/script&gt;"
@@ -179,7 +177,7 @@ def test_big_map_sends_webgl_typed_arrays_with_row_ids_and_no_per_point_text():
 
 def test_small_map_hovers_with_each_documents_text():
     coords, labels, names, hover = _inputs()
-    for trace in map_figure(coords, labels, names, hover).data:
+    for trace in map_figure(map_scene(coords, labels, names), hover).data:
         assert list(trace.text) == [hover[i] for i in trace.customdata]
         assert trace.hovertemplate == "%{text}<extra></extra>"
     assert hover_caption(HOVER_TEXT_LIMIT) == ""
@@ -194,7 +192,7 @@ def test_map_payload_at_100k_points_stays_under_2_mb():
     coords = rng.normal(size=(n, 2)).astype(np.float32)
     labels = rng.integers(0, 20, n)
     names = {c: f"{c} · keyword{c} another{c} third{c}" for c in range(20)}
-    fig = map_figure(coords, labels, names, ["unused"] * n)
+    fig = map_figure(map_scene(coords, labels, names), ["unused"] * n)
     assert sum(len(t.x) for t in fig.data) == n
     assert not fig.layout.annotations  # every point drawn, no sample to announce
     assert _sent_bytes(fig) <= 2_000_000
@@ -202,11 +200,11 @@ def test_map_payload_at_100k_points_stays_under_2_mb():
 
 def test_map_beyond_its_limit_draws_a_fixed_sample_and_says_so():
     coords, labels, names, hover = _inputs(n=50)
-    fig = map_figure(coords, labels, names, hover, limit=20)
+    fig = map_figure(map_scene(coords, labels, names), hover, limit=20)
     rows = np.sort(np.concatenate([t.customdata for t in fig.data]))
     np.testing.assert_array_equal(rows, sample_rows(50, 20))
     assert "20 of 50 documents" in fig.layout.annotations[0].text
-    again = map_figure(coords, labels, names, hover, limit=20)
+    again = map_figure(map_scene(coords, labels, names), hover, limit=20)
     assert [list(t.customdata) for t in again.data] == [list(t.customdata) for t in fig.data]
 
 
@@ -248,7 +246,7 @@ def test_ladder_animation_follows_a_capped_sample_and_sends_hover_once():
     n = ANIMATION_POINT_LIMIT + 500
     layouts, labels = _ladder(n)
     hover = [f"doc {i}" for i in range(n)]
-    fig = ladder_animation(layouts, labels, hover)
+    fig = ladder_animation(ladder_scenes(layouts, labels), hover)
     rows = sample_rows(n, ANIMATION_POINT_LIMIT)
     assert len(fig.frames) == 2 * len(layouts) - 2
     assert list(fig.data[0].text) == [hover[i] for i in rows]
@@ -269,7 +267,7 @@ def test_ladder_animation_at_50k_documents_sends_under_2_mb():
     n = 50_000
     layouts, labels = _ladder(n, dims=(768, 512, 256, 128, 64, 32))
     hover = hover_texts(["word " * 60] * n, [f"file.csv:{i}" for i in range(n)], None)
-    fig = ladder_animation(layouts, labels, hover)
+    fig = ladder_animation(ladder_scenes(layouts, labels), hover)
     assert len(fig.data[0].x) == ANIMATION_POINT_LIMIT
     assert _sent_bytes(fig) <= 2_000_000
 
@@ -328,7 +326,12 @@ def _merging_ladder(n: int = 600, dims=(64, 32, 16, 8, 4, 2), seed: int = 0):
 
 def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="demo <b>", recall_name="r@10")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True),
+        recall,
+        title="demo <b>",
+        recall_name="r@10",
+    )
     assert [t.name for t in fig.data] == [f"{d} dims" for d in (64, 32, 16, 8, 4, 2)]
     ranges = {
         (tuple(fig.layout[f"xaxis{s}"].range), tuple(fig.layout[f"yaxis{s}"].range))
@@ -350,7 +353,7 @@ def test_small_multiples_has_a_panel_per_size_in_register_with_captions():
 
 def test_small_multiples_draws_one_fixed_sample_in_every_panel_and_says_so():
     layouts, groups, names, recall = _merging_ladder(n=3_000)
-    fig = small_multiples(layouts, groups, names, recall, limit=500, labelled=False)
+    fig = small_multiples(ladder_scenes(layouts, groups, names), recall, limit=500)
     samples = {tuple(np.asarray(t.customdata).tolist()) for t in fig.data}
     assert {len(s) for s in samples} == {500} and len({frozenset(s) for s in samples}) == 1
     (footnote,) = [a.text for a in fig.layout.annotations if a.name == "footnote"]
@@ -369,7 +372,9 @@ def test_small_multiples_files_read_back_as_png_svg_and_pdf():
     from core.io.export import figure_bytes
 
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True), recall, title="ladder"
+    )
     width, height = fig.layout.width, fig.layout.height
     assert (width, height) == (2 * 16 + 3 * 300 + 2 * 14, 64 + 40 + 2 * 334 + 14)  # 3 × 2 panels
     png = Image.open(io.BytesIO(figure_bytes(fig, "png", width=width, height=height)))
@@ -397,7 +402,9 @@ def test_a_pdfs_names_are_written_once():
     from core.io.export import figure_bytes
 
     layouts, groups, names, recall = _merging_ladder()
-    fig = small_multiples(layouts, groups, names, recall, title="ladder")
+    fig = small_multiples(
+        ladder_scenes(layouts, groups, names, names_on_map=True), recall, title="ladder"
+    )
     pdf = figure_bytes(fig, "pdf", width=fig.layout.width, height=fig.layout.height)
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     named = [a.text for a in fig.layout.annotations if (a.name or "").startswith("label-")]

@@ -116,7 +116,7 @@ def test_the_checks_see_a_violation_and_a_cycle():
     assert _violations({"core.analysis.lineage": {"core.io.export"}}) == [
         "core.analysis.lineage imports core.io.export"
     ]
-    assert _violations({"core.embed.models": {"core.viz.figures"}})  # same layer, other package
+    assert _violations({"core.embed.models": {"core.viz.map_plot"}})  # same layer, other package
     assert _violations({"core.io.export": {"core.analysis.graph"}}) == []
     assert _cycles({"core.io.a": {"core.io.b"}, "core.io.b": {"core.io.a"}})
     assert "core.analysis.knn" in _graph()["core.pipeline"]  # imports are seen at all

@@ -16,7 +16,7 @@ from scipy.stats import special_ortho_group
 from core import pictures
 from core.analysis.measures import unit_prefixes
 from core.viz import layout
-from core.viz.figures import ladder_animation, map_figure
+from core.viz.animation_plot import ladder_animation
 from core.viz.layout import (
     MIN_UMAP_ROWS,
     align,
@@ -25,7 +25,8 @@ from core.viz.layout import (
     size_layout,
     umap_layout,
 )
-from tests.support import pipeline_of
+from core.viz.map_plot import map_figure
+from tests.support import ladder_scenes, map_scene, pipeline_of
 
 LADDER = (32, 24, 16)
 
@@ -246,11 +247,13 @@ def test_maps_above_the_point_limit_place_the_sample_the_figures_draw(monkeypatc
 
     names = {c: f"topic {c}" for c in range(4)}
     hover = [f"doc {i}" for i in range(len(x))]
-    fig = map_figure(full, labels, names, hover)
+    fig = map_figure(map_scene(full, labels, names), hover)
     drawn = np.concatenate([trace.customdata for trace in fig.data])
     assert sorted(drawn.tolist()) == placed.tolist()
     assert "60 of 160 documents" in fig.layout.annotations[0].text
-    animation = ladder_animation({32: full, 16: small}, {32: labels, 16: labels}, hover, limit=25)
+    animation = ladder_animation(
+        ladder_scenes({32: full, 16: small}, {32: labels, 16: labels}), hover, limit=25
+    )
     assert np.isfinite(animation.data[0].x).all() and len(animation.data[0].x) == 25
 
 

@@ -11,18 +11,12 @@ import pytest
 
 from core.analysis.colour_by import categorical_column, grouping
 from core.io.export import figure_bytes
-from core.viz.figures import (
-    BLANK_COLOUR,
-    HIGHLIGHT_META,
-    HIGHLIGHT_RING,
-    community_colour,
-    hover_texts,
-    hovers_with_text,
-    map_figure,
-    map_spec,
-    spec_json,
-)
 from core.viz.layout import MAP_POINT_LIMIT
+from core.viz.map_plot import HIGHLIGHT_META, HIGHLIGHT_RING, hovers_with_text, map_figure, map_spec
+from core.viz.palette import BLANK_COLOUR, community_colour
+from core.viz.plotly_json import spec_json
+from core.viz.text import hover_texts
+from tests.support import map_scene
 
 N = 60
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -45,7 +39,7 @@ def _label_column():
 def test_colouring_by_a_label_column_gives_a_trace_and_colour_per_category():
     coords, communities, names, hover = _inputs()
     group = grouping(_label_column(), communities, names)
-    spec = map_spec(coords, group.codes, group.names, hover, colour_title=group.title)
+    spec = map_spec(map_scene(coords, group.codes, group.names, colour_title=group.title), hover)
     traces = {t["name"]: t for t in spec["data"]}
     assert set(traces) == {"sport", "music", "&lt;img src=x onerror=alert(1)&gt;", "(blank)"}
     assert len(traces["(blank)"]["x"]) == 6  # rows 0, 10, …, 50
@@ -60,7 +54,9 @@ def test_a_numeric_column_is_one_scaled_trace_with_a_colour_bar_and_grey_blanks(
     coords, communities, names, hover = _inputs()
     values = np.linspace(0, 10, N).astype(np.float32)
     values[[4, 7]] = np.nan
-    spec = map_spec(coords, communities, names, hover, colour_title="year", values=values)
+    spec = map_spec(
+        map_scene(coords, communities, names, colour_title="year", values=values), hover
+    )
     valued, blank = spec["data"]
     assert len(valued["x"]) == N - 2 and len(blank["x"]) == 2
     np.testing.assert_array_equal(valued["marker"]["color"], values[valued["customdata"]])
@@ -79,7 +75,9 @@ def test_highlighted_rows_are_drawn_again_on_top_and_the_rest_fade():
     coords, communities, names, hover = _inputs()
     found = np.zeros(N, bool)
     found[[1, 2, 30, 59]] = True
-    spec = map_spec(coords, communities, names, hover, highlight=found, highlight_note="4 found")
+    spec = map_spec(
+        map_scene(coords, communities, names, highlight=found, highlight_note="4 found"), hover
+    )
     base = [t for t in spec["data"] if t.get("meta") != HIGHLIGHT_META]
     top = [t for t in spec["data"] if t.get("meta") == HIGHLIGHT_META]
     assert spec["data"][-len(top) :] == top  # drawn last, over every other point
@@ -92,7 +90,7 @@ def test_highlighted_rows_are_drawn_again_on_top_and_the_rest_fade():
         assert np.array_equal(trace["x"], coords[trace["customdata"], 0])
         assert [str(t) for t in trace["text"]] == [hover[r] for r in trace["customdata"]]
     assert spec["layout"]["annotations"][0]["text"] == "4 found"
-    nothing = map_spec(coords, communities, names, hover, highlight=np.zeros(N, bool))
+    nothing = map_spec(map_scene(coords, communities, names, highlight=np.zeros(N, bool)), hover)
     assert all("opacity" not in t for t in nothing["data"])  # nothing to follow: no fading
 
 
@@ -100,7 +98,7 @@ def test_highlight_over_a_numeric_column_keeps_its_scale_without_a_second_bar():
     coords, communities, names, hover = _inputs()
     values = np.arange(N, dtype=np.float32)
     found = np.arange(N) % 7 == 0
-    spec = map_spec(coords, communities, names, hover, values=values, highlight=found)
+    spec = map_spec(map_scene(coords, communities, names, values=values, highlight=found), hover)
     top = next(t for t in spec["data"] if t.get("meta") == HIGHLIGHT_META)
     np.testing.assert_array_equal(top["marker"]["color"], values[found])
     assert top["marker"]["cmax"] == N - 1 and not top["marker"]["showscale"]
@@ -114,7 +112,8 @@ def test_highlight_note_is_escaped_and_counts_only_the_drawn_sample_above_the_li
     found = np.zeros(n, bool)
     found[:2_000] = True
     spec = map_spec(
-        coords, labels, {0: "all"}, [""] * n, highlight=found, highlight_note=f"2,000 {HOSTILE}"
+        map_scene(coords, labels, {0: "all"}, highlight=found, highlight_note=f"2,000 {HOSTILE}"),
+        [""] * n,
     )
     note = spec["layout"]["annotations"][0]["text"]
     assert note.startswith("showing a fixed sample") and "&lt;img" in note and "<img" not in note
@@ -129,14 +128,16 @@ def test_exported_map_follows_the_colour_choice_and_the_highlight(fmt):
     found = np.zeros(N, bool)
     found[[3, 6, 9]] = True
     fig = map_figure(
-        coords,
-        group.codes,
-        group.names,
+        map_scene(
+            coords,
+            group.codes,
+            group.names,
+            title="demo · 64 dims",
+            colour_title=group.title,
+            highlight=found,
+            highlight_note=f"3 documents contain “{HOSTILE}”",
+        ),
         hover,
-        title="demo · 64 dims",
-        colour_title=group.title,
-        highlight=found,
-        highlight_note=f"3 documents contain “{HOSTILE}”",
     )
     data = figure_bytes(fig, fmt, width=900, height=600)
     if fmt == "png":

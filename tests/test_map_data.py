@@ -9,6 +9,8 @@ from core.viz import map_data
 from core.viz.ladder_html import standalone_html
 from core.viz.map_labels import LabelLevels
 from core.viz.palette import group_colours, group_sizes
+from core.viz.text import HOVER_CHARS, hover_lines
+from tests.support import map_scene
 
 
 def _coords(n: int, seed: int = 0) -> np.ndarray:
@@ -52,7 +54,7 @@ def test_pack_round_trips_meta_and_arrays_aligned():
 def test_a_size_is_six_bytes_per_point_before_compression():
     n = 20_000
     communities = np.arange(n) % 7
-    pack = map_data.size_pack(64, _coords(n), communities, {}, np.arange(n))
+    pack = map_data.size_pack(64, map_scene(_coords(n), communities, {}), np.arange(n))
     _, arrays = map_data.unpack(pack)
     assert arrays["xy"].nbytes + arrays["colour"].nbytes == 6 * n
     assert len(pack) < 6 * n
@@ -64,7 +66,7 @@ def test_community_colours_are_the_plotly_maps_and_stable_across_sizes():
     small = np.where(big == 4, 3, big)  # community 4 merges into 3 at the smaller size
     colours = {}
     for dim, communities in ((64, big), (8, small)):
-        pack = map_data.size_pack(dim, _coords(n), communities, {}, np.arange(n))
+        pack = map_data.size_pack(dim, map_scene(_coords(n), communities, {}), np.arange(n))
         meta, arrays = map_data.unpack(pack)
         first = {c: np.flatnonzero(communities == c)[0] for c in np.unique(communities).tolist()}
         colours[dim] = {c: meta["palette"][arrays["colour"][row]] for c, row in first.items()}
@@ -78,7 +80,7 @@ def test_names_are_candidates_of_both_levels_in_plain_text():
     coarse = fine // 2
     levels = LabelLevels({0: "a <b>", 1: "b", 2: "c", 3: "d"}, coarse, {0: "left", 1: "right"})
     meta, _ = map_data.unpack(
-        map_data.size_pack(32, _coords(n), fine, {}, np.arange(n), levels=levels)
+        map_data.size_pack(32, map_scene(_coords(n), fine, {}, names_on_map=levels), np.arange(n))
     )
     assert {label["level"] for label in meta["labels"]} == {"coarse", "fine"}
     assert ["a <b>"] in [label["lines"] for label in meta["labels"]]
@@ -86,9 +88,9 @@ def test_names_are_candidates_of_both_levels_in_plain_text():
 
 def test_hover_text_is_plain_and_cut():
     texts = ["<script>alert(1)</script> " + "word " * 100]
-    lines = map_data.hover_lines(texts, ["<b>id</b>"], None, np.array([0]))
+    lines = hover_lines(texts, ["<b>id</b>"], None, np.array([0]))
     assert lines[0].startswith("<b>id</b>\n<script>")
-    assert len(lines[0].split("\n")[1]) == map_data.HOVER_CHARS
+    assert len(lines[0].split("\n")[1]) == HOVER_CHARS
     meta, arrays = map_data.unpack(map_data.text_pack(np.array([5]), lines))
     assert arrays["rows"].tolist() == [5]
     assert bytes(arrays["text"][arrays["offsets"][0] : arrays["offsets"][1]]).decode() == lines[0]
@@ -112,8 +114,8 @@ def test_ten_sizes_of_a_corpus_fit_the_budget(n):
     """Ten sizes of 100k points with hover text sent once stay under 12 MB."""
     rows = np.arange(n)
     texts = [f"document {i} about a topic in a few words" for i in range(n)]
-    total = len(map_data.text_pack(rows, map_data.hover_lines(texts, texts, None, rows)))
+    total = len(map_data.text_pack(rows, hover_lines(texts, texts, None, rows)))
     for dim in range(10):
         communities = np.arange(n) % (3 + dim)
-        total += len(map_data.size_pack(dim, _coords(n, dim), communities, {}, rows))
+        total += len(map_data.size_pack(dim, map_scene(_coords(n, dim), communities, {}), rows))
     assert total < 12e6 * n / 100_000 + 50_000

@@ -14,7 +14,6 @@ import pytest
 
 from core.analysis.communities import match_communities
 from core.analysis.lineage import coarse_size, parent_communities
-from core.viz.figures import hover_texts, map_figure, map_spec
 from core.viz.map_labels import (
     CHAR_WIDTH,
     LINE_HEIGHT,
@@ -24,8 +23,11 @@ from core.viz.map_labels import (
     place_labels,
     wrap,
 )
+from core.viz.map_plot import map_figure, map_spec
 from core.viz.palette import GREY, PALETTE, group_colours, group_sizes, small_threshold
+from core.viz.text import hover_texts
 from tests.browser_support import blank_page
+from tests.support import map_scene
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -49,7 +51,7 @@ def _clustered(n: int = 6_000, groups: int = 40, seed: int = 0):
 def _figure(coords, labels, names, levels, **options):
     legend = {g: f"{g} · {name}" for g, name in names.items()}
     hover = hover_texts([""] * len(labels), [str(i) for i in range(len(labels))], None)
-    return map_figure(coords, labels, legend, hover, map_labels=levels, **options)
+    return map_figure(map_scene(coords, labels, legend, names_on_map=levels), hover, **options)
 
 
 def _label_boxes(fig) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -135,7 +137,7 @@ def test_two_levels_coarse_names_larger_and_bold():
 
 def test_no_levels_no_names_and_the_sample_note_stays():
     coords, labels, names, _, _ = _clustered(n=2_000)
-    spec = map_spec(coords, labels, names, [""] * len(labels), limit=500)
+    spec = map_spec(map_scene(coords, labels, names), [""] * len(labels), limit=500)
     notes = spec["layout"]["annotations"]
     assert [note.get("name") for note in notes] == [None]  # only the sample note
     assert "showing a fixed sample" in notes[0]["text"]

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from core.runtime.errors import ExplorerError
-from core.viz.figures import community_colour
+from core.viz.palette import community_colour
 from core.viz.sweep import (
     SWEEP_POINT_LIMIT,
     SweepOptions,
@@ -19,7 +19,7 @@ from core.viz.sweep import (
     sweep_bytes,
     sweep_frames,
 )
-from tests.support import clustered_ladder
+from tests.support import clustered_ladder, ladder_scenes
 
 DIMS = (256, 64, 16, 4)
 QUICK = SweepOptions(width=320, height=240, fps=10, hold=0.5, move=0.4)
@@ -39,7 +39,7 @@ def ladder():
 
 
 def test_gif_has_a_frame_per_picture_lasting_the_planned_time(ladder):
-    data = sweep_bytes(*ladder, "gif", options=QUICK)
+    data = sweep_bytes(ladder_scenes(*ladder), "gif", options=QUICK)
     frames = iio.imread(data, index=None, extension=".gif")
     # a held size is one frame (5 frame times long), each move 4 frames of its own
     assert frames.shape == (4 + 3 * 4, 240, 320, 3)
@@ -56,7 +56,7 @@ def test_gif_has_a_frame_per_picture_lasting_the_planned_time(ladder):
 
 
 def test_mp4_plays_every_frame_time_at_the_given_rate(ladder):
-    data = sweep_bytes(*ladder, "mp4", options=QUICK)
+    data = sweep_bytes(ladder_scenes(*ladder), "mp4", options=QUICK)
     assert data[4:8] == b"ftyp"
     meta = iio.immeta(data, extension=".mp4", plugin="FFMPEG")
     assert meta["fps"] == QUICK.fps
@@ -72,7 +72,7 @@ def test_mp4_plays_every_frame_time_at_the_given_rate(ladder):
 
 def test_points_take_each_sizes_community_colours(ladder):
     layouts, labels, names = ladder
-    frames = list(sweep_frames(layouts, labels, names, options=QUICK))
+    frames = list(sweep_frames(ladder_scenes(layouts, labels, names), options=QUICK))
     first, last = frames[0].pixels, frames[-1].pixels
     eight = {_rgb(community_colour(c)) for c in np.unique(labels[256])}
     assert len(eight) == 8 and eight <= _colours(first)
@@ -88,13 +88,17 @@ def test_points_take_each_sizes_community_colours(ladder):
 def test_a_large_corpus_is_sampled_and_says_so_within_the_size_bound():
     layouts, labels, names = clustered_ladder(100_000, (256, 32, 8), 32, seed=1)
     options = SweepOptions()
-    frames = list(sweep_frames(layouts, labels, names, options=options))
-    whole = list(sweep_frames(*clustered_ladder(5_000, (256, 32, 8), 32, seed=1), options=options))
+    frames = list(sweep_frames(ladder_scenes(layouts, labels, names), options=options))
+    whole = list(
+        sweep_frames(
+            ladder_scenes(*clustered_ladder(5_000, (256, 32, 8), 32, seed=1)), options=options
+        )
+    )
     # the sample note sits in the bottom left corner; a corpus drawn whole has none
     foot = (slice(options.height - 40, options.height), slice(0, 360))
     assert (frames[0].pixels[foot] < 128).any()
     assert not (whole[0].pixels[foot] < 128).any()
-    data = sweep_bytes(layouts, labels, names, "gif", options=options)
+    data = sweep_bytes(ladder_scenes(layouts, labels, names), "gif", options=options)
     assert len(data) < 20_000_000
     assert SWEEP_POINT_LIMIT < 100_000
 
@@ -113,6 +117,6 @@ def test_community_label_sits_on_the_medoid_and_small_ones_get_none():
 def test_a_single_size_or_an_unknown_format_is_refused(ladder):
     layouts, labels, names = ladder
     with pytest.raises(ExplorerError, match="at least two sizes"):
-        sweep_bytes({256: layouts[256]}, labels, names, "gif")
+        sweep_bytes(ladder_scenes({256: layouts[256]}, labels, names), "gif")
     with pytest.raises(ValueError, match="unknown sweep format"):
-        sweep_bytes(layouts, labels, names, "avi")
+        sweep_bytes(ladder_scenes(layouts, labels, names), "avi")

@@ -16,7 +16,7 @@ from core.analysis.fidelity import (
     vector_bytes,
 )
 from core.runtime.units import size_text
-from core.viz.figures import style
+from core.viz.style import style
 
 METRICS = {
     "recall_at_k": "kNN recall@{k}",

@@ -13,8 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.analysis.lineage import CLEAN_NESTING, MOSTLY_NESTED, SankeyData
-from core.viz.figures import community_colour, escape, style
 from core.viz.lineage_labels import Box, fit, label_box, place_once
+from core.viz.palette import community_colour
+from core.viz.style import style
+from core.viz.text import escape
 
 MIN_TREE_SHARE = 0.05
 SHARE_BINS = (MIN_TREE_SHARE, 0.25, 0.5, 0.8, 1.0)  # edge width and opacity levels
@@ -26,7 +28,7 @@ SANKEY_LABEL_OFFSET = 3.25  # plotly's gap between a node and its label (half it
 SANKEY_GAP = 150  # pixels between columns: the room each column's names have
 SANKEY_ROW = 17  # pixels of height per node in the most crowded column
 SANKEY_TOP = 70
-SIDE_MARGIN = 10  # the project's figure margin (core.viz.figures.style) left, right and below
+SIDE_MARGIN = 10  # the project's figure margin (core.viz.style.style) left, right and below
 TREE_FONT = 11
 TREE_GAP = 150  # pixels between the tree's columns (and right of the last, for its names)
 TREE_LEFT = 24  # pixels left of the first column

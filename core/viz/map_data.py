@@ -17,15 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.viz.figures import BLANK_COLOUR, VALUE_SCALE, shorten
-from core.viz.map_labels import LabelLevels, label_candidates
-from core.viz.palette import group_colours, group_sizes
+from core.viz.map_labels import label_candidates
+from core.viz.map_scene import MapScene
+from core.viz.palette import BLANK_COLOUR, VALUE_SCALE, group_colours, group_sizes
 
 MAGIC = b"MGE1"
 ALIGN = 8  # every array starts at a multiple of this, so the browser views it in place
 MISSING = 0xFFFF  # the quantised position of a row a size does not place
 STEPS = 0xFFFE  # positions take the codes 0..STEPS
-HOVER_CHARS = 120  # a document's hover excerpt is cut to this many characters
 LEGEND_ENTRIES = 24  # the legend names the largest groups, up to this many
 VALUE_BINS = 64  # a numeric column's colour scale in this many steps (code VALUE_BINS: blank)
 GZIP_LEVEL = 6
@@ -156,71 +155,25 @@ def _hex(colour: str) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
-def _labels(coords: np.ndarray, groups: np.ndarray, levels: LabelLevels | None) -> list[dict]:
-    """The names on one size's map as candidates (core.viz.map_labels.label_candidates): the
-    front end places them for its view, dropping those that would overlap."""
-    if levels is None:
-        return []
-    found = label_candidates(
-        coords,
-        groups,
-        levels.names,
-        coarse_groups=levels.coarse_groups,
-        coarse_names=levels.coarse_names,
-    )
-    return [
-        {
-            "lines": list(label.lines),
-            "x": label.x,
-            "y": label.y,
-            "size": label.size,
-            "level": label.level,
-        }
-        for label in found
-    ]
-
-
-def size_pack(
-    dim: int,
-    coords: np.ndarray,
-    communities: np.ndarray,
-    names: Mapping[int, str],
-    rows: np.ndarray,
-    *,
-    levels: LabelLevels | None = None,
-    is_umap: bool = True,
-    note: str = "",
-) -> bytes:
+def size_pack(dim: int, scene: MapScene, rows: np.ndarray, *, note: str = "") -> bytes:
     """One size of the map over `rows` (the documents drawn, in the order of text_pack's
-    rows): quantised positions, community colours and legend, and its names (`levels`, of
-    the communities; None: no names)."""
-    shown = coords[rows]
-    placed = quantise(shown)
-    paint = group_paint(communities[rows], names, "community")
+    rows), from its scene coloured by community: quantised positions, the communities' colours
+    and legend, and the scene's names on the map."""
+    placed = quantise(scene.coords[rows])
+    colours = scene.colours
+    paint = group_paint(colours.codes[rows], colours.names, colours.title)
     meta = {
         "kind": "size",
         "dim": int(dim),
-        "umap": bool(is_umap),
+        "umap": bool(scene.is_umap),
         "origin": list(placed.origin),
         "step": placed.step,
         "palette": list(paint.palette),
         "legend": [list(entry) for entry in paint.legend],
-        "labels": _labels(shown, communities[rows], levels),
+        "labels": scene_labels(scene, rows),
         "note": note,
     }
     return pack(meta, {"xy": placed.codes.reshape(-1), "colour": paint.codes})
-
-
-def hover_lines(
-    texts: Sequence[str], ids: Sequence[str], labels: Sequence[str] | None, rows: np.ndarray
-) -> list[str]:
-    """A document's hover text as plain text: its id (and label, if any) on the first line and
-    an excerpt of HOVER_CHARS characters on the second."""
-    out = []
-    for row in rows.tolist():
-        head = str(ids[row]) if labels is None else f"{ids[row]} · label: {labels[row]}"
-        out.append(f"{shorten(head, HOVER_CHARS)}\n{shorten(texts[row], HOVER_CHARS)}")
-    return out
 
 
 def text_pack(rows: np.ndarray, hovers: Sequence[str], *, title: str = "") -> bytes:
@@ -263,8 +216,35 @@ def paint_pack(
     return pack(meta, arrays)
 
 
-def column_labels(
-    coords: np.ndarray, codes: np.ndarray, names: Mapping[int, str], rows: np.ndarray
-) -> list[dict]:
-    """The names of a column's categories on one size's map (candidates, as size_pack's)."""
-    return _labels(coords[rows], codes[rows], LabelLevels(names))
+def scene_paint(scene: MapScene) -> Paint:
+    """A scene's colours over every row: a number per row on the scale, else its groups."""
+    colours = scene.colours
+    if colours.values is not None:
+        return value_paint(colours.values, colours.title)
+    return group_paint(colours.codes, colours.names, colours.title)
+
+
+def scene_labels(scene: MapScene, rows: np.ndarray) -> list[dict]:
+    """The names on a scene's map over `rows`, as candidates (core.viz.map_labels
+    .label_candidates): the front end places them for its view, dropping those that would
+    overlap; none without names on the map."""
+    levels = scene.names_on_map
+    if levels is None:
+        return []
+    found = label_candidates(
+        scene.coords[rows],
+        scene.colours.codes[rows],
+        levels.names,
+        coarse_groups=levels.coarse_groups,
+        coarse_names=levels.coarse_names,
+    )
+    return [
+        {
+            "lines": list(label.lines),
+            "x": label.x,
+            "y": label.y,
+            "size": label.size,
+            "level": label.level,
+        }
+        for label in found
+    ]

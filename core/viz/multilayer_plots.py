@@ -14,8 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.analysis.multilayer import BACKBONE, Topic
-from core.viz.figures import community_colour, escape, style
 from core.viz.lineage_plots import barycentre_rows
+from core.viz.palette import community_colour
+from core.viz.style import style
+from core.viz.text import escape
 
 BOX_HEIGHT = 0.34  # of the distance between two rows
 ROW_GAPS = 0.12  # at most this share of a row's width is left as gaps between its boxes

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.analysis.graph import Graph
-from core.viz.figures import community_colour, shorten
 from core.viz.layout import placed_sample
+from core.viz.palette import community_colour
+from core.viz.text import shorten
 
 MAX_NETWORK_NODES = 1_500
 SCALE = 320.0

@@ -12,7 +12,8 @@ from plotly.subplots import make_subplots
 
 from core.analysis.measures import MEASURES
 from core.viz.fidelity_plots import dims_axis
-from core.viz.figures import escape, style
+from core.viz.style import style
+from core.viz.text import escape
 
 MEASURE_COLOURS = dict(zip(MEASURES, qualitative.D3, strict=False))
 # (rank column, legend text, dash, marker) per direction; the markers differ so that a line

@@ -18,6 +18,8 @@ PALETTE = (
     "#78c3a5", "#2dd278", "#a578a5", "#e13c5a",
 )  # fmt: skip
 GREY = "#bfbfbf"
+VALUE_SCALE = "Viridis"  # a numeric column's colours: perceptually even, readable in grey
+BLANK_COLOUR = "#bbbbbb"  # a row without a value on a colour scale
 # Communities smaller than this share of the documents (and than SMALL_MINIMUM documents) are
 # grey on the map and unlabelled: too small to find by colour, they are left to hover.
 SMALL_SHARE = 0.002

@@ -11,7 +11,7 @@ from plotly.colors import qualitative
 
 from core.analysis.retrieval import PRECISIONS, metric_label, pareto_front
 from core.runtime.units import size_text
-from core.viz.figures import style
+from core.viz.style import style
 
 PRECISION_COLOURS = dict(zip(PRECISIONS, qualitative.Safe, strict=False))
 PRECISION_SYMBOLS = {

@@ -11,7 +11,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from core.viz.fidelity_plots import dims_axis
-from core.viz.figures import style
+from core.viz.style import style
 
 OVERLAP_BACKGROUND = "background-color: rgba(44, 160, 44, 0.18)"
 # (recall column, time column, trace name, colour) per search method in a query-set table

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from core.viz.figures import escape, sample_note
 from core.viz.layout import placed_sample
 from core.viz.map_labels import LabelFrame, label_annotations, place_labels
+from core.viz.map_scene import MapScene
 from core.viz.palette import GREY, group_colours, group_sizes, small_threshold
+from core.viz.text import escape, sample_note
 
 LADDER_POINT_LIMIT = 5_000  # a fixed sample of this many documents is drawn in every panel
 PANEL = 300  # pixels per panel, square
@@ -32,23 +33,21 @@ def ladder_columns(panels: int) -> int:
 
 
 def small_multiples(
-    layouts: Mapping[int, np.ndarray],
-    groups: Mapping[int, np.ndarray],
-    names: Mapping[int, Mapping[int, str]],
+    scenes: Mapping[int, MapScene],
     recall: Mapping[int, float],
     *,
     title: str = "",
     recall_name: str = "recall",
     limit: int = LADDER_POINT_LIMIT,
-    labelled: bool = True,
 ) -> go.Figure:
-    """One panel per size in `layouts` (largest first): the same fixed sample of at most
-    `limit` documents in each, coloured by `groups` (ids matched across sizes, so a surviving
-    group keeps its colour; small ones grey) and named by `names` (plain text per group) when
-    `labelled`; each panel's caption gives the size, `recall` (a share) and the group count.
-    The figure's layout carries its own width and height."""
+    """One panel per size in `scenes` (largest first): the same fixed sample of at most
+    `limit` documents in each, coloured by the scene's groups (ids matched across sizes, so a
+    surviving group keeps its colour; small ones grey) and named by its names on the map (plain
+    text per group; none without); each panel's caption gives the size, `recall` (a share) and
+    the group count. The figure's layout carries its own width and height."""
+    layouts = {dim: scene.coords for dim, scene in scenes.items()}
     dims = sorted(layouts, reverse=True)
-    n = len(next(iter(groups.values())))
+    n = len(next(iter(scenes.values())).colours.codes)
     rows_drawn = placed_sample(n, limit)
     columns = ladder_columns(len(dims))
     lines = math.ceil(len(dims) / columns)
@@ -57,29 +56,17 @@ def small_multiples(
     x_range, y_range = _square_range(np.vstack([layouts[d][rows_drawn] for d in dims]))
     traces, annotations, shapes, axes = [], [], [], {}
     for i, dim in enumerate(dims):
-        line, column = divmod(i, columns)
-        left = SIDE + column * (PANEL + GAP)
-        top = TOP + line * (PANEL + CAPTION + GAP)
         suffix = "" if i == 0 else str(i + 1)
-        axes[f"xaxis{suffix}"] = {
-            "domain": [left / width, (left + PANEL) / width],
-            "range": x_range,
-            "visible": False,
-        }
-        axes[f"yaxis{suffix}"] = {
-            "domain": [1 - (top + PANEL) / height, 1 - top / height],
-            "range": y_range,
-            "visible": False,
-            "scaleanchor": f"x{suffix}",
-        }
-        coords, labels = layouts[dim], np.asarray(groups[dim])
+        axes.update(_panel_axes(i, columns, suffix, (width, height), (x_range, y_range)))
+        coords, labels = layouts[dim], np.asarray(scenes[dim].colours.codes)
         colours = group_colours(group_sizes(labels))
         traces.append(_panel_points(coords, labels, colours, rows_drawn, suffix, dim))
         shapes.append(_panel_frame(suffix))
-        if labelled:
+        levels = scenes[dim].names_on_map
+        if levels is not None:
             frame = LabelFrame(PANEL, PANEL, tuple(x_range), tuple(y_range))
             placed = place_labels(
-                coords, labels, names[dim], frame, fine_font=PANEL_FONT, most=PANEL_NAMES
+                coords, labels, levels.names, frame, fine_font=PANEL_FONT, most=PANEL_NAMES
             )
             annotations += label_annotations(placed, suffix)
         count = int(np.unique(labels).size)
@@ -113,6 +100,30 @@ def small_multiples(
         **axes,
     )
     return fig
+
+
+def _panel_axes(
+    i: int, columns: int, suffix: str, size: tuple[int, int], ranges: tuple[list, list]
+) -> dict:
+    """The x and y axes of panel `i` (`columns` to a row) in a figure of `size` pixels: its
+    place, the shared `ranges`, equal scale."""
+    (width, height), (x_range, y_range) = size, ranges
+    line, column = divmod(i, columns)
+    left = SIDE + column * (PANEL + GAP)
+    top = TOP + line * (PANEL + CAPTION + GAP)
+    return {
+        f"xaxis{suffix}": {
+            "domain": [left / width, (left + PANEL) / width],
+            "range": x_range,
+            "visible": False,
+        },
+        f"yaxis{suffix}": {
+            "domain": [1 - (top + PANEL) / height, 1 - top / height],
+            "range": y_range,
+            "visible": False,
+            "scaleanchor": f"x{suffix}",
+        },
+    }
 
 
 def _square_range(points: np.ndarray) -> tuple[list[float], list[float]]:

@@ -19,8 +19,10 @@ import numpy as np
 
 from core.runtime.errors import ExplorerError
 from core.runtime.progress import Progress, silent
-from core.viz.figures import community_colour, sample_note, shorten
 from core.viz.layout import placed_sample
+from core.viz.map_scene import MapScene
+from core.viz.palette import community_colour
+from core.viz.text import sample_note, shorten
 
 SWEEP_FORMATS = ("gif", "mp4")
 # More documents than this: the sweep follows a fixed sample (said in every frame), which keeps
@@ -62,24 +64,22 @@ class _Label:
 
 
 def sweep_bytes(
-    layouts: Mapping[int, np.ndarray],
-    labels: Mapping[int, np.ndarray],
-    names: Mapping[int, Mapping[int, str]],
+    scenes: Mapping[int, MapScene],
     fmt: str,
     *,
     title: str = "",
     options: SweepOptions = SweepOptions(),
     progress: Progress | None = None,
 ) -> bytes:
-    """The sweep over every size in `layouts` (largest first) encoded as `fmt` (SWEEP_FORMATS):
+    """The sweep over every size in `scenes` (largest first) encoded as `fmt` (SWEEP_FORMATS):
     a GIF whose held frames last `hold` seconds, or an MP4 at `fps` frames per second.
     `progress(share, text)` hears of every frame rendered."""
     if fmt not in SWEEP_FORMATS:
         raise ValueError(f"unknown sweep format {fmt!r}")
-    if len(layouts) < 2:
+    if len(scenes) < 2:
         raise ExplorerError("A sweep needs the maps of at least two sizes.")
-    frames = sweep_frames(layouts, labels, names, title=title, options=options)
-    total = frame_count(len(layouts), options)
+    frames = sweep_frames(scenes, title=title, options=options)
+    total = frame_count(len(scenes), options)
     say = progress or silent
 
     def counted() -> Iterator[Frame]:
@@ -92,7 +92,8 @@ def sweep_bytes(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"sweep.{fmt}"
         if fmt == "gif":
-            colours = [community_colour(c) for d in layouts for c in np.unique(labels[d])]
+            groups = [np.unique(scene.colours.codes) for scene in scenes.values()]
+            colours = [community_colour(c) for found in groups for c in found]
             _write_gif(counted(), path, options.fps, colours)
         else:
             _write_mp4(counted(), path, options.fps)
@@ -113,15 +114,16 @@ def _move_frames(options: SweepOptions) -> int:
 
 
 def sweep_frames(
-    layouts: Mapping[int, np.ndarray],
-    labels: Mapping[int, np.ndarray],
-    names: Mapping[int, Mapping[int, str]],
+    scenes: Mapping[int, MapScene],
     *,
     title: str = "",
     options: SweepOptions = SweepOptions(),
 ) -> Iterator[Frame]:
     """The sweep's pictures, one at a time: each size held, then the points moving to the next
-    smaller size's places (eased), where they take its colours and names halfway through."""
+    smaller size's places (eased), where they take its colours and names halfway through.
+    Each size's scene gives its positions and its groups with their names."""
+    layouts = {dim: scene.coords for dim, scene in scenes.items()}
+    labels = {dim: scene.colours.codes for dim, scene in scenes.items()}
     dims = sorted(layouts, reverse=True)
     n = len(labels[dims[0]])
     rows = placed_sample(n, options.limit)
@@ -132,7 +134,7 @@ def sweep_frames(
     note = sample_note(len(rows), n) if len(rows) < n else ""
     coords = {d: canvas.pixels(layouts[d][rows]) for d in dims}
     groups = {d: labels[d][rows] for d in dims}
-    named = {d: community_labels(coords[d], groups[d], names.get(d, {})) for d in dims}
+    named = {d: community_labels(coords[d], groups[d], scenes[d].colours.names) for d in dims}
     # disc radii whose pixel stencils come out round
     radius = 3.2 if len(rows) <= 2_000 else 2.3 if len(rows) <= 10_000 else 1.5
 
