@@ -49,16 +49,10 @@ from core.analysis.knn import Neighbours
 from core.analysis.ladder import DimensionView, GraphSettings
 from core.analysis.ordering import Ordered
 from core.embed.models import PRESETS, ModelSpec, custom_models_allowed, named_model
+from core.io.archive import Archive, Member
 from core.io.corpus import Corpus
 from core.io.queries import QuerySet
 from core.io.vectors import UploadedVectors
-from core.io.zip_members import (
-    UNPACK_ERRORS,
-    inside_path,
-    open_zip,
-    safe_path,
-    unpack_member,
-)
 from core.pipeline import Choice, Pipeline
 from core.runtime import machine, memory
 from core.runtime.errors import ExplorerError
@@ -436,25 +430,23 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
     """Unpack a project zip's tables into `into` and return its checked manifest: paths checked,
     the manifest read first, then only the tables it lists, each stopped as soon as it exceeds
     the size the manifest gives."""
-    archive = open_zip(
+    with Archive(
         name, data, _MAX_ZIP_ENTRIES, advice="Zip the project folder as it was written."
-    )
-    with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
-        unsafe = [info.filename for info in infos if inside_path(info.filename) is None]
+    ) as archive:
+        unsafe = archive.outside()
         if unsafe:
             raise ExplorerError(
                 f"{name} holds paths outside the project ({unsafe[0][:80]!r}); it was not "
                 "opened. Zip the project folder as it was written."
             )
         # hidden files (.DS_Store, __MACOSX/._NAME) are an archiver's, not the project's
-        paths = {path: info for info in infos if (path := safe_path(info.filename)) is not None}
-        tops = {path.split("/")[0] for path in paths if "/" in path}
-        strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in p for p in paths) else ""
+        files = archive.files()
+        tops = {member.path.split("/")[0] for member in files if "/" in member.path}
+        strip = f"{tops.pop()}/" if len(tops) == 1 and all("/" in m.path for m in files) else ""
         members = {
-            path.removeprefix(strip): info
-            for path, info in paths.items()
-            if "/" not in path.removeprefix(strip)
+            member.path.removeprefix(strip): member
+            for member in files
+            if "/" not in member.path.removeprefix(strip)
         }
         if MANIFEST not in members:
             raise ExplorerError(f"{name} is not a project: it has no {MANIFEST}.")
@@ -468,28 +460,23 @@ def _unzip(name: str, data: bytes, into: Path) -> dict:
 
 
 def _unpack(
-    name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, target: Path | None = None
+    name: str, archive: Archive, member: Member, cap: int, target: Path | None = None
 ) -> bytes:
     """One member, decompressed in chunks and stopped past `cap` bytes: written to `target`, or
     returned when there is none (the manifest, which is small)."""
-    if info.file_size > cap:
+    info = member.info
+    if member.size > cap:
         raise ExplorerError(
-            f"{name}: {info.filename} unpacks to {size_text(info.file_size)}, more than its "
+            f"{name}: {info.filename} unpacks to {size_text(member.size)}, more than its "
             f"manifest says ({size_text(cap)}); it was not opened."
         )
     too_big = (
         f"{name}: {info.filename} unpacks to more than its manifest says ({size_text(cap)}); "
         "it was not opened."
     )
-    try:
-        if target is None:
-            out = io.BytesIO()
-            unpack_member(archive, info, cap, out, too_big)
-            return out.getvalue()
-        with target.open("wb") as out:
-            unpack_member(archive, info, cap, out, too_big)
-    except UNPACK_ERRORS as error:
-        raise ExplorerError(f"{name} could not be unpacked ({error}).") from None
+    if target is None:
+        return archive.read(member, cap, too_big)
+    archive.extract(member, cap, too_big, target)
     return b""
 
 
