@@ -117,7 +117,7 @@ class Member:
 
     @property
     def size(self) -> int:
-        """The size its header declares (reading stops past the cap it is given instead)."""
+        """The size its header declares, which a crafted archive may understate."""
         return self.info.file_size
 
 
