@@ -31,8 +31,7 @@ import docstring_corpus  # noqa: E402
 from process_tree import GB, tree_memory  # noqa: E402
 from scale_browser import _upload_file, server_pid  # noqa: E402
 
-from core.project import PROJECTS_DIR_ENV  # noqa: E402
-from core.runtime.limits import MAX_DOCUMENTS_ENV  # noqa: E402
+from core.runtime.limits import MAX_DOCUMENTS_ENV, PROJECTS_DIR_ENV  # noqa: E402
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 
 ALERT = '[data-testid="stAlert"]'

@@ -32,8 +32,7 @@ from process_tree import GB, run_measured  # noqa: E402
 from scale_browser import server_pid  # noqa: E402
 from scale_workers import peak_rss  # noqa: E402
 
-from core.project import PROJECTS_DIR_ENV  # noqa: E402
-from core.runtime.limits import MAX_DOCUMENTS_ENV  # noqa: E402
+from core.runtime.limits import MAX_DOCUMENTS_ENV, PROJECTS_DIR_ENV  # noqa: E402
 from core.runtime.numba_cache import numba_cache_dir  # noqa: E402
 
 TOPICS, SUBTOPICS = 20, 10

@@ -21,9 +21,9 @@ from core.io.export import export_name
 from core.io.intake import default_id_column, long_note, take_in
 from core.io.passages import split_passages
 from core.io.vectors import upload_vectors
-from core.project import list_projects, project_zip, projects_folder, read_project
+from core.project import list_projects, project_zip, read_project
 from core.runtime.errors import ExplorerError
-from core.runtime.limits import DEFAULT_LIMITS
+from core.runtime.limits import DEFAULT_LIMITS, projects_folder
 from core.schedule.background import completed
 from pages import state, widgets
 

@@ -12,7 +12,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from core.io import corpus, zip_members
+from core.io import corpus
+from core.io.archive import declared_entries, listed_entries
 from core.io.corpus import (
     Corpus,
     Limits,
@@ -488,7 +489,7 @@ def test_zip_declaring_a_million_entries_is_refused_before_its_directory_is_pars
         for i in range(60_000):
             archive.writestr(f"d/{i}/", b"")
     data = buffer.getvalue()
-    assert zip_members.declared_entries(data) == 60_000
+    assert declared_entries(data) == 60_000
     parsed = []
     original = zipfile.ZipFile._RealGetContents
     zipfile.ZipFile._RealGetContents = lambda self: parsed.append(1) or original(self)
@@ -514,8 +515,8 @@ def test_a_zip_listing_more_entries_than_allowed_is_refused_before_it_is_listed(
         monkeypatch,
     )
     assert peak < 1 * MB  # zipfile's listing of these entries takes about 90 MB
-    assert zip_members.listed_entries(data, 20_000) == 20_001
-    assert zip_members.listed_entries(crowded_zip(3), 20_000) == 3
+    assert listed_entries(data, 20_000) == 20_001
+    assert listed_entries(crowded_zip(3), 20_000) == 3
 
 
 def test_zip64_entry_count_is_read_from_the_zip64_end_record() -> None:
@@ -523,8 +524,8 @@ def test_zip64_entry_count_is_read_from_the_zip64_end_record() -> None:
     with zipfile.ZipFile(buffer, "w", allowZip64=True) as archive:
         for i in range(70_000):  # over 65,535 entries forces the zip64 end record
             archive.writestr(f"{i}/", b"")
-    assert zip_members.declared_entries(buffer.getvalue()) == 70_000
-    assert zip_members.declared_entries(b"not a zip") is None
+    assert declared_entries(buffer.getvalue()) == 70_000
+    assert declared_entries(b"not a zip") is None
 
 
 def test_document_limit_is_set_by_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,6 @@
 """core/ is layered: a module imports only from its own layer group or lower ones, there is no
-import cycle, and nothing in core/ imports Streamlit or the app's pages."""
+import cycle, nothing in core/ imports Streamlit or the app's pages, and every zip is read
+through the one archive reader."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ LAYERS = {
     "core.io": 3,  # reading what users bring, writing exports
     "core.pipeline": 4,
     "core.pictures": 5,
-    "core.project": 5,
+    "core.project": 5,  # the package: manifest, writing, unzip, readers per table kind
     "core.schedule": 6,  # the executors
     "core.demo": 6,
     "core.outputs": 6,  # the files a CLI run writes
@@ -135,3 +136,23 @@ def test_core_never_imports_streamlit_or_pages():
                 f"{path}: {n}" for n in names if n.split(".")[0] in ("streamlit", "pages")
             ]
     assert offenders == []
+
+
+def _zip_reads(tree: ast.AST) -> int:
+    """Calls of zipfile.ZipFile that open an archive for reading (no mode, or "r")."""
+    reads = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("zipfile.ZipFile", "ZipFile"):
+            modes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "mode")]
+            reads += not modes or any(ast.literal_eval(m) == "r" for m in modes)
+    return reads
+
+
+def test_every_zip_is_read_through_the_archive_reader():
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "core").rglob("*.py")
+        if _zip_reads(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert readers == ["core/io/archive.py"]
+    assert not _zip_reads(ast.parse('zipfile.ZipFile(buffer, "w")'))  # writing is not reading

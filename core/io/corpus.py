@@ -17,11 +17,11 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from core.analysis.colour_by import Column, categorical_column
+from core.io.archive import read_members
 from core.io.columns import table_columns
 from core.io.formats import ARCHIVE, READERS, SUPPORTED_EXTENSIONS, ReadOptions
 from core.io.formats.options import REPLACED_SURROGATES, REPLACEMENT, without_surrogates
 from core.io.names import free_name, unique_names
-from core.io.zipsafe import expand_zip
 from core.runtime.cache import cache_key, texts_digest
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, Limits, check_sizes, too_many_documents
@@ -132,7 +132,7 @@ def read_files(
     unpacked = 0
     for name, data in files:
         if _extension_of(name) == ARCHIVE:
-            expanded = expand_zip(name, data, limits)
+            expanded = _zip_documents(name, data, limits)
             unpacked += sum(len(content) for _, content in expanded)
             members.extend(expanded)
         else:
@@ -168,6 +168,21 @@ def read_files(
     table.index = pd.Index(unique_names(locators))
     table.attrs[REPLACED_SURROGATES] = replaced
     return table
+
+
+def _zip_documents(name: str, data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
+    """The files of an uploaded zip that a reader takes, within the upload limits; nested zips,
+    hidden files and paths outside the archive are skipped."""
+    members = read_members(
+        name, data, limits, keep=lambda path: PurePosixPath(path).suffix.lower() in READERS
+    )
+    if not members:
+        raise ExplorerError(
+            f"{name} contains no files that can be read. Supported inside a zip: "
+            f"{', '.join(READERS)} (nested zips, hidden files and "
+            "paths outside the archive such as ../ are skipped)."
+        )
+    return members
 
 
 def replaced_note(table: pd.DataFrame) -> str:

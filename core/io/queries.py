@@ -4,7 +4,6 @@ how their ids are matched to a corpus's documents. Every problem names the row t
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -16,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from core.analysis.retrieval import Judgements, label_judgements
+from core.io.archive import read_members
 from core.io.corpus import Corpus, build_corpus, read_files, row_name
 from core.io.formats.options import without_surrogates
-from core.io.zip_members import UNPACK_ERRORS, open_zip, safe_path, unpack_member
 from core.runtime.cache import cache_key, texts_digest
 from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, Limits
@@ -377,38 +376,18 @@ def _folder_members(path: Path) -> dict[str, bytes]:
 
 def _zip_members(name: str, data: bytes, limits: Limits) -> dict[str, bytes]:
     """queries.jsonl and qrels/*.tsv of a zipped BEIR folder (with or without one top folder),
-    each unpacked within the upload limits."""
-    archive = open_zip(name, data, limits.max_zip_entries)
-    members, total = {}, 0
-    with archive:
-        for info in archive.infolist():
-            path = safe_path(info.filename)
-            if info.is_dir() or path is None:
-                continue
-            parts = path.split("/")
-            inner = "/".join(parts[-2:]) if parts[-2:-1] == ["qrels"] else parts[-1]
-            if inner != "queries.jsonl" and not (
-                inner.startswith("qrels/") and inner.endswith(".tsv")
-            ):
-                continue
-            if info.file_size > limits.max_file_bytes:
-                raise ExplorerError(
-                    f"{name}: {path} is larger than {size_text(limits.max_file_bytes)}."
-                )
-            out = io.BytesIO()
-            try:
-                unpack_member(
-                    archive, info, limits.max_file_bytes, out, f"{name}: {path} is too large."
-                )
-            except UNPACK_ERRORS as error:
-                raise ExplorerError(f"{name} could not be unpacked ({error}).") from None
-            total += out.tell()
-            if total > limits.max_total_bytes:
-                raise ExplorerError(
-                    f"{name} unpacks to more than {size_text(limits.max_total_bytes)}."
-                )
-            members[inner] = out.getvalue()
-    return members
+    read within the upload limits."""
+    found = read_members(name, data, limits, keep=lambda path: _beir_file(path) is not None)
+    return {_beir_file(path): content for path, content in found}
+
+
+def _beir_file(path: str) -> str | None:
+    """A zipped file's name in its BEIR folder (queries.jsonl, qrels/NAME.tsv), else None."""
+    parts = path.split("/")
+    inner = "/".join(parts[-2:]) if parts[-2:-1] == ["qrels"] else parts[-1]
+    if inner == "queries.jsonl" or (inner.startswith("qrels/") and inner.endswith(".tsv")):
+        return inner
+    return None
 
 
 def read_query_vectors(name: str, data: bytes, query_set: QuerySet, dims: int) -> np.ndarray:

@@ -1,9 +1,11 @@
-"""Upper bounds on one upload and on one analysis, and the messages for going past them."""
+"""The server's settings from its environment: upper bounds on one upload, one analysis and one
+opened project, the messages for going past them, and the folder of projects it offers."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.runtime.errors import ExplorerError
 from core.runtime.units import MB, size_text
@@ -18,6 +20,9 @@ DEFAULT_MAX_SIZES = 24
 # a query set's sampled queries are each searched exactly at every size
 MAX_QUERIES_ENV = "MGE_MAX_QUERIES"
 DEFAULT_MAX_QUERIES = 2_000
+PROJECT_LIMIT_ENV = "MGE_MAX_PROJECT_MB"  # what one project's tables may hold on disk
+DEFAULT_MAX_PROJECT_MB = 4_000
+PROJECTS_DIR_ENV = "MGE_PROJECTS_DIR"  # a server-side folder of projects the app offers to open
 
 
 def _env_limit(name: str, default: int) -> int:
@@ -39,6 +44,17 @@ def max_sizes() -> int:
 def max_queries() -> int:
     """The most queries one query set may have: MGE_MAX_QUERIES if set, else 2,000."""
     return _env_limit(MAX_QUERIES_ENV, DEFAULT_MAX_QUERIES)
+
+
+def max_project_bytes() -> int:
+    """The largest project this server opens: $MGE_MAX_PROJECT_MB megabytes, else 4,000 MB."""
+    return int(float(os.environ.get(PROJECT_LIMIT_ENV) or DEFAULT_MAX_PROJECT_MB) * MB)
+
+
+def projects_folder() -> Path | None:
+    """The server's projects folder ($MGE_PROJECTS_DIR), if set and present."""
+    folder = os.environ.get(PROJECTS_DIR_ENV)
+    return Path(folder) if folder and Path(folder).is_dir() else None
 
 
 def check_ladder_length(count: int) -> None:

@@ -7,9 +7,9 @@ import io
 import re
 import zipfile
 
+from core.io.archive import Archive
 from core.io.decode import decode_text
 from core.io.formats.options import Parsed, ReadOptions, text_table
-from core.io.zip_members import open_zip
 from core.runtime.errors import ExplorerError
 from core.runtime.units import size_text
 
@@ -80,14 +80,14 @@ def read_docx(name: str, data: bytes, options: ReadOptions) -> Parsed:
 def _check_package(name: str, data: bytes, options: ReadOptions) -> None:
     """A .docx is a zip: bound its entry count and unpacked size before python-docx opens it."""
     limits = options.limits
-    with open_zip(
+    with Archive(
         name,
         data,
         limits.max_zip_entries,
         advice="It looks damaged or crafted.",
         unreadable="is not a readable Word (.docx) document. Re-save it.",
     ) as package:
-        unpacked = sum(info.file_size for info in package.infolist())
+        unpacked = package.unpacked_size()
     if unpacked > limits.max_zip_uncompressed:
         raise ExplorerError(
             f"{name} unpacks to {size_text(unpacked)}; the limit is "
