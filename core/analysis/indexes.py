@@ -20,10 +20,6 @@ import numpy as np
 from core.analysis.measures import unit_prefixes
 from core.analysis.search import best_rows, load_faiss, top_k
 from core.runtime.machine import on_threads
-from core.runtime.numba_cache import use_numba_cache
-
-use_numba_cache()
-from numba import njit  # noqa: E402  (after the cache folder is set)
 
 PRECISIONS = ("float32", "int8", "binary", "binary+rescore")
 RESCORE_FACTOR = 4  # binary+rescore rescores RESCORE_FACTOR × depth Hamming candidates
@@ -63,18 +59,6 @@ def sign_bits(points: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- kernels
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def _code_products(codes, weights, out):  # pragma: no cover (compiled)
-    """out[r] = codes[r] · weights for int8 codes and float32 weights: one pass over the codes
-    (d bytes per row) with no float copy of them. fastmath lets the sum be vectorised."""
-    rows, dims = codes.shape
-    for r in range(rows):
-        total = np.float32(0.0)
-        for j in range(dims):
-            total += np.float32(codes[r, j]) * weights[j]
-        out[r] = total
 
 
 @contextmanager
@@ -185,8 +169,10 @@ class Int8Index:
     def scores_one(self, query: np.ndarray) -> np.ndarray:
         """One prepared query's scores against every row, from the int8 codes."""
         query = np.ascontiguousarray(query, dtype=np.float32)
+        from core.analysis.int8_kernel import code_products  # numba: imported when first used
+
         found = np.empty(self.codes.shape[0], dtype=np.float32)
-        _code_products(self.codes, (self.steps * query).astype(np.float32), found)
+        code_products(self.codes, (self.steps * query).astype(np.float32), found)
         found += np.float32(self.offsets @ query)
         if self.measure == "cosine":
             found *= self.row_factor
