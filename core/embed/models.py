@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.metadata
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -169,11 +170,12 @@ class StaticModel:
 def _build_wordllama() -> StaticModel:
     """WordLlama l2_supercat: token-embedding lookup plus mean pooling (a StaticModel). The
     weights and tokenizer ship inside the `wordllama` wheel, so this needs no network."""
-    import wordllama
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    package = Path(wordllama.__file__).parent
+    # the wheel's files, found without importing the package (which imports pydantic, requests
+    # and more: most of a second)
+    package = Path(importlib.util.find_spec("wordllama").submodule_search_locations[0])
     weights = load_file(package / "weights" / "l2_supercat_256.safetensors")["embedding.weight"]
     tokenizer = Tokenizer.from_file(
         str(package / "tokenizers" / "l2_supercat_tokenizer_config.json")
