@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.analysis.knn import EXACT_KNN_LIMIT
 from core.embed.models import (
     HUB_PRESETS,
     MINILM,
@@ -28,6 +29,7 @@ from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS
 from core.schedule.background import completed
 from pages import state, widgets
+from pages.resources import warm_nn_descent
 
 state.require_entrypoint()
 
@@ -55,6 +57,8 @@ uploads = st.file_uploader(
 if uploads:
     try:
         table = state.read_uploads(uploads)
+        if len(table) > EXACT_KNN_LIMIT:  # its kNN needs NN-descent: compile it meanwhile
+            warm_nn_descent()
         if note := replaced_note(table):
             widgets.show_note(note)
         texts = text_columns(table)

@@ -136,3 +136,18 @@ def test_choice_fingerprint_changes_with_texts_ids_and_ordering():
     assert base.fingerprint != Choice(corpus, WORDLLAMA, "pca").fingerprint
     assert base.fingerprint != Choice(_corpus(ids_prefix="x"), WORDLLAMA, "native").fingerprint
     assert base.fingerprint == Choice(_corpus(name="renamed"), WORDLLAMA, "native").fingerprint
+
+
+def test_maps_are_made_by_the_mapper_given_with_what_a_map_starts_from():
+    asked = []
+
+    def mapper(vectors, dim, full_layout, lists):
+        asked.append((vectors.shape, dim, full_layout is None, lists.indices.shape))
+        return np.full((len(vectors), 2), dim, np.float32)
+
+    pipe = _pipeline(_corpus(), ResultStore())
+    pipe.mapper = mapper
+    smaller = pipe.dims[1]
+    assert (pipe.layout(smaller) == smaller).all()
+    k = pipe.list_k("cosine")
+    assert asked == [((60, 32), 32, True, (60, k)), ((60, 32), smaller, False, (60, k))]
