@@ -37,6 +37,23 @@ NONE = "(none)"
 WHOLE, PARAGRAPHS, WINDOWS = "one per row or file", "one per paragraph", "passages of N words"
 OTHER = "other"
 
+
+def use_documents(table, text_column, label_column, id_column, name) -> None:
+    """The "Use these documents" click, as the button's callback: Streamlit calls it before
+    the next run of whichever page, so the click counts even when another page is asked for
+    before this one reruns. Read in this page's run instead, the click would be lost whenever
+    that request stops the run before it reaches the button (a click on a busy server, then at
+    once a click on Explore). A refusal is shown by the page's next run."""
+    try:
+        if id_column is not None:
+            duplicate_ids(table, id_column, name)
+        state.set_corpus(
+            build_corpus(table, text_column, label_column, id_column=id_column, name=name)
+        )
+    except ExplorerError as error:
+        st.session_state.documents_refused = error
+
+
 st.title("Corpus & model")
 current = st.session_state.corpus
 st.write(f"Current corpus: **{widgets.plain(current.name)}** · {len(current):,} documents")
@@ -98,18 +115,20 @@ if uploads:
             "document's place in its file).",
         )
         st.dataframe(table.head(20), hide_index=True)
-        if st.button("Use these documents", type="primary"):
-            if id_column != NONE:
-                duplicate_ids(table, id_column, corpus_name([f.name for f in uploads]))
-            corpus = build_corpus(
+        st.button(
+            "Use these documents",
+            type="primary",
+            on_click=use_documents,
+            args=(
                 table,
                 text_column,
                 None if label_column == NONE else label_column,
-                id_column=None if id_column == NONE else id_column,
-                name=corpus_name([f.name for f in uploads]),
-            )
-            state.set_corpus(corpus)
-            st.rerun()
+                None if id_column == NONE else id_column,
+                corpus_name([f.name for f in uploads]),
+            ),
+        )
+        if refused := st.session_state.pop("documents_refused", None):
+            raise refused
     except ExplorerError as error:
         widgets.show_error(error)
         st.caption(f"Still using **{widgets.plain(current.name)}** ({len(current):,} documents).")
