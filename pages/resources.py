@@ -68,13 +68,13 @@ def view_libraries() -> threading.Thread:
 
 
 def warm_up_after_first_run() -> None:
-    """Start the map worker once a session's first run is drawn (its own process loads UMAP's
-    kernels on the other core, taking nothing from this one's Python), and from the second run
-    on the view libraries' import and the image exporter (once per process). Those are not
-    started on the first run: the first page is the shipped demo, which needs none of them, and
-    they would hold this process's Python while the browser fetches the map."""
-    map_worker()
+    """From a session's second run on, start the map worker (its own process loads UMAP's
+    kernels, taking nothing from this one's Python), the view libraries' import and the image
+    exporter (once per process). Not on the first: the first page is the shipped demo, which
+    needs none of them, and they would take the machine's cores (and this process's Python)
+    while the browser fetches and draws the demo's map."""
     if st.session_state.get("warm_up_due"):
+        map_worker()
         view_libraries()
         warm_exporter()
     st.session_state.warm_up_due = True
