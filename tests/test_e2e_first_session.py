@@ -67,11 +67,14 @@ def test_first_session_clicks_once_and_settles_without_waiting_for_compiles(tmp_
     cache.mkdir()
     _installed_kernels(cache)
     env = {"MGE_CACHE_DIR": str(cache), "NUMBA_CACHE_DIR": str(cache / numba_cache_dir().name)}
-    with blank_page() as page, running_app(tmp_path / "server.log", ready=port_open, env=env) as url:
+    with (
+        blank_page() as page,
+        running_app(tmp_path / "server.log", ready=port_open, env=env) as url,
+    ):
         page.goto(url)
         page.get_by_text("Mean kNN recall@").first.wait_for(timeout=120_000)
         page.get_by_role("link", name="Corpus & model").click()
         choose_documents(page, documents)
-        settled = use_documents_then_explore(page, DOCUMENTS, timeout_ms=120_000)
+        _, settled = use_documents_then_explore(page, DOCUMENTS, timeout_ms=120_000)
         assert metric(page, "Documents") == f"{DOCUMENTS:,}"
     assert settled <= SETTLED_WITHIN_S, f"Explore settled {settled:.1f} s after the click"
