@@ -4,15 +4,21 @@ made here, and a map whose process died is still made."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 from core.analysis.knn import knn
 from core.analysis.measures import unit_prefixes
 from core.schedule.map_worker import MapWorker
 from core.viz.layout import size_layout
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +53,28 @@ def test_a_map_whose_worker_died_is_made_here_and_the_worker_replaced(worker):
     made = worker.layout(vectors, 16, None, lists)
     np.testing.assert_array_equal(made, size_layout(vectors, 16, neighbours=lists))
     assert worker._processes[0] is not dead
+
+
+def test_a_worker_ends_when_the_server_that_started_it_is_killed():
+    """The server stopped by a signal leaves no map worker behind."""
+    script = (
+        "from core.schedule.map_worker import MapWorker\n"
+        "import time\n"
+        "worker = MapWorker(1)\n"
+        "worker._processes[0].warm.result()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE)
+    try:
+        assert server.stdout.readline().strip() == b"ready"
+        (child,) = [
+            p
+            for p in psutil.Process(server.pid).children()
+            if "spawn_main" in " ".join(p.cmdline())
+        ]
+        server.kill()
+        server.wait()
+        child.wait(timeout=30)  # psutil.TimeoutExpired if it outlives the server
+    finally:
+        server.kill()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -30,6 +32,19 @@ def _size_map(
     return size_layout(prefix, dim, full_layout=full_layout, neighbours=lists)
 
 
+def _exit_with(parent: int) -> None:
+    """A worker's initializer: a thread ends the worker once its parent, the server, has gone.
+    A server stopped by a signal does not shut its pool down, and the worker, waiting for
+    work, would outlive it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="mge-exit-with-server").start()
+
+
 def _warm_up() -> None:
     from core.schedule.warmup import warm_map_kernels
 
@@ -40,7 +55,12 @@ class _Process:
     """One spawned worker process and the warm-up it started with."""
 
     def __init__(self):
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with,
+            initargs=(os.getpid(),),
+        )
         self.warm: Future = self.pool.submit(_warm_up)
         self.busy = 0  # maps given to it and not yet back
 
