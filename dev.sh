@@ -32,22 +32,40 @@ install_python() {
     fi
 }
 
+compile_kernels() {
+    # numba's kernels (exact search's, UMAP's, NN-descent's) compiled into the cache folder now,
+    # once per installed set of packages, so a first session loads them rather than compiling
+    # them (about a minute on two cores).
+    local stamp="$MGE_CACHE_DIR/kernels-for.sha256"
+    local want
+    want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "Compiling numba's kernels into $MGE_CACHE_DIR (once per install)…"
+        "$VENV/bin/python" -m core.schedule.warmup
+        mkdir -p "$MGE_CACHE_DIR"
+        echo "$want" > "$stamp"
+    fi
+}
+
 case "${1:-}" in
     app)
         install_chromium
         install_python
+        compile_kernels
         shift
         exec "$VENV/bin/streamlit" run app.py "$@"
         ;;
     test)
         install_chromium
         install_python
+        compile_kernels
         shift
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
     setup)
         install_chromium
         install_python
+        compile_kernels
         ;;
     *)
         echo "usage: bash dev.sh app|test|setup [extra args]" >&2

@@ -47,6 +47,9 @@ from core.viz.layout import (
 )
 from core.viz.map_pool import MapPool, map_workers
 
+# makes one size's map elsewhere (e.g. core.schedule.map_worker), as core.viz.layout.size_layout
+# does from (vectors, dim, full-size map or None, the size's cosine neighbour lists)
+Mapper = Callable[[np.ndarray, int, np.ndarray | None, Neighbours], np.ndarray]
 DEFAULT_SETTINGS = GraphSettings()
 
 
@@ -75,6 +78,13 @@ class Choice:
     def fingerprint(self) -> str:
         """Content key for every cached result of this choice, ordering included."""
         return cache_key({"raw": self.fingerprint_without_ordering, "ordering": self.ordering})
+
+
+def _map_here(
+    vectors: np.ndarray, dim: int, full_layout: np.ndarray | None, lists: Neighbours
+) -> np.ndarray:
+    """One size's map made in this process (the Mapper used when none is given)."""
+    return size_layout(vectors, dim, full_layout=full_layout, neighbours=lists)
 
 
 def default_ordering(spec: ModelSpec) -> str:
@@ -221,6 +231,7 @@ class Pipeline:
         store: ResultStore | None = None,
         uploaded: UploadedVectors | None = None,
         encoder: Encoder | None = None,
+        mapper: Mapper | None = None,
         query_set: QuerySet | None = None,
     ):
         self.choice = choice
@@ -229,6 +240,7 @@ class Pipeline:
         self.store = store if store is not None else ResultStore()
         self.uploaded = uploaded
         self.encoder = encoder  # embeds the corpus elsewhere (e.g. on a Ray cluster)
+        self.mapper = mapper  # makes maps elsewhere (e.g. on the app's map worker)
         self.query_set = query_set  # queries with known answers, kept in projects
         self.keys = ResultKeys(self)
         self._partitions: dict[int, Partition] = {}  # found elsewhere, matched here
@@ -359,16 +371,12 @@ class Pipeline:
         Maps are drawn from cosine neighbours whatever the measure: the picture of the embedding
         stays put when only the graph's measure changes."""
         full = None if dim == self.full else self.layout(self.full)
-        sketch = self.sketch() if dim == self.full else None
+        # the full size starts from its sketch, when it has one, as other sizes from the full map
+        start = self.sketch() if dim == self.full else full
+        make = self.mapper or _map_here
         return self.store.memo(
             self.keys.layout(dim),
-            lambda: size_layout(
-                self.vectors,
-                dim,
-                full_layout=full,
-                neighbours=self.neighbours(dim, "cosine"),
-                sketch=sketch,
-            ),
+            lambda: make(self.vectors, dim, start, self.neighbours(dim, "cosine")),
         )
 
     def sketch(self) -> np.ndarray | None:

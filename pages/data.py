@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.analysis.knn import EXACT_KNN_LIMIT
 from core.embed.models import (
     HUB_PRESETS,
     MINILM,
@@ -26,12 +27,27 @@ from core.runtime.errors import ExplorerError
 from core.runtime.limits import DEFAULT_LIMITS, projects_folder
 from core.schedule.background import completed
 from pages import state, widgets
+from pages.resources import warm_nn_descent
 
 state.require_entrypoint()
 
 NONE = "(none)"
 WHOLE, PARAGRAPHS, WINDOWS = "one per row or file", "one per paragraph", "passages of N words"
 OTHER = "other"
+
+
+def use_documents(table, text_column, label_column, id_column, name) -> None:
+    """The "Use these documents" click, as the button's callback: Streamlit calls it before
+    the next run of whichever page, so the click counts even when another page is asked for
+    before this one reruns. Read in this page's run instead, the click would be lost whenever
+    that request stops the run before it reaches the button (a click on a busy server, then at
+    once a click on Explore). A refusal is shown by the page's next run."""
+    try:
+        intake = take_in(table, text_column, label_column, id_column=id_column, name=name)
+        state.set_corpus(intake.corpus)  # its notes are the captions the page shows above
+    except ExplorerError as error:
+        st.session_state.documents_refused = error
+
 
 st.title("Corpus & model")
 current = st.session_state.corpus
@@ -53,6 +69,8 @@ uploads = st.file_uploader(
 if uploads:
     try:
         table = state.read_uploads(uploads)
+        if len(table) > EXACT_KNN_LIMIT:  # its kNN needs NN-descent: compile it meanwhile
+            warm_nn_descent()
         if note := replaced_note(table):
             widgets.show_note(note)
         texts = text_columns(table)
@@ -88,16 +106,20 @@ if uploads:
             "document's place in its file).",
         )
         st.dataframe(table.head(20), hide_index=True)
-        if st.button("Use these documents", type="primary"):
-            intake = take_in(
+        st.button(
+            "Use these documents",
+            type="primary",
+            on_click=use_documents,
+            args=(
                 table,
                 text_column,
                 None if label_column == NONE else label_column,
-                id_column=None if id_column == NONE else id_column,
-                name=corpus_name([f.name for f in uploads]),
-            )
-            state.set_corpus(intake.corpus)  # its notes are the captions above
-            st.rerun()
+                None if id_column == NONE else id_column,
+                corpus_name([f.name for f in uploads]),
+            ),
+        )
+        if refused := st.session_state.pop("documents_refused", None):
+            raise refused
     except ExplorerError as error:
         widgets.show_error(error)
         st.caption(f"Still using **{widgets.plain(current.name)}** ({len(current):,} documents).")

@@ -1,15 +1,19 @@
 """Process-wide resources: the result store shared by every session, a warm image exporter, and
-numba's kernels compiled ahead of need."""
+the worker process that makes maps with UMAP's kernels loaded ahead of need."""
 
 from __future__ import annotations
 
 import threading
 
+import numpy as np
 import streamlit as st
 
+from core.analysis.knn import Neighbours
 from core.demo import seed as seed_demo
 from core.runtime.store import ResultStore
-from core.schedule.warmup import warm_in_background
+from core.schedule.background import LANES
+from core.schedule.map_worker import MapWorker
+from core.schedule.warmup import import_view_libraries, warm_nn_descent_in_background
 
 
 @st.cache_resource
@@ -33,17 +37,44 @@ def warm_exporter() -> threading.Thread:
 
 
 @st.cache_resource
-def warm_kernels() -> threading.Thread:
-    """Compile UMAP's and NN-descent's kernels once per server process, on a background thread
-    at the server's own priority, so a first map need not wait for them (core.schedule.warmup)."""
-    return warm_in_background()
+def map_worker() -> MapWorker:
+    """The server's map worker processes, one per heavy lane (core.schedule.background.LANES):
+    the first starts compiling or loading UMAP's kernels at once, in its own process."""
+    return MapWorker(LANES)
+
+
+def make_map(
+    vectors: np.ndarray, dim: int, full_layout: np.ndarray | None, lists: Neighbours
+) -> np.ndarray:
+    """The sessions' Mapper (core.pipeline): a size's map made on the map worker."""
+    return map_worker().layout(vectors, dim, full_layout, lists)
+
+
+@st.cache_resource
+def warm_nn_descent() -> threading.Thread:
+    """Compile NN-descent's per-process kernels once per server process (core.schedule.warmup),
+    on a background thread: called when a corpus large enough to need them is uploaded, so they
+    compile while it is read and embedded."""
+    return warm_nn_descent_in_background()
+
+
+@st.cache_resource
+def view_libraries() -> threading.Thread:
+    """Import the libraries a corpus's views need once per server process, on a background
+    thread (core.schedule.warmup.import_view_libraries)."""
+    thread = threading.Thread(target=import_view_libraries, daemon=True, name="mge-imports")
+    thread.start()
+    return thread
 
 
 def warm_up_after_first_run() -> None:
-    """From a session's second run on, start the image exporter and the kernel warm-up (once
-    per process). Not on the first: the first page is the shipped demo, which needs neither,
-    and their imports and compiles would hold Python's lock while the browser fetches the map."""
+    """From a session's second run on, start the map worker (its own process loads UMAP's
+    kernels, taking nothing from this one's Python), the view libraries' import and the image
+    exporter (once per process). Not on the first: the first page is the shipped demo, which
+    needs none of them, and they would take the machine's cores (and this process's Python)
+    while the browser fetches and draws the demo's map."""
     if st.session_state.get("warm_up_due"):
-        warm_kernels()
+        map_worker()
+        view_libraries()
         warm_exporter()
     st.session_state.warm_up_due = True

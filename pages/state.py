@@ -19,7 +19,7 @@ from core.pipeline import Choice, Pipeline, default_ordering
 from core.project import Project
 from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute
-from pages.resources import results
+from pages.resources import make_map, results
 from pages.widgets import ProgressBar, notice, plain, show_error
 
 # corpora up to this size get every size's graph before the page shows (a few seconds at most)
@@ -248,6 +248,7 @@ def session_pipeline() -> Pipeline:
         ladder=typed_ladder(),
         store=results(),
         uploaded=uploaded_vectors(),
+        mapper=make_map,
         query_set=query_set,
     )
     if vectors is not None:
@@ -264,13 +265,16 @@ def pipeline(*, every_size: bool = True) -> Pipeline:
         pipe = session_pipeline()
         with ProgressBar() as bar:
             pipe.ordered(bar)
+        if not every_size:
+            # the background threads make the full size's view and, beside it, the full-size
+            # map, which so starts as soon as that size's neighbour lists are found, while this
+            # page computes the other sizes' views
+            precompute(pipe, focus=st.session_state.get("dim", pipe.full))
         with ProgressBar() as bar:
             if every_size or len(pipe.corpus) <= SYNC_VIEWS_UP_TO:
                 pipe.views(bar)
             else:
                 bar(0.0, f"Graph and communities at the full size ({pipe.full} dims)…")
-                # the background threads make this view and, beside it, the full-size map
-                precompute(pipe, focus=st.session_state.get("dim", pipe.full))
                 pipe.view(pipe.full)
     except ExplorerError as error:
         show_error(error)

@@ -53,10 +53,11 @@ def running_app(
     *,
     ready: Callable[[str], bool] | None = None,
     env: dict[str, str] | None = None,
+    app: Path = ROOT / "app.py",
 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port, offline, with `env` added to this
-    process's environment; yields its URL once `ready(url)` (default: the health check
-    answers)."""
+    """`streamlit run app.py` (or another `app` script, run from its folder) on a free loopback
+    port, offline, with `env` added to this process's environment; yields its URL once
+    `ready(url)` (default: the health check answers)."""
     port = free_port()
     ready = ready or _healthy
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
@@ -65,7 +66,7 @@ def running_app(
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        app.name,
         "--server.port",
         str(port),
         "--server.address",
@@ -74,7 +75,9 @@ def running_app(
         "true",
     ]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=app.parent, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_seconds
@@ -146,16 +149,21 @@ MAP_FRAME = 'iframe[title$="map_view"]'  # the Explore map's component (pages/ma
 # The Explore page's query asking for the plotly map (pages/map_view.py, drawn where WebGL2 is
 # missing) rather than the WebGL map: the helpers below drive the plotly one.
 PLOTLY_MAP = "/?map=plotly"
+WEBGL_FRAME = 'iframe[title$="webgl_map"]'
 
 
 def explore_map(page, title: str = "", timeout_ms: int = 300_000) -> None:
     """Wait until the Explore map's frame (same origin, so readable from the page) has drawn a
-    plot whose title contains `title`."""
+    plotly map whose title contains `title`, or, with no title asked for, the WebGL map has
+    drawn a frame."""
     page.wait_for_function(
-        """([frame, title]) => [...document.querySelectorAll(frame)].some(f =>
+        """([frame, webgl, title]) =>
+             [...document.querySelectorAll(frame)].some(f =>
                  [...(f.contentDocument?.querySelectorAll('#map .gtitle') ?? [])]
-                     .some(t => t.textContent.includes(title)))""",
-        arg=[MAP_FRAME, title],
+                     .some(t => t.textContent.includes(title)))
+             || (!title && [...document.querySelectorAll(webgl)].some(f =>
+                 (f.contentWindow?.mgeMap?.debug?.frames ?? 0) > 0))""",
+        arg=[MAP_FRAME, WEBGL_FRAME, title],
         timeout=timeout_ms,
     )
 
@@ -239,6 +247,32 @@ def wait_until_maps_ready(page, timeout_ms: int = 300_000) -> None:
     page.get_by_text("Showing an instant PCA map").first.wait_for(
         state="detached", timeout=timeout_ms
     )
+
+
+def choose_documents(page, file: Path, timeout_ms: int = 120_000) -> None:
+    """On the Corpus & model page, upload `file` as the documents and wait until the server
+    has read it: the "Use these documents" button is shown."""
+    picker = page.locator('[data-testid="stFileUploader"]', has_text="Or upload documents")
+    picker.locator('input[type="file"]').set_input_files(str(file))
+    page.get_by_role("button", name="Use these documents").wait_for(timeout=timeout_ms)
+
+
+def use_documents_then_explore(
+    page, documents: int, timeout_ms: int = 300_000
+) -> tuple[float, float]:
+    """Click "Use these documents" once, wait until the page names the new corpus, open the
+    Explore page and wait until it shows its numbers and a map, then until it has settled
+    (wait_until_maps_ready: the UMAP map in place of the PCA preview); return the seconds from
+    the click to each."""
+    clicked = time.monotonic()
+    page.get_by_role("button", name="Use these documents").click()
+    page.get_by_text(f"· {documents:,} documents").first.wait_for(timeout=timeout_ms)
+    page.get_by_role("link", name="Explore").click()
+    page.get_by_text("Mean kNN recall@").first.wait_for(timeout=timeout_ms)
+    explore_map(page, timeout_ms=timeout_ms)
+    shown = time.monotonic() - clicked
+    wait_until_maps_ready(page, timeout_ms=timeout_ms)
+    return shown, time.monotonic() - clicked
 
 
 def wait_until_every_size_ready(page, timeout_ms: int = 300_000, quiet_ms: int = 3_000) -> None:

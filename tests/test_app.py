@@ -438,3 +438,15 @@ def test_lineage_page_with_blank_labels_says_so_instead_of_failing():
     at.switch_page("pages/lineage.py").run()
     assert not at.exception, at.exception
     assert any("No document has a label" in i.value for i in at.info)
+
+
+def test_documents_refused_on_the_click_get_a_message_and_keep_the_corpus():
+    at = _app()
+    at.switch_page("pages/data.py").run()
+    rows = ["id,text"] + [f"same,note {i} about rivers and rivers" for i in range(6)]
+    at.file_uploader[0].upload("twice.csv", "\n".join(rows).encode(), "text/csv").run()
+    at.selectbox[2].set_value("id").run()
+    next(b for b in at.button if b.label == "Use these documents").click().run()
+    assert not at.exception
+    assert any("the document id 'same' repeats" in e.value for e in at.error)
+    assert len(at.session_state.corpus) == 360  # still the demo

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from core.analysis import brute_force
+from core.analysis import brute_force, top_k
 from core.analysis import knn as knn_module
 from core.analysis.knn import exact_neighbours, knn, knn_recall
 
@@ -42,10 +42,17 @@ def _brute_force(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.take_along_axis(scores, order, axis=1)
 
 
-@pytest.fixture(params=["one tile", "small tiles"])
+@pytest.fixture(params=["one tile", "small tiles", "numpy", "numpy blocks"])
 def tiles(request, monkeypatch):
-    """The search in one query block and one score tile, or in uneven blocks and tiles that
-    cut through every list (a row's own column and its ties across tile edges)."""
+    """The compiled search in one query block and one score tile, or in uneven blocks and tiles
+    that cut through every list (a row's own column and its ties across tile edges); or the
+    numpy search of small corpora, in one block or in uneven blocks of queries."""
+    if request.param.startswith("numpy"):
+        monkeypatch.setattr(knn_module, "NUMPY_EXACT_ROWS", 10**9)
+        if request.param == "numpy blocks":
+            monkeypatch.setattr(top_k, "_BLOCK_CELLS", 7 * 300)
+        return
+    monkeypatch.setattr(knn_module, "NUMPY_EXACT_ROWS", 0)
     if request.param == "small tiles":
         monkeypatch.setattr(brute_force, "_QUERY_BLOCK", 7)
         monkeypatch.setattr(brute_force, "_TILE", 13)
@@ -85,12 +92,23 @@ def test_exact_knn_resolves_ties_longer_than_its_lists(tiles):
     np.testing.assert_array_equal(result.scores, expected_sims)
 
 
-def test_exact_knn_matches_exact_neighbours_on_rows():
+def test_exact_knn_matches_exact_neighbours_on_rows(tiles):
     x = _clustered(500, 16, clusters=10)
     rows = np.array([0, 17, 499])
     full, some = knn(x, 10), exact_neighbours(x, rows, 10)
     np.testing.assert_array_equal(full.indices[rows], some.indices)
     np.testing.assert_allclose(full.scores[rows], some.scores, atol=1e-6)
+
+
+def test_numpy_and_compiled_exact_search_give_the_same_lists_with_nan_and_ties(monkeypatch):
+    x = np.vstack([_halves(200, 10, seed=3), np.repeat(_halves(2, 10, seed=4), 30, axis=0)])
+    x[[5, 77]] = np.nan  # rows whose every score is NaN: never listed, and lists left short
+    rows = np.arange(len(x))
+    compiled = brute_force.search(x, rows, 12, "cosine")
+    found = top_k.search(x, rows, 12, "cosine")
+    np.testing.assert_array_equal(found[0], compiled[0])
+    np.testing.assert_array_equal(found[1], compiled[1])
+    assert (found[0][5] == -1).all() and not np.isin([5, 77], found[0]).any()
 
 
 def _blas_threads() -> list[int]:
@@ -109,6 +127,7 @@ def test_exact_search_holds_blas_to_one_thread_and_restores_it(monkeypatch):
 
     load_faiss()
 
+    monkeypatch.setattr(knn_module, "NUMPY_EXACT_ROWS", 0)  # the compiled search's threads
     monkeypatch.setattr(brute_force, "_TILE", 64)
     x = _clustered(600, 16, clusters=8)
     alone = knn(x, 5)
@@ -199,6 +218,7 @@ def test_exact_search_raises_a_workers_error(monkeypatch):
         if threading.current_thread() is not caller:
             raise ValueError("tile failed")
 
+    monkeypatch.setattr(knn_module, "NUMPY_EXACT_ROWS", 0)  # the compiled search's threads
     monkeypatch.setattr(brute_force, "cores", lambda: 2)
     monkeypatch.setattr(brute_force, "_TILE", 64)
     monkeypatch.setattr(brute_force, "_merge_tile", merge)

@@ -340,5 +340,5 @@ def test_the_full_map_starts_from_the_sketch_above_sketch_from_and_keeps_its_reg
     # refined from the sketch: nearer it than an unrelated map (about 2, see above)
     assert _displacement(layout.align(sketch, full), full) < 1.0
     np.testing.assert_array_equal(
-        full, size_layout(x, 32, neighbours=pipe.neighbours(32, "cosine"), sketch=sketch)
+        full, size_layout(x, 32, full_layout=sketch, neighbours=pipe.neighbours(32, "cosine"))
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from core.runtime.errors import ExplorerError
 pytestmark = pytest.mark.model
 
 TEXTS = ["A cat sat on the mat.", "Quarterly revenue grew by ten percent.", "Tennis serve tips"]
+ROOT = Path(__file__).resolve().parents[1]
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -175,3 +178,21 @@ def test_typed_text_is_embedded_like_the_corpus_and_uploaded_vectors_refuse_it()
         embed_typed(["anything"], uploaded)
     with pytest.raises(ExplorerError, match="Type some text"):
         embed_typed(["  "], WORDLLAMA)
+
+
+def test_wordllama_embeds_without_importing_torch(tmp_path):
+    """A first upload embeds with WordLlama: importing torch and sentence-transformers would
+    add seconds to it."""
+    script = f"""
+import sys
+from core.embed.models import WORDLLAMA, embed
+from pathlib import Path
+vectors = embed(["a cat", "", "a dog"], WORDLLAMA, cache_root=Path({str(tmp_path)!r}))
+assert vectors.shape == (3, 256)
+print(sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

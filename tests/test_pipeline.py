@@ -203,3 +203,18 @@ def test_a_table_made_from_a_projects_vectors_is_found_for_those_vectors_alone()
     table = opened(0).retrieval(found)
     assert opened(0).retrieval(found) is table  # the project's own session finds it
     assert opened(1).retrieval(found) is not table
+
+
+def test_maps_are_made_by_the_mapper_given_with_what_a_map_starts_from():
+    asked = []
+
+    def mapper(vectors, dim, full_layout, lists):
+        asked.append((vectors.shape, dim, full_layout is None, lists.indices.shape))
+        return np.full((len(vectors), 2), dim, np.float32)
+
+    pipe = _pipeline(_corpus(), ResultStore())
+    pipe.mapper = mapper
+    smaller = pipe.dims[1]
+    assert (pipe.layout(smaller) == smaller).all()
+    k = pipe.list_k("cosine")
+    assert asked == [((60, 32), 32, True, (60, k)), ((60, 32), smaller, False, (60, k))]

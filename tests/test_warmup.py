@@ -7,7 +7,7 @@ import threading
 import numpy as np
 from numba.core import event
 
-from core.analysis import knn
+from core.analysis import brute_force, knn
 from core.schedule import warmup
 from core.viz.layout import size_layout
 
@@ -22,15 +22,15 @@ def test_after_the_warm_up_maps_and_knn_compile_nothing() -> None:
         full = size_layout(vectors, 32)
         size_layout(vectors, 16, full_layout=full)
         found, _ = knn._approximate_knn(points, 10, "cosine")
-        exact = knn.knn(points, 10)
-    assert found.indices.shape == exact.indices.shape == (500, 10)
+        exact = brute_force.search(points, np.arange(500), 10, "cosine")
+    assert found.indices.shape == exact[0].shape == (500, 10)
     names = {e.data["dispatcher"].py_func.__qualname__ for _, e in compiled.buffer}
     assert names == set()
 
 
-def test_the_background_warm_up_runs_on_its_own_daemon_thread(monkeypatch) -> None:
+def test_nn_descent_warms_up_on_its_own_daemon_thread(monkeypatch) -> None:
     seen = []
-    monkeypatch.setattr(warmup, "warm_kernels", lambda: seen.append(threading.current_thread()))
-    thread = warmup.warm_in_background()
+    monkeypatch.setattr(knn, "warm_up", lambda measure: seen.append(threading.current_thread()))
+    thread = warmup.warm_nn_descent_in_background()
     thread.join(timeout=30)
     assert seen == [thread] and thread.daemon and thread is not threading.main_thread()

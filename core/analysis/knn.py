@@ -19,6 +19,11 @@ from core.runtime.numba_cache import cache_package_kernels, use_numba_cache
 # Up to this many rows exact search (core.analysis.brute_force) costs little more than
 # NN-descent and has no search error; above it, exact search's n² cost soon outgrows NN-descent's.
 EXACT_KNN_LIMIT = 50_000
+# Up to this many stored rows exact search runs in numpy (core.analysis.top_k): about 2.5 times
+# the compiled search's time, which at this size is less over a whole ladder than importing
+# numba and loading (or, on a fresh install, compiling) the merge kernel: that would be most of
+# a small corpus's wait. Above it the compiled merge's speed outweighs its start.
+NUMPY_EXACT_ROWS = 4_000
 # NN-descent's list length (self included) before cutting to k: lists of k + 1 miss a share of
 # the true neighbours on real text, longer ones find nearly all, for a few times the time.
 _APPROX_LIST = 30
@@ -141,8 +146,9 @@ def kth_largest(block: np.ndarray, k: int) -> np.ndarray:
 def exact_neighbours(
     points: np.ndarray, rows: np.ndarray, k: int, measure: str = "cosine"
 ) -> Neighbours:
-    """Exact k nearest other rows of each of `rows` under `measure` by brute force
-    (core.analysis.brute_force), closest first.
+    """Exact k nearest other rows of each of `rows` under `measure` by brute force, closest
+    first: in numpy (core.analysis.top_k) up to NUMPY_EXACT_ROWS rows, else with the compiled
+    merge (core.analysis.brute_force); both give the same lists.
 
     A query's own row is left out by index, so its duplicates still count as neighbours; ties
     (equal float32 scores) go to the lower row index, so the same data always gives the same
@@ -152,6 +158,10 @@ def exact_neighbours(
     k = min(k, points.shape[0] - 1)
     if k < 1:
         raise ValueError("kNN needs at least two rows")
+    if points.shape[0] <= NUMPY_EXACT_ROWS:
+        from core.analysis import top_k
+
+        return Neighbours(*top_k.search(points, rows, k, measure))
     from core.analysis import brute_force  # numba is imported when first searched with
 
     return Neighbours(*brute_force.search(points, rows, k, measure))

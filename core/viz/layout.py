@@ -141,25 +141,24 @@ def size_layout(
     *,
     full_layout: np.ndarray | None = None,
     neighbours: Neighbours | None = None,
-    sketch: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One size's map. The full size starts from its sketch (sketch_layout, given above
-    SKETCH_FROM rows) or else a spectral (above SPECTRAL_INIT_LIMIT rows, a PCA) layout, with
-    fewer epochs above QUICK_MAP_ROWS; every other size starts from the full-size map and is
-    aligned to it, so all maps stay in register and any size can be computed next (the one on
-    screen first). Above MAP_POINT_LIMIT rows only map_rows are placed, from their own
-    neighbour lists, and the rest are NaN."""
+    """One size's map, started from `full_layout` and aligned to it: the full-size map for
+    every other size, so all maps stay in register and any size can be computed next (the one
+    on screen first), and for the full size itself its sketch (sketch_layout), above
+    SKETCH_FROM rows. Without one, the full size starts from a spectral (above
+    SPECTRAL_INIT_LIMIT rows, a PCA) layout, with fewer epochs above QUICK_MAP_ROWS. Above
+    MAP_POINT_LIMIT rows only map_rows are placed, from their own neighbour lists, and the
+    rest are NaN."""
     rows = map_rows(vectors.shape[0])
     if len(rows) < vectors.shape[0]:
         coords = np.full((vectors.shape[0], 2), np.nan, np.float32)
         start = None if full_layout is None else full_layout[rows]
-        first = None if sketch is None else sketch[rows]
-        coords[rows] = size_layout(vectors[rows], dim, full_layout=start, sketch=first)
+        coords[rows] = size_layout(vectors[rows], dim, full_layout=start)
         return coords
     unit = unit_prefixes(vectors, dim)
     if full_layout is None:
         epochs = WARM_EPOCHS if len(unit) > QUICK_MAP_ROWS else None
-        return umap_layout(unit, init=sketch, neighbours=neighbours, n_epochs=epochs)
+        return umap_layout(unit, neighbours=neighbours, n_epochs=epochs)
     return umap_layout(unit, init=full_layout, neighbours=neighbours, n_epochs=WARM_EPOCHS)
 
 
