@@ -36,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script:
 from core.runtime.machine import description  # noqa: E402
 from core.runtime.numba_cache import numba_cache_dir  # noqa: E402
 from tests.browser_support import (  # noqa: E402
-    PLOTLY_MAP,
     ROOT,
     blank_page,
     choose_documents,
@@ -66,7 +65,7 @@ def one_start(env: dict[str, str], log: Path) -> tuple[float, float]:
     with blank_page() as page:
         started = time.monotonic()
         with running_app(log, ready=port_open, env=env) as url:
-            page.goto(url + PLOTLY_MAP)
+            page.goto(url)  # the WebGL map, as a visitor's browser with WebGL2 draws it
             page.get_by_role("heading", name=HEADING).wait_for(timeout=TIMEOUT_S * 1000)
             first_page = time.monotonic() - started
             explore_map(page, timeout_ms=TIMEOUT_S * 1000)
