@@ -25,8 +25,7 @@ from core.io.queries import (
 from core.io.vectors import upload_vectors
 from core.pipeline import Choice, Pipeline
 from core.runtime.errors import ExplorerError
-from core.runtime.units import MB
-from tests.support import crowded_zip, refused_unlisted
+from tests.support import UNLISTED_PEAK, crowded_zip, refused_unlisted
 
 CORPUS = Corpus("toy", ("alpha", "beta", "gamma", "delta"), ("d1", "d2", "d3", "d:4"))
 
@@ -173,7 +172,7 @@ def test_a_beir_zip_of_too_many_entries_is_refused_before_it_is_listed(declared,
     peak = refused_unlisted(
         lambda: read_queries("beir.zip", data), r"beir\.zip .* entries; the limit is", monkeypatch
     )
-    assert peak < 1 * MB
+    assert peak < UNLISTED_PEAK
 
 
 def test_beir_qrels_naming_an_unknown_query_name_the_row(tmp_path):
