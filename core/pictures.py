@@ -135,6 +135,23 @@ def made_sweep(pipe: Pipeline, fmt: str) -> bytes | None:
     return pipe.store.get(pipe.keys.per_ladder(f"sweep-{fmt}"))
 
 
+# What a map that is not yet its size's UMAP map shows, said beside it
+PREVIEW_NOTES = {
+    "pca": "PCA preview: the UMAP map of this size is still being computed",
+    "sketch": (
+        f"Sketch: UMAP of {SKETCH_SAMPLE:,} documents, the others placed beside their nearest "
+        "sampled documents; the full UMAP map refines it in place"
+    ),
+}
+
+
+def map_kind(pipe: Pipeline, dim: int) -> str:
+    """What the map of dim shows now: "umap", the full size's "sketch", or the "pca" preview."""
+    if pipe.map_coords(dim)[1]:
+        return "umap"
+    return "sketch" if pipe.sketched(dim) is not None else "pca"
+
+
 def map_title(pipe: Pipeline, dim: int, is_umap: bool) -> str:
     """A map's title: corpus, model, size and order, and "sketch" or "PCA preview" until the
     UMAP map is made (the picture and its exports say what they show)."""
@@ -308,16 +325,17 @@ def map_parts(pipe: Pipeline, *, column=None, query: str = "", labelled: bool = 
 
     sizes = {}
     for dim in sorted(views, reverse=True):
-        is_umap = pipe.map_coords(dim)[1]
+        kind = map_kind(pipe, dim)
         coarse = coarse_size(counts, dim) if labelled else None
 
-        def size(dim=dim) -> bytes:
-            return map_data.size_pack(dim, map_scene(pipe, dim, labelled=labelled), rows)
+        def size(dim=dim, kind=kind) -> bytes:
+            scene = map_scene(pipe, dim, labelled=labelled)
+            return map_data.size_pack(dim, scene, rows, note=PREVIEW_NOTES.get(kind, ""))
 
-        sizes[dim] = _part(pipe, ("size", dim, is_umap, labelled, coarse), size)
+        sizes[dim] = _part(pipe, ("size", dim, kind, labelled, coarse), size)
 
     words = " ".join(query_words(query))
-    placed = tuple((d, pipe.map_coords(d)[1]) for d in sorted(views))
+    placed = tuple((d, map_kind(pipe, d)) for d in sorted(views))
     digest = None if column is None else column.digest
 
     def paint() -> bytes:

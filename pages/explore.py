@@ -14,7 +14,7 @@ from core.io.export import (
 )
 from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute, stopped_note
-from core.viz.layout import epochs_note
+from core.viz.layout import SKETCH_SAMPLE, epochs_note
 from core.viz.map_plot import LIVE_WEBGL_THRESHOLD, TABLE_HOVER_TEXT_LIMIT, hover_caption, map_spec
 from core.viz.network import MAX_NETWORK_NODES
 from core.viz.network_plot import network_figure
@@ -39,7 +39,7 @@ SELECTION_ROWS = 500  # the selection's table lists this many documents at most
 state.require_entrypoint()
 
 st.title("Matryoshka Graph Explorer")
-pipe = state.pipeline(every_size=False)
+pipe = state.pipeline(every_size=False, sketch_first=True)
 choice, corpus, dims, full = pipe.choice, pipe.corpus, pipe.dims, pipe.full
 st.caption(state.ordering_note(choice))
 if st.session_state.get("dim") not in dims:
@@ -131,10 +131,17 @@ def map_area(view, column, query: str, labelled: bool) -> None:
     names toggle and notes, and the documents selected on it."""
     dim = view.dim
     with st.empty():
-        if not pipe.map_coords(dim)[1]:
+        kind = pictures.map_kind(pipe, dim)
+        if kind == "pca":
             st.info(
                 f"Showing an instant PCA map while the UMAP map for {dim} dims is computed "
                 "in the background; it replaces this one by itself."
+            )
+        elif kind == "sketch":
+            st.info(
+                f"Showing a sketch of the map while the full UMAP map for {dim} dims is "
+                f"computed in the background: UMAP of {SKETCH_SAMPLE:,} documents, the others "
+                "placed beside their nearest sampled documents. The full map refines it in place."
             )
     _, beside_legend = st.columns([4, 1])
     beside_legend.toggle(

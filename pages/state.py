@@ -19,6 +19,7 @@ from core.pipeline import Choice, Pipeline, default_ordering
 from core.project import Project
 from core.runtime.errors import ExplorerError
 from core.schedule.background import precompute
+from core.viz.layout import needs_sketch
 from pages.resources import make_map, results
 from pages.widgets import ProgressBar, notice, plain, show_error
 
@@ -256,11 +257,13 @@ def session_pipeline() -> Pipeline:
     return pipe
 
 
-def pipeline(*, every_size: bool = True) -> Pipeline:
+def pipeline(*, every_size: bool = True, sketch_first: bool = False) -> Pipeline:
     """The session's Pipeline with embeddings ready and the per-size views: every size's (a
     progress bar while they are computed), or with every_size=False on a large corpus only the
-    full size's, the rest being left to the background precompute. A choice that cannot be
-    used stops the page with a clear message."""
+    full size's, the rest being left to the background precompute; with sketch_first, a corpus
+    large enough for a sketch of its map (core.viz.layout.needs_sketch) leaves even the full
+    size's view to the background, so the page can show the sketch while it is computed. A
+    choice that cannot be used stops the page with a clear message."""
     try:
         pipe = session_pipeline()
         with ProgressBar() as bar:
@@ -273,6 +276,8 @@ def pipeline(*, every_size: bool = True) -> Pipeline:
         with ProgressBar() as bar:
             if every_size or len(pipe.corpus) <= SYNC_VIEWS_UP_TO:
                 pipe.views(bar)
+            elif sketch_first and needs_sketch(len(pipe.corpus)):
+                pass  # the page shows how far the background has got, and the sketch
             else:
                 bar(0.0, f"Graph and communities at the full size ({pipe.full} dims)…")
                 pipe.view(pipe.full)

@@ -335,7 +335,10 @@ def test_the_full_map_starts_from_the_sketch_above_sketch_from_and_keeps_its_reg
     assert not is_umap
     np.testing.assert_array_equal(coords, sketch)  # the sketch is the preview until the map
     assert "sketch" in pictures.map_title(pipe, pipe.full, is_umap)
+    assert pictures.map_kind(pipe, pipe.full) == "sketch"
+    assert pictures.map_kind(pipe, LADDER[1]) == "pca"  # only the full size has a sketch
     full = pipe.layout(pipe.full)
+    assert pictures.map_kind(pipe, pipe.full) == "umap"
     np.testing.assert_array_equal(pipe.map_coords(pipe.full)[0], full)
     # refined from the sketch: nearer it than an unrelated map (about 2, see above)
     assert _displacement(layout.align(sketch, full), full) < 1.0

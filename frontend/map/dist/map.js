@@ -1,4 +1,4 @@
-/* matryoshka map bundle; sources 71e54db662f568035d4b5770cdbb7749872392c1c1a359dae6edff2b7e22d06e; rebuild: cd frontend/map && npm ci && npm run build */
+/* matryoshka map bundle; sources 8c7eccc6bd70f23e13a81c26d745341d728e48819f92211c01d30c57d77a68db; rebuild: cd frontend/map && npm ci && npm run build */
 (() => {
   // src/decode.js
   var TYPES = {
@@ -781,7 +781,6 @@ void main() {
         const meta = column ? this.paint.meta : size.meta;
         this.ui.setLegend(column ? meta.title : "community", meta.legend, meta.palette);
         const notes = [size.meta.note, this.paint.meta.note].filter(Boolean);
-        if (!size.meta.umap) notes.unshift("PCA preview: the UMAP map of this size is still being computed");
         this.ui.setNote(notes.join(" \xB7 "));
       }
       this.ui.labels.style.opacity = this.glide ? String(Math.abs(2 * t - 1)) : "1";

@@ -246,7 +246,6 @@ export class MapApp {
       const meta = column ? this.paint.meta : size.meta;
       this.ui.setLegend(column ? meta.title : "community", meta.legend, meta.palette);
       const notes = [size.meta.note, this.paint.meta.note].filter(Boolean);
-      if (!size.meta.umap) notes.unshift("PCA preview: the UMAP map of this size is still being computed");
       this.ui.setNote(notes.join(" · "));
     }
     this.ui.labels.style.opacity = this.glide ? String(Math.abs(2 * t - 1)) : "1";
