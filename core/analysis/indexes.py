@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.analysis.measures import unit_prefixes
-from core.analysis.search import best_rows, load_faiss, top_k
+from core.analysis.search import load_faiss, top_k
+from core.analysis.top_k import best_rows
 from core.runtime.machine import on_threads
 
 PRECISIONS = ("float32", "int8", "binary", "binary+rescore")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.analysis.knn import knn_recall
 from core.analysis.measures import MEASURES, prefix_points, scores, shown_values
+from core.analysis.top_k import best_rows
 from core.runtime.limits import max_queries
 
 Clock = Callable[[], float]
@@ -71,22 +72,6 @@ def top_k(
     found = scores(np.asarray(query, dtype=np.float32)[None, :], stored, measure)[0]
     best = best_rows(found, k, exclude)
     return Hits(best, found[best].astype(np.float32))
-
-
-def best_rows(found: np.ndarray, k: int, exclude: int | None = None) -> np.ndarray:
-    """The rows of the k highest of one query's scores `found` (overwritten at `exclude`), best
-    first, equal scores to the lower row."""
-    n = found.shape[0]
-    k = min(k, n if exclude is None else n - 1)
-    if k < 1:
-        raise ValueError("search needs at least one row to return")
-    if exclude is not None:
-        found[exclude] = -np.inf  # below every real score, so never among the k returned
-    kth = np.partition(found, n - k)[n - k]
-    above = np.flatnonzero(found > kth)
-    tied = np.flatnonzero(found == kth)[: k - above.size]
-    picked = np.concatenate([above, tied])
-    return picked[np.lexsort((picked, -found[picked]))].astype(np.int64)
 
 
 def timed_top_k(

@@ -32,8 +32,8 @@ def _block_top_k(block: np.ndarray, own: np.ndarray, k: int) -> tuple[np.ndarray
     """Each row's k best entries of `block` (queries × stored scores, changed in place), its own
     column `own` and NaN left out, best first and ties by lower column, as the merge kernel
     keeps them. A partition finds k best entries per row; where scores equal to the k-th best
-    reach past it (duplicates, say), the row is taken again from every score above the k-th
-    and the equal ones from the lowest column up."""
+    reach past it (duplicates, say), the row is taken again by best_rows, which lists the equal
+    ones from the lowest column up."""
     b, n = block.shape
     block[np.isnan(block)] = -np.inf
     block[np.arange(b), own] = -np.inf
@@ -44,10 +44,7 @@ def _block_top_k(block: np.ndarray, own: np.ndarray, k: int) -> tuple[np.ndarray
         (block >= kth).sum(axis=1) > kept  # more scores reach the k-th best than fit
     )
     for row in np.flatnonzero(tied):
-        row_scores = block[row]
-        above = np.flatnonzero(row_scores > kth[row])
-        level = np.flatnonzero(row_scores == kth[row])[: kept - len(above)]
-        found[row] = np.concatenate([above, level])
+        found[row] = best_rows(block[row], kept)
     best = np.take_along_axis(block, found, axis=1)
     order = np.lexsort((found, -best), axis=1)
     found, best = np.take_along_axis(found, order, 1), np.take_along_axis(best, order, 1)
@@ -57,3 +54,19 @@ def _block_top_k(block: np.ndarray, own: np.ndarray, k: int) -> tuple[np.ndarray
     indices[:, :kept] = np.where(missing, -1, found)
     scores_out[:, :kept] = best
     return indices, scores_out
+
+
+def best_rows(found: np.ndarray, k: int, exclude: int | None = None) -> np.ndarray:
+    """The rows of the k highest of one query's scores `found` (overwritten at `exclude`), best
+    first, equal scores to the lower row."""
+    n = found.shape[0]
+    k = min(k, n if exclude is None else n - 1)
+    if k < 1:
+        raise ValueError("search needs at least one row to return")
+    if exclude is not None:
+        found[exclude] = -np.inf  # below every real score, so never among the k returned
+    kth = np.partition(found, n - k)[n - k]
+    above = np.flatnonzero(found > kth)
+    tied = np.flatnonzero(found == kth)[: k - above.size]
+    picked = np.concatenate([above, tied])
+    return picked[np.lexsort((picked, -found[picked]))].astype(np.int64)
